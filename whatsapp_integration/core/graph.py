@@ -1,0 +1,96 @@
+"""A small client for Meta's Graph API: one pooled HTTP session, timeouts, Meta's error shape.
+
+The access token goes only into the Authorization header; it never appears in an error
+message, a log line or `repr()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from whatsapp_integration.core.errors import ErrorAction, GraphApiError, advice_for, classify
+
+
+class GraphClient:
+	def __init__(
+		self,
+		api_root: str,
+		access_token: str,
+		*,
+		timeout: float,
+		session: requests.Session | None = None,
+	) -> None:
+		self.api_root = api_root.rstrip("/")
+		self._timeout = timeout
+		self._session = session or _pooled_session()
+		self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json"}
+
+	def __repr__(self) -> str:
+		return f"GraphClient({self.api_root!r})"
+
+	def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+		return self._request("POST", path, json=payload)
+
+	def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+		return self._request("GET", path, params=params)
+
+	def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+		url = f"{self.api_root}/{path.lstrip('/')}"
+		try:
+			response = self._session.request(
+				method, url, headers=self._headers, timeout=self._timeout, **kwargs
+			)
+		except requests.Timeout:
+			raise GraphApiError(
+				f"Meta's API did not answer within {self._timeout:g} seconds; it will be retried.",
+				action=ErrorAction.RETRY,
+			)
+		except requests.RequestException as error:
+			raise GraphApiError(
+				f"Could not reach Meta's API at {self.api_root} ({type(error).__name__}); it will be retried.",
+				action=ErrorAction.RETRY,
+			)
+		return _decode(response)
+
+
+def _pooled_session() -> requests.Session:
+	session = requests.Session()
+	adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+	session.mount("http://", adapter)
+	session.mount("https://", adapter)
+	return session
+
+
+def _decode(response: requests.Response) -> dict[str, Any]:
+	try:
+		body = response.json()
+	except ValueError:
+		body = None
+	if response.ok and isinstance(body, dict):
+		return body
+	raise _error_from(response.status_code, body)
+
+
+def _error_from(http_status: int, body: Any) -> GraphApiError:
+	error = body.get("error") if isinstance(body, dict) else None
+	if not isinstance(error, dict):
+		return GraphApiError(
+			f"Meta's API answered HTTP {http_status} without an error description.",
+			http_status=http_status,
+			action=classify(None, http_status),
+		)
+	code = error.get("code") if isinstance(error.get("code"), int) else None
+	title = str(error.get("message") or error.get("error_user_title") or "")
+	details = (
+		(error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else None
+	)
+	reason = advice_for(code) or details or title or f"Meta's API answered HTTP {http_status}."
+	return GraphApiError(
+		f"{reason} (Meta error {code})" if code is not None else reason,
+		code=code,
+		http_status=http_status,
+		title=title or None,
+		details=details,
+	)

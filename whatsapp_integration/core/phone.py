@@ -1,0 +1,91 @@
+"""Phone numbers: anything a user types becomes E.164 (`+14155550123`) or a clear error."""
+
+from __future__ import annotations
+
+import functools
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
+
+from whatsapp_integration.core.errors import InvalidPhoneNumber
+
+_MOBILE_TYPES = frozenset(
+	{PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PAGER, PhoneNumberType.UAN}
+)
+_LENGTH_PROBLEMS = {
+	ValidationResult.TOO_SHORT: "has too few digits",
+	ValidationResult.TOO_LONG: "has too many digits",
+	ValidationResult.INVALID_LENGTH: "has the wrong number of digits",
+	ValidationResult.INVALID_COUNTRY_CODE: "starts with an unknown country code",
+}
+
+
+@functools.lru_cache(maxsize=65536)
+def normalize(number: str, default_region: str | None = None) -> str:
+	"""Return `number` in E.164 with a leading `+`, or raise `InvalidPhoneNumber`.
+
+	Numbers without a leading `+` (or `00`) are read in `default_region` (ISO 3166 alpha-2,
+	e.g. "IN"); without one, the country code is required. Landlines are refused because
+	WhatsApp needs a mobile number. Cached: campaigns normalise the same numbers often.
+	"""
+	text = (number or "").strip()
+	if not text:
+		raise InvalidPhoneNumber("The phone number is empty. Enter a mobile number with its country code.")
+	parsed = _parse(text, default_region)
+	_check_possible(text, parsed)
+	_check_mobile(text, parsed)
+	return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def digits(e164: str) -> str:
+	"""The form the Cloud API's `to` field and WhatsApp Web URLs take: no `+`."""
+	return e164.lstrip("+")
+
+
+def _parse(text: str, default_region: str | None) -> phonenumbers.PhoneNumber:
+	international = text.startswith(("+", "00"))
+	region = default_region.upper() if default_region else None
+	if not international and not region:
+		raise InvalidPhoneNumber(
+			f"The phone number {text!r} has no country code. Write it as +<country code><number>, "
+			"or set a default country in WhatsApp Integration Settings."
+		)
+	candidate = "+" + text[2:] if text.startswith("00") else text
+	try:
+		return phonenumbers.parse(candidate, None if international else region)
+	except NumberParseException as error:
+		raise InvalidPhoneNumber(f"{text!r} is not a phone number: {_parse_problem(error)}.")
+
+
+def _parse_problem(error: NumberParseException) -> str:
+	problems = {
+		NumberParseException.INVALID_COUNTRY_CODE: "the country code is unknown",
+		NumberParseException.NOT_A_NUMBER: "it does not look like a number",
+		NumberParseException.TOO_SHORT_NSN: "it has too few digits",
+		NumberParseException.TOO_SHORT_AFTER_IDD: "it has too few digits after the country code",
+		NumberParseException.TOO_LONG: "it has too many digits",
+	}
+	return problems.get(error.error_type, "it could not be read")
+
+
+def _check_possible(text: str, parsed: phonenumbers.PhoneNumber) -> None:
+	result = phonenumbers.is_possible_number_with_reason(parsed)
+	if result in _LENGTH_PROBLEMS:
+		raise InvalidPhoneNumber(
+			f"The phone number {text!r} {_LENGTH_PROBLEMS[result]}. Check it and try again."
+		)
+	if not phonenumbers.is_valid_number(parsed):
+		region = phonenumbers.region_code_for_number(parsed) or f"+{parsed.country_code}"
+		raise InvalidPhoneNumber(
+			f"The phone number {text!r} is not a valid number in {region}. Check the digits."
+		)
+
+
+def _check_mobile(text: str, parsed: phonenumbers.PhoneNumber) -> None:
+	number_type = phonenumbers.number_type(parsed)
+	if number_type == PhoneNumberType.FIXED_LINE:
+		raise InvalidPhoneNumber(
+			f"The phone number {text!r} is a landline. WhatsApp messages need a mobile number."
+		)
+	if number_type not in _MOBILE_TYPES and number_type != PhoneNumberType.VOIP:
+		raise InvalidPhoneNumber(f"The phone number {text!r} is not a mobile number WhatsApp can reach.")

@@ -1,0 +1,28 @@
+"""The one interface both modes implement, so services never care which mode a device uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from whatsapp_integration.core.message import Media, Template
+
+
+@dataclass(frozen=True)
+class SendReceipt:
+	"""WhatsApp accepted the message. Acceptance is not delivery: that arrives by webhook."""
+
+	message_id: str
+	recipient_id: str | None = None
+
+
+class WhatsAppSender(Protocol):
+	"""Hands messages to WhatsApp. `to` is E.164; failures raise `SendFailed`."""
+
+	def send_text(self, to: str, text: str, *, callback_data: str | None = None) -> SendReceipt: ...
+
+	def send_template(
+		self, to: str, template: Template, *, callback_data: str | None = None
+	) -> SendReceipt: ...
+
+	def send_media(self, to: str, media: Media, *, callback_data: str | None = None) -> SendReceipt: ...

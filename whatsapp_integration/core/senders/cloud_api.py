@@ -1,0 +1,62 @@
+"""Official mode: Meta's WhatsApp Business Cloud API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whatsapp_integration.core.errors import ErrorAction, GraphApiError
+from whatsapp_integration.core.graph import GraphClient
+from whatsapp_integration.core.message import Media, Template
+from whatsapp_integration.core.phone import digits
+from whatsapp_integration.core.senders.base import SendReceipt
+
+
+class CloudApiSender:
+	"""Sends through `POST /{phone_number_id}/messages` of one business phone number."""
+
+	def __init__(self, client: GraphClient, phone_number_id: str) -> None:
+		self._client = client
+		self._path = f"{phone_number_id}/messages"
+
+	def send_text(self, to: str, text: str, *, callback_data: str | None = None) -> SendReceipt:
+		payload = {"type": "text", "text": {"body": text, "preview_url": "://" in text}}
+		return self._send(to, payload, callback_data)
+
+	def send_template(self, to: str, template: Template, *, callback_data: str | None = None) -> SendReceipt:
+		body: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
+		if template.parameters:
+			parameters = [{"type": "text", "text": value} for value in template.parameters]
+			body["components"] = [{"type": "body", "parameters": parameters}]
+		return self._send(to, {"type": "template", "template": body}, callback_data)
+
+	def send_media(self, to: str, media: Media, *, callback_data: str | None = None) -> SendReceipt:
+		body: dict[str, Any] = {"link": media.link}
+		if media.caption and media.kind != "audio":
+			body["caption"] = media.caption
+		if media.filename and media.kind == "document":
+			body["filename"] = media.filename
+		return self._send(to, {"type": media.kind, media.kind: body}, callback_data)
+
+	def _send(self, to: str, content: dict[str, Any], callback_data: str | None) -> SendReceipt:
+		payload = {
+			"messaging_product": "whatsapp",
+			"recipient_type": "individual",
+			"to": digits(to),
+			**content,
+		}
+		if callback_data:
+			payload["biz_opaque_callback_data"] = callback_data
+		return _receipt(self._client.post(self._path, payload))
+
+
+def _receipt(body: dict[str, Any]) -> SendReceipt:
+	messages = body.get("messages")
+	if not (
+		isinstance(messages, list) and messages and isinstance(messages[0], dict) and messages[0].get("id")
+	):
+		raise GraphApiError(
+			"Meta's API accepted the request but returned no message id; it will be retried.",
+			action=ErrorAction.RETRY,
+		)
+	contacts = body.get("contacts") or [{}]
+	return SendReceipt(message_id=str(messages[0]["id"]), recipient_id=(contacts[0] or {}).get("wa_id"))

@@ -1,0 +1,92 @@
+"""Picks the sender for a device's mode; keeps one sender (and one HTTP pool) per identity."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from whatsapp_integration.core.config import MODE_OFFICIAL, MODE_WEB, WhatsAppConfig
+from whatsapp_integration.core.errors import ConfigurationError, DeviceUnavailable
+from whatsapp_integration.core.graph import GraphClient
+from whatsapp_integration.core.senders.base import WhatsAppSender
+from whatsapp_integration.core.senders.cloud_api import CloudApiSender
+
+
+@dataclass(frozen=True)
+class DeviceProfile:
+	"""What a sender needs to know about a WhatsApp Device."""
+
+	name: str
+	mode: str = MODE_OFFICIAL
+	phone_number_id: str | None = None
+	waba_id: str | None = None
+	access_token: str | None = field(default=None, repr=False)
+	phone_number: str | None = None
+	enabled: bool = True
+	daily_cap: int = 0
+
+
+SenderBuilder = Callable[[DeviceProfile, WhatsAppConfig], WhatsAppSender]
+
+
+class SenderFactory:
+	"""Returns the sender for a device. Web mode registers its builder at start-up
+	(`register(MODE_WEB, ...)`), which keeps Selenium out of official-only processes."""
+
+	def __init__(self) -> None:
+		self._builders: dict[str, SenderBuilder] = {MODE_OFFICIAL: build_cloud_sender}
+		self._senders: dict[tuple, WhatsAppSender] = {}
+		self._lock = threading.Lock()
+
+	def register(self, mode: str, builder: SenderBuilder) -> None:
+		with self._lock:
+			self._builders[mode] = builder
+			self._senders = {key: sender for key, sender in self._senders.items() if key[0] != mode}
+
+	def for_device(self, device: DeviceProfile, config: WhatsAppConfig) -> WhatsAppSender:
+		if not device.enabled:
+			raise DeviceUnavailable(
+				f"WhatsApp Device {device.name} is disabled. Enable it or pick another device."
+			)
+		key = _identity(device, config)
+		with self._lock:
+			sender = self._senders.get(key)
+			if sender is None:
+				sender = self._build(device, config)
+				self._senders[key] = sender
+			return sender
+
+	def _build(self, device: DeviceProfile, config: WhatsAppConfig) -> WhatsAppSender:
+		builder = self._builders.get(device.mode)
+		if builder is None:
+			hint = " Start the WhatsApp Web session host." if device.mode == MODE_WEB else ""
+			raise DeviceUnavailable(f"Mode {device.mode!r} of device {device.name} cannot send here.{hint}")
+		return builder(device, config)
+
+
+def _identity(device: DeviceProfile, config: WhatsAppConfig) -> tuple:
+	token = device.access_token or config.access_token
+	return (
+		device.mode,
+		device.name,
+		device.phone_number_id,
+		hash(token),
+		config.graph_api_root,
+		config.request_timeout,
+	)
+
+
+def build_cloud_sender(device: DeviceProfile, config: WhatsAppConfig) -> CloudApiSender:
+	token = device.access_token or config.access_token
+	if not token:
+		raise ConfigurationError(
+			"No access token is set. Paste a system-user token into WhatsApp Integration Settings "
+			f"or into device {device.name}."
+		)
+	if not device.phone_number_id:
+		raise ConfigurationError(
+			f"Device {device.name} has no Phone Number ID. Copy it from the Meta app dashboard."
+		)
+	client = GraphClient(config.graph_api_root, token, timeout=config.request_timeout)
+	return CloudApiSender(client, device.phone_number_id)

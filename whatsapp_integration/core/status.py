@@ -1,0 +1,34 @@
+"""Message statuses and the rule that a status only moves forward.
+
+Meta does not guarantee webhook order: `delivered` may come after `read`, `sent` may come
+last, duplicates happen. The order below decides which status a message shows; every
+event is still kept in its history.
+"""
+
+from __future__ import annotations
+
+QUEUED = "Queued"
+SENT = "Sent"
+FAILED = "Failed"
+DELIVERED = "Delivered"
+READ = "Read"
+
+STATUSES = (QUEUED, SENT, FAILED, DELIVERED, READ)
+# failed ranks above sent (a send that failed stays failed when a late "sent" arrives) and
+# below delivered/read (proof of delivery beats an earlier failure report).
+_RANK = {status: rank for rank, status in enumerate(STATUSES)}
+_FROM_META = {"sent": SENT, "delivered": DELIVERED, "read": READ, "failed": FAILED, "queued": QUEUED}
+
+
+def from_meta(status: str) -> str | None:
+	"""Meta's lowercase webhook status as ours, or None for statuses we do not track."""
+	return _FROM_META.get((status or "").lower())
+
+
+def merge_status(current: str | None, new: str) -> str:
+	"""The status a message should show after event `new` arrives while it shows `current`."""
+	if new not in _RANK:
+		raise ValueError(f"Unknown message status {new!r}; expected one of {', '.join(STATUSES)}.")
+	if current not in _RANK:
+		return new
+	return new if _RANK[new] > _RANK[current] else current

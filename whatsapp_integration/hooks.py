@@ -1,0 +1,24 @@
+app_name = "whatsapp_integration"
+app_title = "WhatsApp Integration"
+app_publisher = "whatsapp_integration developers"
+app_description = "WhatsApp for ERPNext: Cloud API and WhatsApp Web sending, campaigns, logs, verified webhooks"
+app_email = "dev@whatsapp-integration.local"
+app_license = "MIT"
+required_apps = ["frappe"]
+
+export_python_type_annotations = True
+
+after_install = "whatsapp_integration.install.after_install"
+after_migrate = "whatsapp_integration.install.after_migrate"
+
+scheduler_events = {
+	"cron": {
+		# every minute: queued retries of the message outbox
+		"* * * * *": [
+			"whatsapp_integration.tasks.retry_queued_messages",
+		],
+	},
+	"daily": [
+		"whatsapp_integration.tasks.purge_old_logs",
+	],
+}

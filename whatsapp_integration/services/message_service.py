@@ -1,0 +1,246 @@
+"""Sending one message: validate -> check the recipient -> log -> pace -> send -> log the result.
+
+The Message Log is the outbox. A row is written (Queued, with a lease) before anything
+goes to WhatsApp, so nothing is lost: a retryable failure leaves it Queued with the time of
+its next attempt, a permanent one marks it Failed with Meta's code, the action taken and a
+readable reason. The idempotency key is unique, so the same key never sends twice.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from whatsapp_integration.core import message as rules
+from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.errors import (
+	DeviceUnavailable,
+	DuplicateKey,
+	ErrorAction,
+	InvalidMessage,
+	RateLimited,
+	RecipientOptedOut,
+	SendFailed,
+	WhatsAppError,
+)
+from whatsapp_integration.core.phone import normalize
+from whatsapp_integration.core.ratelimit import RateLimiter, acquire
+from whatsapp_integration.core.retry import retry_delay
+from whatsapp_integration.core.senders.base import SendReceipt, WhatsAppSender
+from whatsapp_integration.core.senders.factory import DeviceProfile, SenderFactory
+from whatsapp_integration.core.status import FAILED, QUEUED, SENT
+from whatsapp_integration.services.repository import (
+	MessageRecord,
+	MessageRepository,
+	SendOutcome,
+	apply_outcome,
+)
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 140
+
+
+class MessageService:
+	def __init__(
+		self,
+		repository: MessageRepository,
+		config: WhatsAppConfig,
+		senders: SenderFactory,
+		limiter: RateLimiter,
+		*,
+		now: Callable[[], datetime] = datetime.now,
+		sleep: Callable[[float], None] = time.sleep,
+		rand: Callable[[], float] = random.random,
+		max_pacing_wait: float = 1.0,
+	) -> None:
+		self.repository = repository
+		self.config = config
+		self.senders = senders
+		self.limiter = limiter
+		self._now = now
+		self._sleep = sleep
+		self._rand = rand
+		self._max_pacing_wait = max_pacing_wait
+
+	def send(self, message: rules.OutboundMessage) -> MessageRecord:
+		"""Send now (or queue for retry) and return the Message Log row as it ends up."""
+		existing = self._existing(message.idempotency_key)
+		if existing:
+			return existing
+		device = self.repository.get_device(message.device)
+		record = self.build_record(message, device)
+		self._check_recipient(record.to_number or "")
+		self._check_daily_cap(device)
+		self._charge_user(message.requested_by)
+		sender = self.senders.for_device(device, self.config)
+		try:
+			stored = self.repository.insert_message(record)
+		except DuplicateKey:
+			return self._existing(record.idempotency_key) or self._raise_duplicate(record)
+		return self._attempt(stored, device, sender)
+
+	def retry_due(self, limit: int = 200) -> int:
+		"""Send every Queued row whose next attempt is due; returns how many were tried."""
+		now = self._now()
+		records = self.repository.claim_due_retries(now, now + self._lease(), limit)
+		for record in records:
+			self._retry(record)
+		return len(records)
+
+	def build_record(self, message: rules.OutboundMessage, device: DeviceProfile) -> MessageRecord:
+		"""Validate `message` and return the Message Log row it becomes (not yet stored)."""
+		message_type = rules.check_message_type(message.message_type)
+		record = MessageRecord(
+			device=device.name,
+			to_number=normalize(message.to, self.config.default_country),
+			from_number=device.phone_number,
+			message_type=message_type,
+			idempotency_key=_idempotency_key(message.idempotency_key),
+			callback_data=message.callback_data,
+			reference_doctype=message.reference_doctype or None,
+			reference_name=message.reference_name or None,
+			requested_by=message.requested_by,
+			status=QUEUED,
+		)
+		self._fill_content(record, message)
+		record.created_at = self._now()
+		record.next_attempt_at = record.created_at + self._lease()
+		return record
+
+	def _fill_content(self, record: MessageRecord, message: rules.OutboundMessage) -> None:
+		if record.message_type == rules.TEXT:
+			record.text = rules.clean_text(message.text, self.config.blocked_phrases)
+		elif record.message_type == rules.TEMPLATE:
+			template = rules.check_template(message.template)
+			record.template_name, record.template_language = template.name, template.language
+			record.template_params = list(template.parameters)
+		else:
+			media = rules.check_media(message.media or rules.Media(record.message_type, ""))
+			record.media_link, record.media_caption, record.media_filename = (
+				media.link,
+				media.caption,
+				media.filename,
+			)
+
+	def _existing(self, key: str | None) -> MessageRecord | None:
+		return self.repository.find_by_idempotency_key(key) if key else None
+
+	def _raise_duplicate(self, record: MessageRecord) -> MessageRecord:
+		raise InvalidMessage(f"A message with idempotency key {record.idempotency_key!r} already exists.")
+
+	def _check_recipient(self, number: str) -> None:
+		if self.repository.is_opted_out(number):
+			raise RecipientOptedOut(
+				f"{number} has asked not to receive WhatsApp messages (see WhatsApp Opt Out). "
+				"Remove the opt-out only if the customer asked to hear from you again."
+			)
+
+	def _check_daily_cap(self, device: DeviceProfile) -> None:
+		if device.daily_cap <= 0:
+			return
+		start_of_day = self._now().replace(hour=0, minute=0, second=0, microsecond=0)
+		if self.repository.count_outbound_since(device.name, start_of_day) >= device.daily_cap:
+			raise DeviceUnavailable(
+				f"Device {device.name} has sent its daily cap of {device.daily_cap} messages today. "
+				"Raise the cap on the device or send tomorrow."
+			)
+
+	def _charge_user(self, user: str | None) -> None:
+		if not user:
+			return
+		limit = self.config.user_send_limit_per_minute
+		acquire(self.limiter, f"user:{user}", limit / 60.0, limit, what="your WhatsApp sends")
+
+	def _retry(self, record: MessageRecord) -> None:
+		try:
+			device = self.repository.get_device(record.device)
+			sender = self.senders.for_device(device, self.config)
+		except WhatsAppError as error:
+			self.repository.save_outcome(record.name or "", self._final_failure(record, str(error)))
+			return
+		self._attempt(record, device, sender)
+
+	def _attempt(self, record: MessageRecord, device: DeviceProfile, sender: WhatsAppSender) -> MessageRecord:
+		try:
+			self._pace(device)
+			receipt = dispatch(sender, record)
+		except RateLimited as limited:
+			outcome = self._paced_out(record, limited)
+		except SendFailed as failure:
+			outcome = self._failed(record, failure)
+		else:
+			outcome = SendOutcome(SENT, self._now(), record.attempts + 1, wamid=receipt.message_id)
+		self.repository.save_outcome(record.name or "", outcome)
+		return apply_outcome(record, outcome)
+
+	def _pace(self, device: DeviceProfile) -> None:
+		rate, burst = self.config.send_rate_per_second, self.config.send_burst
+		acquire(
+			self.limiter,
+			f"device:{device.name}",
+			rate,
+			burst,
+			max_wait=self._max_pacing_wait,
+			sleep=self._sleep,
+			what=f"device {device.name}",
+		)
+
+	def _paced_out(self, record: MessageRecord, limited: RateLimited) -> SendOutcome:
+		now = self._now()
+		return SendOutcome(
+			QUEUED,
+			now,
+			record.attempts,
+			next_attempt_at=now + timedelta(seconds=limited.retry_after),
+			error_reason=str(limited),
+			error_action=ErrorAction.THROTTLE.value,
+		)
+
+	def _failed(self, record: MessageRecord, failure: SendFailed) -> SendOutcome:
+		attempts = record.attempts + 1
+		if failure.action is ErrorAction.SUPPRESS and record.to_number:
+			self.repository.add_opt_out(record.to_number, failure.reason, "Meta")
+		delay = retry_delay(failure.action, attempts, self.config, self._rand)
+		now = self._now()
+		return SendOutcome(
+			FAILED if delay is None else QUEUED,
+			now,
+			attempts,
+			next_attempt_at=None if delay is None else now + timedelta(seconds=delay),
+			error_code=failure.code,
+			error_title=failure.title,
+			error_reason=failure.reason,
+			error_action=failure.action.value,
+		)
+
+	def _final_failure(self, record: MessageRecord, reason: str) -> SendOutcome:
+		return SendOutcome(FAILED, self._now(), record.attempts, error_reason=reason)
+
+	def _lease(self) -> timedelta:
+		"""How long a row being sent is hidden from the retry job (a crashed send resurfaces after it)."""
+		return timedelta(seconds=self.config.request_timeout * 2 + 30)
+
+
+def dispatch(sender: WhatsAppSender, record: MessageRecord) -> SendReceipt:
+	"""Call the sender method that matches the row's message type."""
+	to, callback = record.to_number or "", record.callback_data
+	if record.message_type == rules.TEXT:
+		return sender.send_text(to, record.text or "", callback_data=callback)
+	if record.message_type == rules.TEMPLATE:
+		template = rules.Template(
+			record.template_name or "", record.template_language or "", tuple(record.template_params)
+		)
+		return sender.send_template(to, template, callback_data=callback)
+	media = rules.Media(
+		record.message_type, record.media_link or "", record.media_caption, record.media_filename
+	)
+	return sender.send_media(to, media, callback_data=callback)
+
+
+def _idempotency_key(key: str | None) -> str:
+	key = (key or "").strip() or uuid.uuid4().hex
+	if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+		raise InvalidMessage(f"The idempotency key is longer than {MAX_IDEMPOTENCY_KEY_LENGTH} characters.")
+	return key

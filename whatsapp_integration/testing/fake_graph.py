@@ -1,0 +1,285 @@
+"""A fake Meta Graph API: a real HTTP server on 127.0.0.1 for tests and benchmarks.
+
+It answers the calls the app makes the way Meta does (message ids, error bodies), records
+every request, and can be scripted to fail. Used in-process by the framework-free tests and
+as a separate process by the bench tests and benchmarks, which script it over HTTP:
+
+	python -m whatsapp_integration.testing.fake_graph --port 8765
+
+Control endpoints (not Meta's): `GET /_fake/requests`, `POST /_fake/reset`,
+`POST /_fake/fail` (body: the arguments of `FakeGraphApi.fail_next`), `POST /_fake/templates`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_MESSAGES = re.compile(r"^/v[\d.]+/(?P<phone_number_id>[^/]+)/messages$")
+_TEMPLATES = re.compile(r"^/v[\d.]+/(?P<waba_id>[^/]+)/message_templates$")
+_SUBSCRIBED = re.compile(r"^/v[\d.]+/(?P<waba_id>[^/]+)/subscribed_apps$")
+_NODE = re.compile(r"^/v[\d.]+/(?P<node_id>[^/]+)$")
+
+
+@dataclass
+class RecordedRequest:
+	method: str
+	path: str
+	headers: dict[str, str]
+	body: Any
+
+	def to_dict(self) -> dict[str, Any]:
+		return {"method": self.method, "path": self.path, "headers": self.headers, "body": self.body}
+
+
+@dataclass
+class ScriptedFailure:
+	code: int | None
+	http_status: int
+	message: str
+	times: int
+	to: str | None = None
+	delay: float = 0.0
+	details: str | None = None
+
+	def body(self) -> dict[str, Any]:
+		error: dict[str, Any] = {"message": self.message, "type": "OAuthException", "fbtrace_id": "FAKETRACE"}
+		if self.code is not None:
+			error["code"] = self.code
+		if self.details:
+			error["error_data"] = {"messaging_product": "whatsapp", "details": self.details}
+		return {"error": error}
+
+
+@dataclass
+class FakeGraphState:
+	access_token: str | None = None
+	requests: list[RecordedRequest] = field(default_factory=list)
+	failures: list[ScriptedFailure] = field(default_factory=list)
+	templates: list[dict[str, Any]] = field(default_factory=list)
+	record_bodies: bool = True
+	lock: threading.Lock = field(default_factory=threading.Lock)
+	ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+
+class FakeGraphApi:
+	"""Start with `with FakeGraphApi() as api:`; `api.url` is the Graph API base URL."""
+
+	def __init__(self, access_token: str | None = None, port: int = 0, record_bodies: bool = True) -> None:
+		self.state = FakeGraphState(access_token=access_token, record_bodies=record_bodies)
+		handler = type("BoundHandler", (_Handler,), {"state": self.state})
+		self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+		self._server.daemon_threads = True
+		self._thread = threading.Thread(target=self._server.serve_forever, name="fake-graph", daemon=True)
+
+	@property
+	def url(self) -> str:
+		return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+	def start(self) -> FakeGraphApi:
+		self._thread.start()
+		return self
+
+	def stop(self) -> None:
+		self._server.shutdown()
+		self._server.server_close()
+
+	def __enter__(self) -> FakeGraphApi:
+		return self.start()
+
+	def __exit__(self, *exc_info: object) -> None:
+		self.stop()
+
+	@property
+	def requests(self) -> list[RecordedRequest]:
+		with self.state.lock:
+			return list(self.state.requests)
+
+	def message_requests(self) -> list[RecordedRequest]:
+		return [request for request in self.requests if request.path.endswith("/messages")]
+
+	def fail_next(
+		self,
+		code: int | None,
+		http_status: int = 400,
+		message: str = "(#0) scripted failure",
+		times: int = 1,
+		to: str | None = None,
+		delay: float = 0.0,
+		details: str | None = None,
+	) -> None:
+		"""Answer the next `times` message sends (to `to` only, if given) with this error.
+		`delay` sleeps before answering, to provoke client timeouts."""
+		with self.state.lock:
+			self.state.failures.append(ScriptedFailure(code, http_status, message, times, to, delay, details))
+
+	def set_templates(self, templates: list[dict[str, Any]]) -> None:
+		with self.state.lock:
+			self.state.templates = list(templates)
+
+	def reset(self) -> None:
+		with self.state.lock:
+			self.state.requests.clear()
+			self.state.failures.clear()
+
+
+class _Handler(BaseHTTPRequestHandler):
+	protocol_version = "HTTP/1.1"
+	state: FakeGraphState
+
+	def setup(self) -> None:
+		super().setup()
+		# Headers and body go out in separate writes; without this, Nagle's algorithm and
+		# delayed ACKs add ~40 ms to every keep-alive request.
+		self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+	def log_message(self, format: str, *args: Any) -> None:
+		"""Quiet: benchmarks send thousands of requests."""
+
+	def do_GET(self) -> None:
+		self._handle("GET")
+
+	def do_POST(self) -> None:
+		self._handle("POST")
+
+	def _handle(self, method: str) -> None:
+		path = self.path.split("?", 1)[0]
+		body = self._read_json()
+		if path.startswith("/_fake/"):
+			self._reply(*_control(self.state, method, path, body))
+			return
+		self._record(method, path, body)
+		self._reply(*_route(self.state, method, path, body, self.headers.get("Authorization")))
+
+	def _read_json(self) -> Any:
+		length = int(self.headers.get("Content-Length") or 0)
+		raw = self.rfile.read(length) if length else b""
+		try:
+			return json.loads(raw) if raw else None
+		except ValueError:
+			return {"_invalid_json": raw.decode("utf-8", "replace")}
+
+	def _record(self, method: str, path: str, body: Any) -> None:
+		headers = {"Authorization": self.headers.get("Authorization", "")}
+		recorded = RecordedRequest(method, path, headers, body if self.state.record_bodies else None)
+		with self.state.lock:
+			self.state.requests.append(recorded)
+
+	def _reply(self, status: int, payload: Any) -> None:
+		data = json.dumps(payload).encode()
+		self.send_response(status)
+		self.send_header("Content-Type", "application/json")
+		self.send_header("Content-Length", str(len(data)))
+		self.end_headers()
+		self.wfile.write(data)
+
+
+def _route(state: FakeGraphState, method: str, path: str, body: Any, auth: str | None) -> tuple[int, Any]:
+	if state.access_token and auth != f"Bearer {state.access_token}":
+		return 401, ScriptedFailure(190, 401, "Error validating access token: Session has expired.", 1).body()
+	if method == "POST" and (match := _MESSAGES.match(path)):
+		return _send_message(state, match["phone_number_id"], body)
+	if method == "GET" and _TEMPLATES.match(path):
+		with state.lock:
+			return 200, {"data": list(state.templates), "paging": {}}
+	if method == "POST" and _SUBSCRIBED.match(path):
+		return 200, {"success": True}
+	if method == "GET" and (match := _NODE.match(path)):
+		return 200, {"id": match["node_id"], "display_phone_number": "+1 555 0100", "verified_name": "Fake"}
+	return 404, ScriptedFailure(100, 404, f"Unknown path components: {path}", 1).body()
+
+
+def _send_message(state: FakeGraphState, phone_number_id: str, body: Any) -> tuple[int, Any]:
+	failure = _take_failure(state, body)
+	if failure:
+		time.sleep(failure.delay)
+		return failure.http_status, failure.body()
+	problem = _payload_problem(body)
+	if problem:
+		return 400, ScriptedFailure(100, 400, f"(#100) {problem}", 1).body()
+	wamid = f"wamid.FAKE{phone_number_id}.{next(state.ids):09d}"
+	to = body["to"]
+	return 200, {
+		"messaging_product": "whatsapp",
+		"contacts": [{"input": to, "wa_id": to}],
+		"messages": [{"id": wamid}],
+	}
+
+
+def _take_failure(state: FakeGraphState, body: Any) -> ScriptedFailure | None:
+	to = body.get("to") if isinstance(body, dict) else None
+	with state.lock:
+		for failure in state.failures:
+			if failure.to is None or failure.to == to:
+				failure.times -= 1
+				if failure.times <= 0:
+					state.failures.remove(failure)
+				return failure
+	return None
+
+
+def _payload_problem(body: Any) -> str | None:
+	"""The checks Meta makes that our senders must never trip."""
+	if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
+		return "messaging_product must be whatsapp"
+	if not re.fullmatch(r"\d{6,15}", str(body.get("to", ""))):
+		return "to must be the recipient's digits without +"
+	kind = body.get("type")
+	content = body.get(kind) if isinstance(kind, str) else None
+	if not isinstance(content, dict):
+		return f"missing {kind} object"
+	if kind == "text" and not (0 < len(content.get("body") or "") <= 4096):
+		return "text.body must have 1 to 4096 characters"
+	if kind == "template":
+		for component in content.get("components") or []:
+			if any(
+				not (parameter.get("text") or "").strip() for parameter in component.get("parameters", [])
+			):
+				return "Parameter value is empty"
+	return None
+
+
+def _control(state: FakeGraphState, method: str, path: str, body: Any) -> tuple[int, Any]:
+	if path == "/_fake/requests":
+		with state.lock:
+			return 200, [request.to_dict() for request in state.requests]
+	if method == "POST" and path == "/_fake/reset":
+		with state.lock:
+			state.requests.clear()
+			state.failures.clear()
+		return 200, {"ok": True}
+	if method == "POST" and path == "/_fake/fail":
+		with state.lock:
+			state.failures.append(ScriptedFailure(**{"message": "(#0) scripted failure", "times": 1, **body}))
+		return 200, {"ok": True}
+	if method == "POST" and path == "/_fake/templates":
+		with state.lock:
+			state.templates = list(body or [])
+		return 200, {"ok": True}
+	return 404, {"error": "unknown control path"}
+
+
+def main() -> None:
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--port", type=int, default=8765)
+	parser.add_argument("--access-token", default=None)
+	parser.add_argument("--no-bodies", action="store_true", help="record paths only (long benchmarks)")
+	args = parser.parse_args()
+	api = FakeGraphApi(access_token=args.access_token, port=args.port, record_bodies=not args.no_bodies)
+	print(f"fake Graph API on {api.url}", flush=True)
+	try:
+		api._server.serve_forever()
+	except KeyboardInterrupt:
+		api.stop()
+
+
+if __name__ == "__main__":
+	main()
