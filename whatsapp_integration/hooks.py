@@ -1,10 +1,11 @@
 app_name = "whatsapp_integration"
 app_title = "WhatsApp Integration"
 app_publisher = "whatsapp_integration developers"
-app_description = "WhatsApp for ERPNext: Cloud API and WhatsApp Web sending, campaigns, logs, verified webhooks"
+app_description = (
+	"WhatsApp for ERPNext: Cloud API and WhatsApp Web sending, campaigns, logs, verified webhooks"
+)
 app_email = "dev@whatsapp-integration.local"
 app_license = "MIT"
-required_apps = ["frappe"]
 
 export_python_type_annotations = True
 

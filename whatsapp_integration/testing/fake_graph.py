@@ -19,6 +19,7 @@ import re
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -68,6 +69,8 @@ class FakeGraphState:
 	record_bodies: bool = True
 	lock: threading.Lock = field(default_factory=threading.Lock)
 	ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+	# Message ids stay unique across runs against one database.
+	run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10].upper())
 
 
 class FakeGraphApi:
@@ -205,7 +208,7 @@ def _send_message(state: FakeGraphState, phone_number_id: str, body: Any) -> tup
 	problem = _payload_problem(body)
 	if problem:
 		return 400, ScriptedFailure(100, 400, f"(#100) {problem}", 1).body()
-	wamid = f"wamid.FAKE{phone_number_id}.{next(state.ids):09d}"
+	wamid = f"wamid.FAKE{phone_number_id}.{state.run_id}.{next(state.ids):09d}"
 	to = body["to"]
 	return 200, {
 		"messaging_product": "whatsapp",

@@ -1,0 +1,101 @@
+"""Whitelisted endpoints to send WhatsApp messages (official or web mode, by device)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import frappe
+
+from whatsapp_integration.core.message import TEMPLATE, OutboundMessage, Template
+from whatsapp_integration.errors import user_errors
+from whatsapp_integration.runtime import message_service
+from whatsapp_integration.services.repository import MessageRecord
+
+SEND_ROLES = ("WhatsApp User", "WhatsApp Manager", "System Manager")
+
+
+@frappe.whitelist(methods=["POST"])
+def send(
+	to: str,
+	text: str,
+	device: str | None = None,
+	reference_doctype: str | None = None,
+	reference_name: str | None = None,
+	idempotency_key: str | None = None,
+) -> dict[str, Any]:
+	"""Send a text message. Returns the Message Log name, its status and WhatsApp's message id."""
+	_check_can_send(reference_doctype, reference_name)
+	message = OutboundMessage(
+		to=to,
+		text=text,
+		device=device,
+		reference_doctype=reference_doctype,
+		reference_name=reference_name,
+		idempotency_key=idempotency_key,
+		requested_by=frappe.session.user,
+	)
+	return _send(message)
+
+
+@frappe.whitelist(methods=["POST"])
+def send_template(
+	to: str,
+	template: str,
+	language: str = "en_US",
+	parameters: list[str] | str | None = None,
+	device: str | None = None,
+	reference_doctype: str | None = None,
+	reference_name: str | None = None,
+	idempotency_key: str | None = None,
+) -> dict[str, Any]:
+	"""Send an approved template; `parameters` fill its body placeholders {{1}}, {{2}}, ... in order."""
+	_check_can_send(reference_doctype, reference_name)
+	message = OutboundMessage(
+		to=to,
+		message_type=TEMPLATE,
+		template=Template(template, language, _parameters(parameters)),
+		device=device,
+		reference_doctype=reference_doctype,
+		reference_name=reference_name,
+		idempotency_key=idempotency_key,
+		requested_by=frappe.session.user,
+	)
+	return _send(message)
+
+
+def _send(message: OutboundMessage) -> dict[str, Any]:
+	with user_errors():
+		record = message_service().send(message)
+	return _result(record)
+
+
+def _result(record: MessageRecord) -> dict[str, Any]:
+	result: dict[str, Any] = {"message_log": record.name, "status": record.status, "wamid": record.wamid}
+	if record.error_reason:
+		result["error"] = record.error_reason
+	return result
+
+
+def _check_can_send(reference_doctype: str | None, reference_name: str | None) -> None:
+	# Not frappe.only_for: it lets everybody through while tests run, so it cannot be tested.
+	if set(SEND_ROLES).isdisjoint(frappe.get_roles()):
+		frappe.throw(
+			frappe._("You need the WhatsApp User role to send WhatsApp messages."),
+			frappe.PermissionError,
+		)
+	if reference_doctype and reference_name:
+		frappe.has_permission(reference_doctype, "read", reference_name, throw=True)
+
+
+def _parameters(parameters: list[str] | str | None) -> tuple[str, ...]:
+	if parameters is None or parameters == "":
+		return ()
+	if isinstance(parameters, str):
+		try:
+			parameters = json.loads(parameters)
+		except ValueError:
+			frappe.throw(frappe._('Template parameters must be a JSON list of strings, e.g. ["Ada", "42"].'))
+	if not isinstance(parameters, list):
+		frappe.throw(frappe._("Template parameters must be a list of strings."))
+	return tuple(str(value) if value is not None else "" for value in parameters)

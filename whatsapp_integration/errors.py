@@ -1,0 +1,39 @@
+"""Turns the core's typed errors into Frappe exceptions with the right HTTP status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import frappe
+from frappe import _
+
+from whatsapp_integration.core import errors
+
+# Most specific first: the first matching class decides the Frappe exception (and HTTP status).
+_FRAPPE_EXCEPTIONS: tuple[tuple[type[errors.WhatsAppError], type[Exception]], ...] = (
+	(errors.RateLimited, frappe.RateLimitExceededError),
+	(errors.DeviceNotFound, frappe.DoesNotExistError),
+	(errors.InvalidPhoneNumber, frappe.ValidationError),
+	(errors.InvalidMessage, frappe.ValidationError),
+	(errors.RecipientOptedOut, frappe.ValidationError),
+	(errors.ConfigurationError, frappe.ValidationError),
+	(errors.DeviceUnavailable, frappe.ValidationError),
+	(errors.WhatsAppError, frappe.ValidationError),
+)
+
+
+def frappe_exception_for(error: errors.WhatsAppError) -> type[Exception]:
+	return next(
+		frappe_class for core_class, frappe_class in _FRAPPE_EXCEPTIONS if isinstance(error, core_class)
+	)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+	"""Run an adapter's call; a core error becomes a clear message with the right status
+	(417 for input to fix, 404 for a missing device, 429 for rate limits), never a traceback."""
+	try:
+		yield
+	except errors.WhatsAppError as error:
+		frappe.throw(str(error), exc=frappe_exception_for(error), title=_("WhatsApp"))

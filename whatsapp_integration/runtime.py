@@ -1,0 +1,25 @@
+"""Wires the services to this site: Frappe repository, Settings config, Redis rate limiter."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import now_datetime
+
+from whatsapp_integration.core.ratelimit import RedisRateLimiter
+from whatsapp_integration.core.senders.factory import SenderFactory
+from whatsapp_integration.repositories.messages import FrappeMessageRepository
+from whatsapp_integration.services.message_service import MessageService
+from whatsapp_integration.settings import get_config
+
+# One per process: senders keep pooled HTTP connections across requests and jobs.
+SENDERS = SenderFactory()
+
+
+def rate_limiter() -> RedisRateLimiter:
+	"""Buckets in the site's Redis cache, so every web and worker process shares one budget."""
+	prefix = frappe.cache.make_key("whatsapp:rl:")
+	return RedisRateLimiter(frappe.cache, prefix=prefix.decode() if isinstance(prefix, bytes) else prefix)
+
+
+def message_service() -> MessageService:
+	return MessageService(FrappeMessageRepository(), get_config(), SENDERS, rate_limiter(), now=now_datetime)

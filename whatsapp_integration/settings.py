@@ -1,0 +1,60 @@
+"""Builds the one `WhatsAppConfig` from `WhatsApp Integration Settings` (the only place that does)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import frappe
+from frappe.utils.password import get_decrypted_password
+
+from whatsapp_integration.core.config import WhatsAppConfig
+
+SETTINGS = "WhatsApp Integration Settings"
+SECRET_FIELDS = ("access_token", "app_secret", "webhook_verify_token", "metrics_token")
+_CACHE_KEY = "whatsapp_integration:settings"
+
+
+def get_config() -> WhatsAppConfig:
+	"""The site's config, built once per request. Non-secret values are cached in Redis for
+	`settings_cache_ttl` seconds (cleared when Settings are saved); secrets are decrypted
+	from the Password fields and never cached outside the request."""
+	config = getattr(frappe.local, "whatsapp_config", None)
+	if config is None:
+		config = WhatsAppConfig.from_mapping({**_cached_values(), **_secrets()})
+		frappe.local.whatsapp_config = config
+	return config
+
+
+def clear_config_cache() -> None:
+	frappe.cache.delete_value(_CACHE_KEY)
+	frappe.local.whatsapp_config = None
+
+
+def _cached_values() -> dict[str, Any]:
+	values = frappe.cache.get_value(_CACHE_KEY)
+	if values is None:
+		values = _stored_values()
+		ttl = WhatsAppConfig.from_mapping(values).settings_cache_ttl
+		frappe.cache.set_value(_CACHE_KEY, values, expires_in_sec=ttl or None)
+	return values
+
+
+def _stored_values() -> dict[str, Any]:
+	values = frappe.db.get_singles_dict(SETTINGS, cast=True)
+	for fieldname in SECRET_FIELDS:
+		values.pop(fieldname, None)
+	country = values.get("default_country")
+	values["default_country"] = _country_code(country) if country else None
+	return dict(values)
+
+
+def _country_code(country: str) -> str | None:
+	code = frappe.db.get_value("Country", country, "code")
+	return code.upper() if code else None
+
+
+def _secrets() -> dict[str, str]:
+	return {
+		fieldname: get_decrypted_password(SETTINGS, SETTINGS, fieldname, raise_exception=False) or ""
+		for fieldname in SECRET_FIELDS
+	}

@@ -1,0 +1,127 @@
+"""The send API end to end on a real site: permission, validation, Graph API calls, Message Log rows."""
+
+from __future__ import annotations
+
+import uuid
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from whatsapp_integration.api import messages
+from whatsapp_integration.tasks import retry_queued_messages
+from whatsapp_integration.tests.utils import TEST_DEVICE, configure_settings, ensure_user, start_fake_graph
+
+SENDER = "whatsapp-sender@example.com"
+OUTSIDER = "no-whatsapp-role@example.com"
+NUMBER = "+919876543210"
+
+
+class TestMessagesApi(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls) -> None:
+		super().setUpClass()
+		cls.graph = start_fake_graph()
+		ensure_user(SENDER, ("WhatsApp User",))
+		ensure_user(OUTSIDER, ("Blogger",))
+
+	@classmethod
+	def tearDownClass(cls) -> None:
+		cls.graph.stop()
+		frappe.set_user("Administrator")
+		super().tearDownClass()
+
+	def setUp(self) -> None:
+		self.graph.reset()
+		frappe.set_user(SENDER)
+
+	def tearDown(self) -> None:
+		frappe.set_user("Administrator")
+
+	def test_send_logs_a_sent_message_with_its_wamid(self) -> None:
+		result = messages.send(NUMBER, "Hello <b>Ada</b>")
+		self.assertEqual(result["status"], "Sent")
+		self.assertTrue(result["wamid"].startswith("wamid."))
+		log = frappe.get_doc("WhatsApp Message Log", result["message_log"])
+		self.assertEqual((log.to_number, log.device, log.owner), (NUMBER, TEST_DEVICE, SENDER))
+		self.assertEqual(log.text, "Hello *Ada*")
+		self.assertEqual([event.status for event in log.status_events], ["Sent"])
+		body = self.graph.message_requests()[-1].body
+		self.assertEqual((body["to"], body["text"]["body"]), ("919876543210", "Hello *Ada*"))
+
+	def test_template_goes_out_with_its_parameters(self) -> None:
+		result = messages.send_template(NUMBER, "order_update", "en_US", '["Ada", "SO-0001"]')
+		self.assertEqual(result["status"], "Sent")
+		template = self.graph.message_requests()[-1].body["template"]
+		values = [parameter["text"] for parameter in template["components"][0]["parameters"]]
+		self.assertEqual((template["name"], values), ("order_update", ["Ada", "SO-0001"]))
+
+	def test_bad_number_is_a_validation_error_naming_the_input(self) -> None:
+		with self.assertRaises(frappe.ValidationError) as caught:
+			messages.send("12ab", "Hello")
+		self.assertIn("12ab", str(caught.exception))
+		self.assertEqual(self.graph.message_requests(), [])
+
+	def test_empty_template_parameter_is_refused_before_sending(self) -> None:
+		with self.assertRaises(frappe.ValidationError) as caught:
+			messages.send_template(NUMBER, "order_update", "en_US", ["Ada", " "])
+		self.assertIn("{{2}}", str(caught.exception))
+
+	def test_user_without_whatsapp_role_cannot_send(self) -> None:
+		frappe.set_user(OUTSIDER)
+		with self.assertRaises(frappe.PermissionError):
+			messages.send(NUMBER, "Hello")
+
+	def test_guest_cannot_send(self) -> None:
+		frappe.set_user("Guest")
+		with self.assertRaises(frappe.PermissionError):
+			messages.send(NUMBER, "Hello")
+
+	def test_same_idempotency_key_sends_once(self) -> None:
+		key = f"order-{uuid.uuid4()}"
+		first = messages.send(NUMBER, "Your order shipped", idempotency_key=key)
+		second = messages.send(NUMBER, "Your order shipped", idempotency_key=key)
+		self.assertEqual(first["message_log"], second["message_log"])
+		self.assertEqual(len(self.graph.message_requests()), 1)
+
+	def test_expired_token_fails_with_an_actionable_reason(self) -> None:
+		self.graph.fail_next(190, http_status=401, message="Error validating access token")
+		result = messages.send(NUMBER, "Hello")
+		self.assertEqual(result["status"], "Failed")
+		self.assertIn("access token", result["error"])
+		log = frappe.get_doc("WhatsApp Message Log", result["message_log"])
+		self.assertEqual((log.error_code, log.error_action), (190, "stop"))
+
+	def test_transient_failure_is_queued_and_the_retry_job_sends_it(self) -> None:
+		self.graph.fail_next(131000, http_status=500, message="Something went wrong")
+		result = messages.send(NUMBER, "Hello again")
+		self.assertEqual(result["status"], "Queued")
+		frappe.db.set_value("WhatsApp Message Log", result["message_log"], "next_attempt_at", "2000-01-01")
+		frappe.db.commit()
+		retry_queued_messages()
+		log = frappe.get_doc("WhatsApp Message Log", result["message_log"])
+		self.assertEqual((log.status, log.attempts), ("Sent", 2))
+		self.assertEqual([event.status for event in log.status_events], ["Queued", "Sent"])
+
+	def test_opted_out_number_is_refused(self) -> None:
+		frappe.set_user("Administrator")
+		number = "+919812345678"
+		if not frappe.db.exists("WhatsApp Opt Out", number):
+			frappe.get_doc(
+				{"doctype": "WhatsApp Opt Out", "number": "0091 98123 45678", "source": "Manual"}
+			).insert()
+		frappe.set_user(SENDER)
+		with self.assertRaises(frappe.ValidationError) as caught:
+			messages.send(number, "Hello")
+		self.assertIn("asked not to receive", str(caught.exception))
+
+	def test_per_user_rate_limit_answers_429(self) -> None:
+		frappe.set_user("Administrator")
+		frappe.set_user(ensure_user(f"limited-{uuid.uuid4().hex[:8]}@example.com", ("WhatsApp User",)))
+		configure_settings(user_send_limit_per_minute=2)
+		try:
+			messages.send(NUMBER, "one")
+			messages.send(NUMBER, "two")
+			with self.assertRaises(frappe.RateLimitExceededError):
+				messages.send(NUMBER, "three")
+		finally:
+			configure_settings()

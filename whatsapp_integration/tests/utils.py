@@ -1,0 +1,52 @@
+"""Fixtures for bench tests: Settings pointed at a fake Graph API, a device, users with roles."""
+
+from __future__ import annotations
+
+import frappe
+
+from whatsapp_integration.settings import SETTINGS, clear_config_cache
+from whatsapp_integration.testing.fake_graph import FakeGraphApi
+
+TEST_TOKEN = "bench-test-token"
+TEST_DEVICE = "_Test WhatsApp Device"
+
+
+def start_fake_graph() -> FakeGraphApi:
+	"""A fake Graph API in this process, with Settings and the test device pointing at it."""
+	api = FakeGraphApi(access_token=TEST_TOKEN).start()
+	configure_settings(graph_api_base_url=api.url, access_token=TEST_TOKEN)
+	ensure_device(TEST_DEVICE, phone_number_id="100200300", is_default=1)
+	return api
+
+
+def configure_settings(**values: object) -> None:
+	settings = frappe.get_single(SETTINGS)
+	settings.update(
+		{"user_send_limit_per_minute": 1000, "send_rate_per_second": 500, "send_burst": 500, **values}
+	)
+	settings.save(ignore_permissions=True)
+	frappe.db.commit()
+	clear_config_cache()
+
+
+def ensure_device(name: str, **values: object) -> None:
+	if frappe.db.exists("WhatsApp Device", name):
+		device = frappe.get_doc("WhatsApp Device", name)
+	else:
+		device = frappe.new_doc("WhatsApp Device")
+		device.device_name = name
+	device.update({"mode": "Official", "enabled": 1, "daily_cap": 0, **values})
+	device.save(ignore_permissions=True)
+	frappe.db.commit()
+
+
+def ensure_user(email: str, roles: tuple[str, ...]) -> str:
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+		)
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	user.add_roles(*roles)
+	frappe.db.commit()
+	return email

@@ -1,0 +1,53 @@
+# Copyright (c) 2026, whatsapp_integration developers and contributors
+# For license information, please see license.txt
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from whatsapp_integration.core.phone import normalize
+from whatsapp_integration.errors import user_errors
+from whatsapp_integration.settings import get_config
+
+
+class WhatsAppDevice(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		access_token: DF.Password | None
+		daily_cap: DF.Int
+		device_name: DF.Data
+		enabled: DF.Check
+		is_default: DF.Check
+		mode: DF.Literal["Official", "Web"]
+		phone_number: DF.Data | None
+		phone_number_id: DF.Data | None
+		status: DF.Literal["Active", "Inactive", "Error"]
+		waba_id: DF.Data | None
+	# end: auto-generated types
+
+	def validate(self) -> None:
+		if self.phone_number:
+			with user_errors():
+				self.phone_number = normalize(self.phone_number, get_config().default_country)
+		if self.mode == "Official" and not self.phone_number_id:
+			frappe.throw(_("Copy the Phone Number ID from the Meta app dashboard (WhatsApp > API Setup)."))
+
+	def on_update(self) -> None:
+		if self.is_default:
+			self._clear_other_defaults()
+
+	def _clear_other_defaults(self) -> None:
+		"""Only one device is the default."""
+		others = frappe.get_all(
+			"WhatsApp Device", filters={"is_default": 1, "name": ("!=", self.name)}, pluck="name"
+		)
+		for name in others:
+			frappe.db.set_value("WhatsApp Device", name, "is_default", 0)

@@ -1,0 +1,79 @@
+# Copyright (c) 2026, whatsapp_integration developers and contributors
+# For license information, please see license.txt
+
+from __future__ import annotations
+
+import frappe
+from frappe.model.document import Document
+
+from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.errors import user_errors
+from whatsapp_integration.settings import clear_config_cache
+
+
+class WhatsAppIntegrationSettings(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		access_token: DF.Password | None
+		alert_failure_threshold: DF.Int
+		alert_signature_failure_threshold: DF.Int
+		app_secret: DF.Password | None
+		blocked_phrases: DF.SmallText | None
+		campaign_auto_pause_failure_rate: DF.Float
+		campaign_batch_size: DF.Int
+		campaign_failure_window: DF.Int
+		campaign_lease_seconds: DF.Float
+		chrome_binary: DF.Data | None
+		chrome_options: DF.SmallText | None
+		chromedriver_path: DF.Data | None
+		default_country: DF.Link | None
+		default_mode: DF.Literal["Official", "Web"]
+		driver_pool_size: DF.Int
+		element_timeout: DF.Float
+		graph_api_base_url: DF.Data | None
+		graph_api_version: DF.Data | None
+		idle_session_timeout: DF.Float
+		log_retention_days: DF.Int
+		max_retry_attempts: DF.Int
+		metrics_token: DF.Password | None
+		page_load_timeout: DF.Float
+		pair_rate_seconds: DF.Float
+		qr_session_ttl: DF.Float
+		request_timeout: DF.Float
+		retry_backoff_max_seconds: DF.Float
+		retry_backoff_seconds: DF.Float
+		selenium_grid_url: DF.Data | None
+		send_burst: DF.Int
+		send_from_doctypes: DF.SmallText | None
+		send_rate_per_second: DF.Float
+		session_sweep_interval: DF.Float
+		settings_cache_ttl: DF.Int
+		start_keywords: DF.SmallText | None
+		stats_cache_ttl: DF.Int
+		stop_keywords: DF.SmallText | None
+		user_send_limit_per_minute: DF.Int
+		web_base_url: DF.Data | None
+		web_daily_cap: DF.Int
+		web_min_send_gap_seconds: DF.Float
+		web_send_jitter_seconds: DF.Float
+		web_user_agent: DF.SmallText | None
+		webhook_event_retention_days: DF.Int
+		webhook_max_body_bytes: DF.Int
+		webhook_verify_token: DF.Password | None
+	# end: auto-generated types
+
+	def validate(self) -> None:
+		"""Refuse values the config object would refuse, with the field named."""
+		with user_errors():
+			WhatsAppConfig.from_mapping(
+				{key: value for key, value in self.as_dict().items() if key != "default_country"}
+			)
+
+	def on_update(self) -> None:
+		clear_config_cache()

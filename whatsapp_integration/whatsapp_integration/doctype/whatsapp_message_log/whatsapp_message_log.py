@@ -1,0 +1,51 @@
+# Copyright (c) 2026, whatsapp_integration developers and contributors
+# For license information, please see license.txt
+
+from __future__ import annotations
+
+from frappe.model.document import Document
+
+
+class WhatsAppMessageLog(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+		from whatsapp_integration.whatsapp_integration.doctype.whatsapp_message_status_event.whatsapp_message_status_event import (
+			WhatsAppMessageStatusEvent,
+		)
+
+		attempts: DF.Int
+		callback_data: DF.SmallText | None
+		delivered_at: DF.Datetime | None
+		device: DF.Link | None
+		direction: DF.Literal["Outbound", "Inbound"]
+		error_action: DF.Data | None
+		error_code: DF.Int
+		error_reason: DF.SmallText | None
+		error_title: DF.Data | None
+		from_number: DF.Data | None
+		idempotency_key: DF.Data | None
+		media_caption: DF.SmallText | None
+		media_filename: DF.Data | None
+		media_link: DF.SmallText | None
+		message_type: DF.Data | None
+		next_attempt_at: DF.Datetime | None
+		read_at: DF.Datetime | None
+		reference_doctype: DF.Link | None
+		reference_name: DF.DynamicLink | None
+		requested_by: DF.Link | None
+		sent_at: DF.Datetime | None
+		status: DF.Literal["Queued", "Sent", "Delivered", "Read", "Failed"]
+		status_events: DF.Table[WhatsAppMessageStatusEvent]
+		template_language: DF.Data | None
+		template_name: DF.Data | None
+		template_params: DF.JSON | None
+		text: DF.LongText | None
+		to_number: DF.Data | None
+		wamid: DF.Data | None
+	# end: auto-generated types
+	pass
