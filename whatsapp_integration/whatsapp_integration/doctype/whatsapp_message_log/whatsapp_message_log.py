@@ -1,7 +1,6 @@
 # Copyright (c) 2026, whatsapp_integration developers and contributors
 # For license information, please see license.txt
 
-from __future__ import annotations
 
 from frappe.model.document import Document
 
@@ -14,6 +13,7 @@ class WhatsAppMessageLog(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
+
 		from whatsapp_integration.whatsapp_integration.doctype.whatsapp_message_status_event.whatsapp_message_status_event import (
 			WhatsAppMessageStatusEvent,
 		)

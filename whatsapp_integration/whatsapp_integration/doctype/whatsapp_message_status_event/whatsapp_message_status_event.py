@@ -1,7 +1,6 @@
 # Copyright (c) 2026, whatsapp_integration developers and contributors
 # For license information, please see license.txt
 
-from __future__ import annotations
 
 from frappe.model.document import Document
 
