@@ -155,3 +155,11 @@ class SendFailed(WhatsAppError):
 
 class GraphApiError(SendFailed):
 	"""Meta's Graph API refused a request or did not answer."""
+
+
+class InvalidSignature(WhatsAppError):
+	"""A webhook POST whose X-Hub-Signature-256 is missing, malformed or wrong."""
+
+
+class InvalidWebhookPayload(WhatsAppError, ValueError):
+	"""A correctly signed webhook body that is not a JSON object."""

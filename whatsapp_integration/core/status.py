@@ -7,6 +7,8 @@ event is still kept in its history.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 QUEUED = "Queued"
 SENT = "Sent"
 FAILED = "Failed"
@@ -32,3 +34,22 @@ def merge_status(current: str | None, new: str) -> str:
 	if current not in _RANK:
 		return new
 	return new if _RANK[new] > _RANK[current] else current
+
+
+RECEIVED = "Received"
+"""The status of an inbound message; outside the outbound order above."""
+
+_TIMESTAMP_FIELD = {SENT: "sent_at", DELIVERED: "delivered_at", READ: "read_at"}
+
+
+def apply_event(current: str | None, recorded: Iterable[str], new: str) -> str | None:
+	"""The status after event `new`, or None when an event with that status is already in the
+	history (a redelivery, or the send itself recorded it): each status is kept once."""
+	if new in set(recorded):
+		return None
+	return merge_status(current, new)
+
+
+def timestamp_field(status: str) -> str | None:
+	"""The Message Log field that records when `status` first happened (`sent_at`, ...)."""
+	return _TIMESTAMP_FIELD.get(status)
