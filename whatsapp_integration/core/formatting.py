@@ -30,11 +30,13 @@ class _WhatsAppFormatter(HTMLParser):
 		self._lists: list[list[int]] = []  # per open list: [is_ordered, next_number]
 		self._skip_depth = 0
 		self._links: list[str | None] = []
+		self._open_marks: list[int] = []  # index in _parts of each open mark
 
 	def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
 		if tag in _SKIPPED:
 			self._skip_depth += 1
 		elif tag in _MARKS:
+			self._open_marks.append(len(self._parts))
 			self._parts.append(_MARKS[tag])
 		elif tag == "br":
 			self._parts.append("\n")
@@ -50,8 +52,8 @@ class _WhatsAppFormatter(HTMLParser):
 	def handle_endtag(self, tag: str) -> None:
 		if tag in _SKIPPED:
 			self._skip_depth = max(0, self._skip_depth - 1)
-		elif tag in _MARKS:
-			self._parts.append(_MARKS[tag])
+		elif tag in _MARKS and self._open_marks:
+			self._close_mark(self._open_marks.pop())
 		elif tag in ("ul", "ol") and self._lists:
 			self._lists.pop()
 			self._break_paragraph()
@@ -77,6 +79,19 @@ class _WhatsAppFormatter(HTMLParser):
 		ordered, number = self._lists[-1]
 		self._parts.append(f"{number}. " if ordered else "• ")
 		self._lists[-1][1] = number + 1
+
+	def _close_mark(self, start: int) -> None:
+		"""Make the mark hug its words: WhatsApp ignores `*Hello *` (desk editors leave such
+		spaces) and shows an empty `**` literally."""
+		inner = "".join(self._parts[start + 1 :])
+		words = inner.strip()
+		if not words:
+			self._parts[start:] = [inner]
+			return
+		leading = inner[: len(inner) - len(inner.lstrip())]
+		trailing = inner[len(inner.rstrip()) :]
+		mark = self._parts[start]
+		self._parts[start:] = [leading, mark, words, mark, trailing]
 
 	def _break_paragraph(self) -> None:
 		self._parts.append("\n\n")

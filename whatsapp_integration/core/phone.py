@@ -54,7 +54,9 @@ def _parse(text: str, default_region: str | None) -> phonenumbers.PhoneNumber:
 	try:
 		return phonenumbers.parse(candidate, None if international else region)
 	except NumberParseException as error:
-		raise InvalidPhoneNumber(f"{text!r} is not a phone number: {_parse_problem(error)}.")
+		raise InvalidPhoneNumber(
+			f"{text!r} is not a phone number: {_parse_problem(error)}. Write it as +<country code><number>."
+		)
 
 
 def _parse_problem(error: NumberParseException) -> str:
