@@ -36,4 +36,6 @@ def user_errors() -> Iterator[None]:
 	try:
 		yield
 	except errors.WhatsAppError as error:
+		# An expected, explained error: the response carries the message, not a traceback.
+		frappe.local.flags.disable_traceback = True
 		frappe.throw(str(error), exc=frappe_exception_for(error), title=_("WhatsApp"))
