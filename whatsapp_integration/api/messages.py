@@ -26,15 +26,7 @@ def send(
 ) -> dict[str, Any]:
 	"""Send a text message. Returns the Message Log name, its status and WhatsApp's message id."""
 	_check_can_send(reference_doctype, reference_name)
-	message = OutboundMessage(
-		to=to,
-		text=text,
-		device=device,
-		reference_doctype=reference_doctype,
-		reference_name=reference_name,
-		idempotency_key=idempotency_key,
-		requested_by=frappe.session.user,
-	)
+	message = _outbound(to, device, reference_doctype, reference_name, idempotency_key, text=text)
 	return _send(message)
 
 
@@ -51,17 +43,37 @@ def send_template(
 ) -> dict[str, Any]:
 	"""Send an approved template; `parameters` fill its body placeholders {{1}}, {{2}}, ... in order."""
 	_check_can_send(reference_doctype, reference_name)
-	message = OutboundMessage(
-		to=to,
+	content = Template(template, language, _parameters(parameters))
+	message = _outbound(
+		to,
+		device,
+		reference_doctype,
+		reference_name,
+		idempotency_key,
 		message_type=TEMPLATE,
-		template=Template(template, language, _parameters(parameters)),
+		template=content,
+	)
+	return _send(message)
+
+
+def _outbound(
+	to: str,
+	device: str | None,
+	reference_doctype: str | None,
+	reference_name: str | None,
+	idempotency_key: str | None,
+	**content: Any,
+) -> OutboundMessage:
+	"""The send request of the current user."""
+	return OutboundMessage(
+		to=to,
 		device=device,
 		reference_doctype=reference_doctype,
 		reference_name=reference_name,
 		idempotency_key=idempotency_key,
 		requested_by=frappe.session.user,
+		**content,
 	)
-	return _send(message)
 
 
 def _send(message: OutboundMessage) -> dict[str, Any]:
