@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import frappe
@@ -12,17 +13,20 @@ from whatsapp_integration.core.config import WhatsAppConfig
 SETTINGS = "WhatsApp Integration Settings"
 SECRET_FIELDS = ("access_token", "app_secret", "webhook_verify_token", "metrics_token")
 _CACHE_KEY = "whatsapp_integration:settings"
+_LOCAL_SECONDS = 30.0
 
 
 def get_config() -> WhatsAppConfig:
-	"""The site's config, built once per request. Non-secret values are cached in Redis for
-	`settings_cache_ttl` seconds (cleared when Settings are saved); secrets are decrypted
-	from the Password fields and never cached outside the request."""
-	config = getattr(frappe.local, "whatsapp_config", None)
-	if config is None:
+	"""The site's config. Non-secret values are cached in Redis for `settings_cache_ttl`
+	seconds (cleared when Settings are saved); secrets are decrypted from the Password
+	fields. The built object is kept on `frappe.local` for a request or job, and for at most
+	`_LOCAL_SECONDS` in long-running processes (the web session host) so changes reach them."""
+	memo = getattr(frappe.local, "whatsapp_config", None)
+	if memo is None or memo[1] < time.monotonic():
 		config = WhatsAppConfig.from_mapping({**_cached_values(), **_secrets()})
-		frappe.local.whatsapp_config = config
-	return config
+		memo = (config, time.monotonic() + _LOCAL_SECONDS)
+		frappe.local.whatsapp_config = memo
+	return memo[0]
 
 
 def clear_config_cache() -> None:
