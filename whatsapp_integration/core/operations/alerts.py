@@ -1,0 +1,141 @@
+"""Alert decisions: which incidents are open now, and which of them are new.
+
+One incident is one alert: an incident's key (kind + subject) is opened in a store with a
+time to live; while the condition keeps showing up, each check refreshes the TTL instead of
+alerting again. Once the condition has been gone for a whole TTL the key expires, so the
+next occurrence is a new incident and alerts again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from whatsapp_integration.core.operations.health import WORKING
+
+DEVICE_FAILURES = "device_failures"
+SESSION_LOST = "session_lost"
+TOKEN_EXPIRED = "token_expired"
+SIGNATURE_FAILURES = "signature_failures"
+
+
+@dataclass(frozen=True)
+class Incident:
+	kind: str
+	subject: str
+	title: str
+	message: str
+
+	@property
+	def key(self) -> str:
+		return f"{self.kind}:{self.subject}"
+
+
+class IncidentStore(Protocol):
+	def open(self, key: str, ttl: int) -> bool:
+		"""Mark `key` open for `ttl` seconds; True only if it was not open already."""
+		...
+
+	def keep_open(self, key: str, ttl: int) -> None: ...
+
+
+class MemoryIncidentStore:
+	"""An `IncidentStore` in a dict with an injected clock (tests, single process)."""
+
+	def __init__(self, clock: Callable[[], float]) -> None:
+		self._clock = clock
+		self._expiry: dict[str, float] = {}
+
+	def open(self, key: str, ttl: int) -> bool:
+		now = self._clock()
+		if self._expiry.get(key, 0.0) > now:
+			return False
+		self._expiry[key] = now + ttl
+		return True
+
+	def keep_open(self, key: str, ttl: int) -> None:
+		self._expiry[key] = self._clock() + ttl
+
+
+class RedisIncidentStore:
+	"""Keys in Redis (`SET NX EX`), shared by every process, surviving restarts."""
+
+	def __init__(self, client: object, prefix: str = "whatsapp:alert:") -> None:
+		self._client = client
+		self._prefix = prefix
+
+	def open(self, key: str, ttl: int) -> bool:
+		return bool(self._client.set(self._prefix + key, 1, nx=True, ex=ttl))  # type: ignore[attr-defined]
+
+	def keep_open(self, key: str, ttl: int) -> None:
+		self._client.expire(self._prefix + key, ttl)  # type: ignore[attr-defined]
+
+
+def new_incidents(incidents: Iterable[Incident], store: IncidentStore, ttl: int) -> list[Incident]:
+	"""The incidents that need an alert now; the others are refreshed as still open."""
+	fresh = []
+	for incident in incidents:
+		if store.open(incident.key, ttl):
+			fresh.append(incident)
+		else:
+			store.keep_open(incident.key, ttl)
+	return fresh
+
+
+def device_failure_incidents(failures_by_device: Mapping[str, int], threshold: int) -> list[Incident]:
+	return [
+		Incident(
+			DEVICE_FAILURES,
+			device,
+			f"WhatsApp device {device}: {count} failed sends",
+			f"{count} messages from device {device} failed in the last hour (alert threshold "
+			f"{threshold}). Open the WhatsApp Message Log filtered on this device to see Meta's reasons.",
+		)
+		for device, count in sorted(failures_by_device.items())
+		if count >= threshold
+	]
+
+
+def session_lost_incidents(previous: Mapping[str, str], current: Mapping[str, str]) -> list[Incident]:
+	"""Web sessions that were WORKING at the last check and are not now."""
+	return [
+		Incident(
+			SESSION_LOST,
+			device,
+			f"WhatsApp device {device} left WORKING",
+			f"The WhatsApp Web session of device {device} is now {current.get(device) or 'gone'}. "
+			"Open the device and link it again (scan the QR code) so its messages go out.",
+		)
+		for device, state in sorted(previous.items())
+		if state == WORKING and current.get(device) != WORKING
+	]
+
+
+def token_expired_incidents(subjects: Iterable[str]) -> list[Incident]:
+	return [
+		Incident(
+			TOKEN_EXPIRED,
+			subject,
+			f"WhatsApp access token expired ({subject})",
+			"Meta refuses the access token (error 190: expired or revoked); nothing can be sent "
+			"through it. Create a permanent system-user token in Meta Business Settings and paste "
+			"it into WhatsApp Integration Settings or the device.",
+		)
+		for subject in sorted(set(subjects))
+	]
+
+
+def signature_failure_incidents(count: int, threshold: int) -> list[Incident]:
+	if count < threshold:
+		return []
+	return [
+		Incident(
+			SIGNATURE_FAILURES,
+			"webhook",
+			f"{count} WhatsApp webhook calls with a bad signature",
+			f"{count} webhook requests were refused for a wrong X-Hub-Signature-256 in the last hour "
+			f"(threshold {threshold}). Check that the App Secret in Settings matches the Meta app, "
+			"or someone is probing the webhook URL.",
+		)
+	]

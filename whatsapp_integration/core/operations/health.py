@@ -1,0 +1,102 @@
+"""Health rules: each part reports ok, degraded or down; the worst part decides the whole.
+
+A part that cannot work at all without the rest (the database, Redis) reports down when it
+fails; parts that only slow or stop some features (workers, scheduler, session host, one
+device, one token) report degraded, so a load balancer keeps the site in rotation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from whatsapp_integration.core.errors import GraphApiError
+from whatsapp_integration.core.graph import GraphClient
+
+OK = "ok"
+DEGRADED = "degraded"
+DOWN = "down"
+_SEVERITY = {OK: 0, DEGRADED: 1, DOWN: 2}
+WORKING = "WORKING"
+TOKEN_EXPIRED_CODE = 190
+
+
+@dataclass(frozen=True)
+class Check:
+	name: str
+	status: str
+	detail: str = ""
+	error_code: int | None = None
+
+	def __post_init__(self) -> None:
+		if self.status not in _SEVERITY:
+			raise ValueError(f"A check status must be ok, degraded or down, not {self.status!r}.")
+
+	def to_dict(self) -> dict[str, Any]:
+		return asdict(self)
+
+
+def overall(checks: Iterable[Check]) -> str:
+	"""The worst status among `checks` (ok when there are none)."""
+	return max((check.status for check in checks), key=_SEVERITY.__getitem__, default=OK)
+
+
+def heartbeat_check(name: str, last_beat: float | None, now: float, max_age: float) -> Check:
+	"""A process that writes an epoch-seconds heartbeat is alive if the beat is recent."""
+	if last_beat is None:
+		return Check(name, DEGRADED, "No heartbeat: the process is not running.")
+	age = now - last_beat
+	if age > max_age:
+		return Check(name, DEGRADED, f"Last heartbeat {age:.0f} s ago (more than {max_age:.0f} s).")
+	return Check(name, OK, f"Last heartbeat {max(age, 0):.0f} s ago.")
+
+
+def scheduler_check(enabled: bool, seconds_since_last_run: float | None, max_age: float) -> Check:
+	if not enabled:
+		return Check("scheduler", DEGRADED, "The scheduler is disabled: retries and campaigns do not run.")
+	if seconds_since_last_run is None:
+		return Check("scheduler", DEGRADED, "The scheduler has not run any job yet.")
+	if seconds_since_last_run > max_age:
+		return Check(
+			"scheduler", DEGRADED, f"No scheduled job ran for {seconds_since_last_run / 60:.0f} minutes."
+		)
+	return Check("scheduler", OK, f"Last job {seconds_since_last_run:.0f} s ago.")
+
+
+def workers_check(worker_count: int) -> Check:
+	if worker_count <= 0:
+		return Check("workers", DEGRADED, "No background worker is registered: queued sends wait.")
+	return Check("workers", OK, f"{worker_count} worker(s) registered.")
+
+
+def device_check(device: str, mode: str, enabled: bool, state: str | None) -> Check:
+	"""An enabled web-mode device must be WORKING; official devices have no session state, so
+	their state (when known) only counts if it names an error."""
+	name = f"device:{device}"
+	if not enabled:
+		return Check(name, OK, "Disabled.")
+	if mode == "Web":
+		if state == WORKING:
+			return Check(name, OK, "Session WORKING.")
+		return Check(name, DEGRADED, f"Session is {state or 'not started'}: link it from the device form.")
+	if state and state.lower() in ("error", "failed"):
+		return Check(name, DEGRADED, f"Device status is {state}.")
+	return Check(name, OK, state or "Official")
+
+
+def token_check(client: GraphClient, phone_number_id: str, subject: str) -> Check:
+	"""GET the phone number node: it answers only for a valid token with access to the number."""
+	name = f"token:{subject}"
+	try:
+		client.get(phone_number_id, {"fields": "id"})
+	except GraphApiError as error:
+		if error.code == TOKEN_EXPIRED_CODE:
+			detail = "The access token has expired or was revoked (Meta error 190)."
+			return Check(name, DEGRADED, detail, TOKEN_EXPIRED_CODE)
+		return Check(name, DEGRADED, str(error), error.code)
+	return Check(name, OK, "The access token is valid.")
+
+
+def is_token_expired(check: Check) -> bool:
+	return check.status != OK and check.error_code == TOKEN_EXPIRED_CODE
