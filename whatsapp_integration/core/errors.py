@@ -163,3 +163,76 @@ class InvalidSignature(WhatsAppError):
 
 class InvalidWebhookPayload(WhatsAppError, ValueError):
 	"""A correctly signed webhook body that is not a JSON object."""
+
+
+# WhatsApp Web (unofficial mode): sessions, browsers and what WhatsApp Web itself reports.
+
+
+class IllegalSessionTransition(WhatsAppError):
+	"""A session was asked to move to a state it cannot reach from where it is."""
+
+	def __init__(self, device: str, current: str, target: str) -> None:
+		super().__init__(
+			f"The WhatsApp Web session of device {device} is {current} and cannot become {target}. "
+			"Refresh the device to see its current state."
+		)
+		self.device = device
+		self.current = current
+		self.target = target
+
+
+class BrowserUnavailable(ConfigurationError):
+	"""No Chromium/chromedriver (local or on the Selenium Grid) could be started."""
+
+
+class DriverPoolExhausted(DeviceUnavailable):
+	"""Every browser of the pool is busy with another device's session."""
+
+
+class SessionHostUnavailable(DeviceUnavailable, SendFailed):
+	"""The WhatsApp Web session host process is not running or did not answer.
+
+	A `DeviceUnavailable` for the API, and a retryable `SendFailed` for message_service, so a
+	message sent while the host restarts stays Queued and is retried."""
+
+	def __init__(self, reason: str) -> None:
+		SendFailed.__init__(self, reason, action=ErrorAction.RETRY)
+
+
+class WebSessionNotReady(SendFailed):
+	"""The device's WhatsApp Web session is not linked and working (retried later)."""
+
+	def __init__(self, reason: str) -> None:
+		super().__init__(reason, action=ErrorAction.RETRY)
+
+
+class WebSessionLoggedOut(SendFailed):
+	"""WhatsApp Web shows the QR code again: the phone unlinked this device."""
+
+	def __init__(self, reason: str) -> None:
+		super().__init__(reason, action=ErrorAction.STOP)
+
+
+class WebRecipientInvalid(SendFailed):
+	"""WhatsApp Web says "Phone number shared via url is invalid"."""
+
+	def __init__(self, reason: str) -> None:
+		super().__init__(reason, action=ErrorAction.FIX_INPUT)
+
+
+class RecipientNotOnWhatsApp(SendFailed):
+	"""WhatsApp Web says the number is not on WhatsApp."""
+
+	def __init__(self, reason: str) -> None:
+		super().__init__(reason, action=ErrorAction.FIX_INPUT)
+
+
+# Campaigns
+
+
+class InvalidCampaign(WhatsAppError, ValueError):
+	"""A campaign's settings (schedule, message, template parameters) cannot be used as they are."""
+
+
+class CampaignStateError(WhatsAppError):
+	"""A campaign was asked to do something its status does not allow (e.g. resume a cancelled one)."""

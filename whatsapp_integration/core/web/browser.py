@@ -1,0 +1,145 @@
+"""Starting one browser: local Chromium through the first chromedriver that works, or a
+Selenium Grid node. Every option comes from `WhatsAppConfig`."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+
+from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.errors import BrowserUnavailable
+from whatsapp_integration.core.web.processes import ProcessRegistry, is_alive
+
+logger = logging.getLogger(__name__)
+SYSTEM_CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@dataclass(eq=False)
+class ManagedDriver:
+	"""A WebDriver with what the pool needs to know: its profile, its process group (None on a
+	Grid), and a lock, because one WebDriver must never run two commands at once."""
+
+	webdriver: Any
+	profile_dir: Path
+	group: int | None
+	strategy: str
+	created_at: float = field(default_factory=time.monotonic)
+	last_used: float = field(default_factory=time.monotonic)
+	lock: threading.RLock = field(default_factory=threading.RLock)
+
+	def alive(self) -> bool:
+		if self.group is not None and not is_alive(self.group):
+			return False
+		try:
+			with self.lock:
+				self.webdriver.current_url
+		except WebDriverException:
+			return False
+		return True
+
+
+def chrome_options(config: WhatsAppConfig, profile_dir: Path) -> webdriver.ChromeOptions:
+	options = webdriver.ChromeOptions()
+	for argument in config.chrome_options:
+		options.add_argument(argument)
+	options.add_argument(f"--user-agent={config.web_user_agent}")
+	options.add_argument(f"--user-data-dir={profile_dir}")
+	binary = config.chrome_binary or shutil.which("chromium") or ""
+	if binary and not config.selenium_grid_url:
+		options.binary_location = binary
+	return options
+
+
+def launch(config: WhatsAppConfig, profile_dir: Path, registry: ProcessRegistry) -> ManagedDriver:
+	"""Start a browser for `profile_dir`: on the Grid when a Grid URL is set, else locally
+	with the system chromedriver, then Selenium Manager, then webdriver-manager."""
+	profile_dir.mkdir(parents=True, exist_ok=True)
+	options = chrome_options(config, profile_dir)
+	if config.selenium_grid_url:
+		driver = _remote(config.selenium_grid_url, options)
+		return _managed(driver, profile_dir, None, "grid", config)
+	problems = []
+	for name, service_path in _local_strategies(config):
+		try:
+			path = service_path()
+			driver = _local(path, options, registry)
+		except Exception as error:
+			problems.append(f"{name}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+			continue
+		return _managed(driver, profile_dir, driver.service.process.pid, name, config)
+	raise BrowserUnavailable(
+		"No browser could be started for WhatsApp Web. Install the chromium and chromium-driver "
+		"packages, set Chromedriver path in WhatsApp Integration Settings, or set a Selenium Grid "
+		f"URL. Tried: {'; '.join(problems)}."
+	)
+
+
+def _local_strategies(config: WhatsAppConfig) -> list[tuple[str, Callable[[], str | None]]]:
+	def system() -> str:
+		path = config.chromedriver_path or shutil.which("chromedriver") or SYSTEM_CHROMEDRIVER
+		if not Path(path).exists():
+			raise FileNotFoundError(f"no chromedriver at {path}")
+		return path
+
+	def webdriver_manager() -> str:
+		from webdriver_manager.chrome import ChromeDriverManager
+
+		return ChromeDriverManager().install()
+
+	return [
+		("system chromedriver", system),
+		("Selenium Manager", lambda: None),
+		("webdriver-manager", webdriver_manager),
+	]
+
+
+def _local(path: str | None, options: webdriver.ChromeOptions, registry: ProcessRegistry) -> Any:
+	"""`path=None` lets Selenium Manager find (or download) a matching driver."""
+	service = Service(path, env=registry.environment, popen_kw={"start_new_session": True})
+	try:
+		driver = webdriver.Chrome(service=service, options=options)
+	except Exception:
+		process = getattr(service, "process", None)
+		if process is not None:
+			registry.kill_group(process.pid)
+		raise
+	registry.track(driver.service.process.pid)
+	return driver
+
+
+def _remote(url: str, options: webdriver.ChromeOptions) -> Any:
+	try:
+		return webdriver.Remote(command_executor=url, options=options)
+	except WebDriverException as error:
+		raise BrowserUnavailable(
+			f"The Selenium Grid at {url} did not start a browser ({error.msg}). Check the Grid URL "
+			"in WhatsApp Integration Settings and that the Grid has a free Chrome node."
+		)
+
+
+def _managed(
+	driver: Any, profile_dir: Path, group: int | None, strategy: str, config: WhatsAppConfig
+) -> ManagedDriver:
+	driver.set_page_load_timeout(config.page_load_timeout)
+	logger.info("browser started for %s with %s (group %s)", profile_dir.name, strategy, group)
+	return ManagedDriver(driver, profile_dir, group, strategy)
+
+
+def quit_driver(driver: ManagedDriver, registry: ProcessRegistry) -> None:
+	"""Quit politely, then kill whatever of its process group is left (zygotes linger)."""
+	try:
+		driver.webdriver.quit()
+	except Exception as error:
+		logger.warning("browser for %s did not quit cleanly: %s", driver.profile_dir.name, error)
+	if driver.group is not None:
+		registry.kill_group(driver.group)

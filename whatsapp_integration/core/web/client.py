@@ -1,0 +1,78 @@
+"""The caller's side of the session host: web requests and workers talk to it through Redis."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.errors import SessionHostUnavailable
+from whatsapp_integration.core.message import Media, Template
+from whatsapp_integration.core.senders.base import SendReceipt
+from whatsapp_integration.core.web.content import media_as_text, template_refused
+from whatsapp_integration.core.web.protocol import Command, keys, rebuild_error, reply_key
+
+HOST_NOT_RUNNING = (
+	"The WhatsApp Web session host is not running, so Web devices cannot link or send. Start it "
+	"with `bench --site {site} whatsapp-web-host` (or its line in the Procfile / supervisor)."
+)
+
+
+class HostClient:
+	def __init__(self, client: Any, namespace: str, site: str = "<site>") -> None:
+		self._redis = client
+		self._namespace = namespace
+		self._site = site
+
+	def is_running(self) -> bool:
+		return bool(self._redis.exists(keys(self._namespace)["heartbeat"]))
+
+	def heartbeat(self) -> dict[str, Any] | None:
+		raw = self._redis.get(keys(self._namespace)["heartbeat"])
+		return json.loads(raw) if raw else None
+
+	def call(self, action: str, device: str = "", timeout: float = 30.0, **args: Any) -> dict[str, Any]:
+		"""Run `action` in the host and return its result; the host's errors are raised here as
+		the same typed errors, and a missing or silent host raises `SessionHostUnavailable`."""
+		if not self.is_running():
+			raise SessionHostUnavailable(HOST_NOT_RUNNING.format(site=self._site))
+		command = Command(action, device, args, deadline=time.time() + timeout)
+		self._redis.lpush(keys(self._namespace)["commands"], command.encode())
+		answer = self._redis.brpop(
+			reply_key(self._namespace, command.id), timeout=max(1, int(timeout + 0.999))
+		)
+		if answer is None:
+			raise SessionHostUnavailable(
+				f"The WhatsApp Web session host did not answer within {timeout:g} s. Check its log; "
+				"the message (if any) stays queued and is retried."
+			)
+		reply = json.loads(answer[1])
+		if not reply.get("ok"):
+			raise rebuild_error(reply)
+		return reply.get("result") or {}
+
+
+class HostSender:
+	"""The WhatsAppSender a Web device gets in web and worker processes: each send is a
+	command to the session host, which sends with a `WebSender` and reports back."""
+
+	def __init__(
+		self, client: HostClient, device: str, config: WhatsAppConfig, max_wait: float = 30.0
+	) -> None:
+		self._client = client
+		self._device = device
+		self._max_wait = max_wait
+		self._timeout = max_wait + config.page_load_timeout + 2 * config.element_timeout
+
+	def send_text(self, to: str, text: str, *, callback_data: str | None = None) -> SendReceipt:
+		result = self._client.call(
+			"send", self._device, timeout=self._timeout, to=to, text=text, max_wait=self._max_wait
+		)
+		return SendReceipt(message_id=result["message_id"], recipient_id=result.get("recipient_id"))
+
+	def send_template(self, to: str, template: Template, *, callback_data: str | None = None) -> SendReceipt:
+		raise template_refused(template)
+
+	def send_media(self, to: str, media: Media, *, callback_data: str | None = None) -> SendReceipt:
+		return self.send_text(to, media_as_text(media))

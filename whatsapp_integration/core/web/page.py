@@ -1,0 +1,64 @@
+"""Reading WhatsApp Web's page: one script call returns what the page shows right now."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from whatsapp_integration.core.web.selectors import SelectorRegistry
+
+_PROBE_JS = """
+const css = arguments[0];
+const first = (name) => { try { return document.querySelector(css[name]); } catch (e) { return null; } };
+const all = (name) => { try { return document.querySelectorAll(css[name]); } catch (e) { return []; } };
+const qr = first('qr_code');
+const popup = first('popup');
+const sent = Array.from(all('outgoing_message'));
+return {
+	qr_ref: qr ? qr.getAttribute('data-ref') : null,
+	qr_canvas: !!first('qr_canvas'),
+	logged_in: !!first('chat_list'),
+	compose: !!first('compose_box'),
+	popup: popup ? popup.innerText : null,
+	outgoing: sent.length,
+};
+"""
+
+
+class PageKind(enum.Enum):
+	LOADING = "loading"
+	QR = "qr"
+	LOGGED_IN = "logged_in"
+
+
+@dataclass(frozen=True)
+class PageView:
+	qr_ref: str | None = None
+	qr_canvas: bool = False
+	logged_in: bool = False
+	compose: bool = False
+	popup: str | None = None
+	outgoing: int = 0
+
+	@property
+	def kind(self) -> PageKind:
+		"""Scan detection: the chat list means linked, a QR means waiting for a scan."""
+		if self.logged_in:
+			return PageKind.LOGGED_IN
+		if self.qr_ref or self.qr_canvas:
+			return PageKind.QR
+		return PageKind.LOADING
+
+
+def probe(driver: Any, registry: SelectorRegistry) -> PageView:
+	names = ("qr_code", "qr_canvas", "chat_list", "compose_box", "popup", "outgoing_message")
+	data = driver.execute_script(_PROBE_JS, {name: registry.css(name) for name in names}) or {}
+	return PageView(
+		qr_ref=data.get("qr_ref") or None,
+		qr_canvas=bool(data.get("qr_canvas")),
+		logged_in=bool(data.get("logged_in")),
+		compose=bool(data.get("compose")),
+		popup=data.get("popup") or None,
+		outgoing=int(data.get("outgoing") or 0),
+	)

@@ -1,0 +1,138 @@
+"""A bounded pool of warm browsers.
+
+A browser's profile directory is fixed when it starts, so an idle browser is kept for the
+profile (device) it was started with: stopping a session and starting it again reuses the
+running browser, which is what makes a warm QR much faster than a cold start. At most
+`max_size` browsers exist at once (busy + idle); when the pool is full, the least recently
+used idle browser makes room, and when every browser is busy `DriverPoolExhausted` says so.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from whatsapp_integration.core.errors import DriverPoolExhausted
+from whatsapp_integration.core.web.browser import ManagedDriver
+
+Launcher = Callable[[Path], ManagedDriver]
+Quitter = Callable[[ManagedDriver], None]
+
+
+class DriverPool:
+	def __init__(self, launcher: Launcher, quitter: Quitter, max_size: int) -> None:
+		self._launch = launcher
+		self._quit = quitter
+		self.max_size = max_size
+		self._idle: dict[Path, ManagedDriver] = {}
+		self._busy: set[ManagedDriver] = set()
+		self._starting = 0
+		self._lock = threading.Lock()
+		self._closed = False
+
+	def acquire(self, profile_dir: Path) -> ManagedDriver:
+		"""A browser for `profile_dir`: the warm one if it is idle, else a new one."""
+		warm, evicted = self._reserve(profile_dir)
+		if evicted is not None:
+			self._quit(evicted)
+		if warm is not None:
+			if warm.alive():
+				return warm
+			self._forget_dead(warm)
+		return self._start(profile_dir)
+
+	def release(self, driver: ManagedDriver, reusable: bool = True) -> None:
+		"""Give a browser back: kept warm for its profile, or quit when it is broken or unwanted."""
+		with self._lock:
+			self._busy.discard(driver)
+			keep = reusable and not self._closed and driver.profile_dir not in self._idle
+			if keep:
+				driver.last_used = time.monotonic()
+				self._idle[driver.profile_dir] = driver
+		if not keep:
+			self._quit(driver)
+
+	def discard(self, profile_dir: Path) -> None:
+		"""Quit the idle browser of `profile_dir` (before its profile is wiped)."""
+		with self._lock:
+			driver = self._idle.pop(profile_dir, None)
+		if driver is not None:
+			self._quit(driver)
+
+	def sweep(self, max_idle_seconds: float) -> int:
+		"""Quit idle browsers unused for `max_idle_seconds`; returns how many."""
+		cutoff = time.monotonic() - max_idle_seconds
+		with self._lock:
+			stale = [driver for driver in self._idle.values() if driver.last_used < cutoff]
+			for driver in stale:
+				del self._idle[driver.profile_dir]
+		for driver in stale:
+			self._quit(driver)
+		return len(stale)
+
+	def close(self) -> None:
+		"""Quit every browser, busy ones included; the pool refuses new work afterwards."""
+		with self._lock:
+			self._closed = True
+			drivers = [*self._idle.values(), *self._busy]
+			self._idle.clear()
+			self._busy.clear()
+		for driver in drivers:
+			self._quit(driver)
+
+	def counts(self) -> dict[str, int]:
+		with self._lock:
+			return {"busy": len(self._busy), "idle": len(self._idle), "starting": self._starting}
+
+	def _reserve(self, profile_dir: Path) -> tuple[ManagedDriver | None, ManagedDriver | None]:
+		"""Under the lock: take the warm browser, or a slot for a new one (evicting if needed)."""
+		with self._lock:
+			if self._closed:
+				raise DriverPoolExhausted("The WhatsApp Web session host is shutting down.")
+			warm = self._idle.pop(profile_dir, None)
+			if warm is not None:
+				self._busy.add(warm)
+				return warm, None
+			evicted = None
+			if self._size() >= self.max_size:
+				evicted = self._evict_oldest_idle()
+			self._starting += 1
+			return None, evicted
+
+	def _evict_oldest_idle(self) -> ManagedDriver:
+		if not self._idle:
+			raise DriverPoolExhausted(
+				f"All {self.max_size} WhatsApp Web browsers are busy with other devices. Stop a session "
+				"or raise Driver pool size in WhatsApp Integration Settings."
+			)
+		oldest = min(self._idle.values(), key=lambda driver: driver.last_used)
+		return self._idle.pop(oldest.profile_dir)
+
+	def _forget_dead(self, driver: ManagedDriver) -> None:
+		"""A warm browser that crashed: its slot goes to the browser that replaces it."""
+		with self._lock:
+			self._busy.discard(driver)
+			self._starting += 1
+		self._quit(driver)
+
+	def _start(self, profile_dir: Path) -> ManagedDriver:
+		try:
+			driver = self._launch(profile_dir)
+		except BaseException:
+			with self._lock:
+				self._starting -= 1
+			raise
+		with self._lock:
+			self._starting -= 1
+			closed = self._closed
+			if not closed:
+				self._busy.add(driver)
+		if closed:
+			self._quit(driver)
+			raise DriverPoolExhausted("The WhatsApp Web session host is shutting down.")
+		return driver
+
+	def _size(self) -> int:
+		return len(self._idle) + len(self._busy) + self._starting

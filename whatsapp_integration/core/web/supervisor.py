@@ -1,0 +1,369 @@
+"""The session supervisor: one WhatsApp Web session per device, explicit states, one lock.
+
+Every state change happens under the supervisor's lock, is checked against the allowed moves
+(`states.check_move`), appended to the session's time-stamped history and reported to the
+listener. Each start gets a generation number; a watcher thread whose generation is no longer
+current stops touching the session, which is how stop/start races stay harmless. Browser work
+(starting, page reads) runs outside the supervisor lock under the browser's own lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from selenium.common.exceptions import WebDriverException
+
+from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.errors import WebSessionLoggedOut, WebSessionNotReady, WhatsAppError
+from whatsapp_integration.core.senders.base import SendReceipt
+from whatsapp_integration.core.web.browser import ManagedDriver
+from whatsapp_integration.core.web.pacing import SendPacer
+from whatsapp_integration.core.web.page import PageKind, PageView, probe
+from whatsapp_integration.core.web.pool import DriverPool
+from whatsapp_integration.core.web.qr import QrCapture, capture_qr, render_qr
+from whatsapp_integration.core.web.selectors import CanaryReport, SelectorRegistry, run_canary
+from whatsapp_integration.core.web.sender import WebSender
+from whatsapp_integration.core.web.states import (
+	ACTIVE_STATES,
+	SessionSnapshot,
+	SessionState,
+	Transition,
+	check_move,
+)
+
+logger = logging.getLogger(__name__)
+HISTORY_LIMIT = 50
+
+
+class SessionListener(Protocol):
+	def session_changed(self, snapshot: SessionSnapshot, transition: Transition | None) -> None:
+		"""Called under the supervisor lock on every transition (`transition` set) and QR
+		change (`transition` None): hand the work to a queue, do not block."""
+		...
+
+
+@dataclass(eq=False)
+class _Session:
+	device: str
+	state: SessionState = SessionState.STOPPED
+	history: list[Transition] = field(default_factory=list)
+	qr: QrCapture | None = None
+	qr_png: bytes | None = None
+	qr_at: float | None = None
+	last_seen: float | None = None
+	driver: ManagedDriver | None = None
+	generation: int = 0
+	phase_started: float = 0.0
+	last_active: float = 0.0
+	resume_on_send: bool = False
+	send_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class SessionSupervisor:
+	def __init__(
+		self,
+		config: WhatsAppConfig,
+		pool: DriverPool,
+		selectors: SelectorRegistry,
+		profiles_root: Path,
+		listener: SessionListener,
+		pacer: SendPacer,
+		*,
+		poll_interval: float = 0.2,
+		clock: Callable[[], float] = time.time,
+	) -> None:
+		self.config = config
+		self.pool = pool
+		self.selectors = selectors
+		self.profiles_root = profiles_root
+		self._listener = listener
+		self._pacer = pacer
+		self._poll = poll_interval
+		self._clock = clock
+		self._sessions: dict[str, _Session] = {}
+		self._lock = threading.RLock()
+
+	# Commands
+
+	def start(self, device: str, reason: str = "Link requested") -> SessionSnapshot:
+		"""STOPPED/FAILED -> STARTING, then a watcher opens WhatsApp Web in a pooled browser."""
+		with self._lock:
+			session = self._sessions.setdefault(device, _Session(device))
+			self._move(session, SessionState.STARTING, reason)
+			session.generation += 1
+			session.qr, session.qr_png, session.qr_at = None, None, None
+			session.resume_on_send = False
+			generation = session.generation
+			snapshot = self._snapshot(session)
+		threading.Thread(
+			target=self._run, args=(session, generation), name=f"whatsapp-web:{device}", daemon=True
+		).start()
+		return snapshot
+
+	def stop(self, device: str, reason: str = "Stopped by user") -> SessionSnapshot:
+		"""Any active or failed state -> STOPPED; the browser goes back to the pool, warm."""
+		with self._lock:
+			session = self._sessions.setdefault(device, _Session(device))
+			self._move(session, SessionState.STOPPED, reason)
+			driver = self._detach(session)
+			snapshot = self._snapshot(session)
+		self._park(driver)
+		return snapshot
+
+	def logout(self, device: str) -> SessionSnapshot:
+		"""Stop the session, quit its browser and wipe its profile: the next link needs a scan."""
+		with self._lock:
+			session = self._sessions.setdefault(device, _Session(device))
+			if session.state is not SessionState.STOPPED:
+				self._move(session, SessionState.STOPPED, "Logged out: the browser profile was wiped")
+			driver = self._detach(session)
+			snapshot = self._snapshot(session)
+		if driver is not None:
+			self.pool.release(driver, reusable=False)
+		self.pool.discard(self.profile_dir(device))
+		shutil.rmtree(self.profile_dir(device), ignore_errors=True)
+		return snapshot
+
+	def status(self, device: str) -> SessionSnapshot:
+		with self._lock:
+			return self._snapshot(self._sessions.get(device) or _Session(device))
+
+	def snapshots(self) -> list[SessionSnapshot]:
+		with self._lock:
+			return [self._snapshot(session) for session in self._sessions.values()]
+
+	def wait_for(self, device: str, states: set[SessionState], timeout: float) -> SessionSnapshot:
+		"""Poll until the session is in one of `states` (or `timeout` passes); returns the last snapshot."""
+		deadline = time.monotonic() + timeout
+		snapshot = self.status(device)
+		while snapshot.state not in states and time.monotonic() < deadline:
+			time.sleep(min(self._poll, 0.05))
+			snapshot = self.status(device)
+		return snapshot
+
+	def send_text(self, device: str, to: str, text: str, max_wait: float) -> SendReceipt:
+		"""Send through the device's WORKING session, after its pacing slot (see `SendPacer`)."""
+		session = self._ensure_working(device)
+		time.sleep(self._pacer.reserve(device, max_wait))
+		with session.send_lock:
+			driver = self._working_driver(session)
+			sender = WebSender(driver, self.config.web_base_url, self.selectors, self.config.element_timeout)
+			try:
+				receipt = sender.send_text(to, text)
+			except WebSessionLoggedOut as error:
+				self._fail(session, session.generation, error.reason)
+				raise
+		with self._lock:
+			session.last_seen, session.last_active = self._clock(), time.monotonic()
+		return receipt
+
+	def canary(self, device: str) -> CanaryReport:
+		"""Check the selectors of the page the device's browser shows now."""
+		session = self._sessions.get(device)
+		driver = session.driver if session else None
+		if driver is None:
+			raise WebSessionNotReady(f"Device {device} has no open WhatsApp Web session to check.")
+		with driver.lock:
+			view = probe(driver.webdriver, self.selectors)
+			page = "main" if view.kind is PageKind.LOGGED_IN else "login"
+			return run_canary(driver.webdriver, self.selectors, page)
+
+	def sweep(self) -> None:
+		"""Close idle WORKING sessions, fail sessions whose browser died, quit stale idle browsers."""
+		idle_after = self.config.idle_session_timeout
+		with self._lock:
+			sessions = list(self._sessions.values())
+		for session in sessions:
+			if session.state is SessionState.WORKING and time.monotonic() - session.last_active > idle_after:
+				self._stop_quietly(session, f"Closed after {idle_after:g} s without activity")
+				session.resume_on_send = True
+			elif session.state in ACTIVE_STATES and session.driver is not None and not session.driver.alive():
+				self._fail(session, session.generation, "The browser of this session stopped unexpectedly")
+		self.pool.sweep(idle_after)
+
+	def shutdown(self) -> None:
+		"""Quit every browser. States are not changed: WORKING sessions are restored on restart."""
+		self.pool.close()
+
+	def profile_dir(self, device: str) -> Path:
+		slug = re.sub(r"[^A-Za-z0-9_-]+", "-", device).strip("-")[:40] or "device"
+		return self.profiles_root / f"{slug}-{hashlib.sha1(device.encode()).hexdigest()[:8]}"
+
+	# The watcher of one start
+
+	def _run(self, session: _Session, generation: int) -> None:
+		try:
+			driver = self.pool.acquire(self.profile_dir(session.device))
+		except WhatsAppError as error:
+			self._fail(session, generation, str(error))
+			return
+		except Exception as error:
+			self._fail(session, generation, f"The browser could not start: {error}")
+			return
+		if not self._attach(session, generation, driver):
+			self._park(driver)
+			return
+		try:
+			with driver.lock:
+				driver.webdriver.get(self.config.web_base_url)
+			self._watch(session, generation, driver)
+		except WebDriverException as error:
+			self._fail(session, generation, f"The browser failed: {error.msg}")
+
+	def _watch(self, session: _Session, generation: int, driver: ManagedDriver) -> None:
+		while self._current(session, generation):
+			with driver.lock:
+				view = probe(driver.webdriver, self.selectors)
+				capture = capture_qr(driver.webdriver, view, self.selectors)
+			if view.kind is PageKind.LOGGED_IN:
+				self._linked(session, generation)
+				return
+			if capture is not None:
+				self._show_qr(session, generation, capture)
+			if self._expired(session, generation):
+				return
+			time.sleep(self._poll)
+
+	def _show_qr(self, session: _Session, generation: int, capture: QrCapture) -> None:
+		if session.qr is not None and session.qr.key == capture.key:
+			return
+		png = render_qr(capture)
+		with self._lock:
+			if session.generation != generation:
+				return
+			session.qr, session.qr_png, session.qr_at = capture, png, self._clock()
+			if session.state is SessionState.STARTING:
+				self._move(session, SessionState.SCAN_QR_CODE, "Scan the QR code with the phone")
+			else:
+				self._listener.session_changed(self._snapshot(session), None)
+
+	def _linked(self, session: _Session, generation: int) -> None:
+		with self._lock:
+			if session.generation != generation:
+				return
+			session.qr, session.qr_png = None, None
+			session.last_seen, session.last_active = self._clock(), time.monotonic()
+			self._move(session, SessionState.WORKING, "Linked")
+
+	def _expired(self, session: _Session, generation: int) -> bool:
+		"""Fail a start that waits too long: for the page to load, or for the QR to be scanned."""
+		elapsed = time.monotonic() - session.phase_started
+		if session.state is SessionState.STARTING:
+			limit, problem = self.config.page_load_timeout, "WhatsApp Web did not load"
+		else:
+			limit, problem = self.config.qr_session_ttl, "The QR code was not scanned"
+		if elapsed <= limit:
+			return False
+		return self._fail(session, generation, f"{problem} within {limit:g} s. Click Link to try again.")
+
+	# Helpers (the ones named _move/_detach/_snapshot expect the lock to be held)
+
+	def _move(self, session: _Session, target: SessionState, reason: str) -> None:
+		check_move(session.device, session.state, target)
+		transition = Transition(target, self._clock(), reason)
+		session.state = target
+		session.history = [*session.history, transition][-HISTORY_LIMIT:]
+		session.phase_started = time.monotonic()
+		self._listener.session_changed(self._snapshot(session), transition)
+
+	def _fail(self, session: _Session, generation: int, reason: str) -> bool:
+		with self._lock:
+			if session.generation != generation or session.state not in ACTIVE_STATES:
+				return False
+			self._move(session, SessionState.FAILED, reason)
+			driver = self._detach(session)
+		logger.warning("WhatsApp Web session %s failed: %s", session.device, reason)
+		self._park(driver)
+		return True
+
+	def _stop_quietly(self, session: _Session, reason: str) -> None:
+		try:
+			self.stop(session.device, reason)
+		except WhatsAppError:
+			return
+
+	def _detach(self, session: _Session) -> ManagedDriver | None:
+		session.generation += 1
+		driver, session.driver = session.driver, None
+		session.qr, session.qr_png = None, None
+		return driver
+
+	def _attach(self, session: _Session, generation: int, driver: ManagedDriver) -> bool:
+		with self._lock:
+			if session.generation != generation:
+				return False
+			session.driver = driver
+			return True
+
+	def _current(self, session: _Session, generation: int) -> bool:
+		with self._lock:
+			return session.generation == generation
+
+	def _park(self, driver: ManagedDriver | None) -> None:
+		"""Back to the pool on a blank page (or quit, if the browser no longer answers)."""
+		if driver is None:
+			return
+		try:
+			with driver.lock:
+				driver.webdriver.get("about:blank")
+		except WebDriverException:
+			self.pool.release(driver, reusable=False)
+			return
+		self.pool.release(driver)
+
+	def _ensure_working(self, device: str) -> _Session:
+		"""The device's WORKING session; one the sweep closed for idleness is restarted from
+		its saved login first (waiting up to the element timeout)."""
+		with self._lock:
+			session = self._sessions.get(device)
+			resume = session is not None and session.resume_on_send and session.state is SessionState.STOPPED
+		if resume:
+			self._resume(device)
+		with self._lock:
+			session = self._sessions.get(device)
+			if session is None or session.state is not SessionState.WORKING:
+				raise WebSessionNotReady(
+					_not_ready(device, session.state if session else SessionState.STOPPED)
+				)
+			return session
+
+	def _resume(self, device: str) -> None:
+		try:
+			self.start(device, "Restarted from the saved login to send a message")
+		except WhatsAppError:
+			return
+		settled = {SessionState.WORKING, SessionState.FAILED, SessionState.SCAN_QR_CODE}
+		self.wait_for(device, settled, self.config.element_timeout)
+
+	def _working_driver(self, session: _Session) -> ManagedDriver:
+		with self._lock:
+			if session.state is not SessionState.WORKING or session.driver is None:
+				raise WebSessionNotReady(_not_ready(session.device, session.state))
+			return session.driver
+
+	def _snapshot(self, session: _Session) -> SessionSnapshot:
+		return SessionSnapshot(
+			device=session.device,
+			state=session.state,
+			history=tuple(session.history),
+			qr_ref=session.qr.ref if session.qr else None,
+			qr_png=session.qr_png,
+			qr_at=session.qr_at,
+			last_seen=session.last_seen,
+		)
+
+
+def _not_ready(device: str, state: SessionState) -> str:
+	return (
+		f"The WhatsApp Web session of device {device} is {state.value}, not WORKING. Open the device, "
+		"click Link and scan the QR code with the phone; the message will be retried."
+	)

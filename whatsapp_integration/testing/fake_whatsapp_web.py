@@ -1,0 +1,241 @@
+"""A fake WhatsApp Web on 127.0.0.1 for tests and benchmarks: a real HTTP server and page.
+
+It behaves like the parts of web.whatsapp.com the session host reads: a QR code whose
+`data-ref` rotates every `rotate_seconds`, the chat list once the code is "scanned", a
+`/send?phone=&text=` chat with a compose box, a send button and a bubble that gets a sent
+tick, a popup for invalid numbers and for numbers not on WhatsApp, and a logged-out page once
+the server revokes the session. A login is a token in the browser profile's localStorage,
+so a browser restarted on the same profile is still linked.
+
+Control endpoints (not WhatsApp's): `POST /_fake/scan` `{"ref": ...}` links whoever shows
+that code; `POST /_fake/logout` revokes every login; `POST /_fake/not_on_whatsapp`
+`{"phones": [...]}`; `POST /_fake/hold_ticks` `{"hold": true}`; `GET /_fake/messages`.
+
+	python -m whatsapp_integration.testing.fake_whatsapp_web --port 8766
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+PAGE_DIR = Path(__file__).with_name("fake_whatsapp_web")
+INVALID_NUMBER = "Phone number shared via url is invalid."
+
+
+@dataclass
+class _Pairing:
+	ref: str
+	issued: float
+	token: str | None = None
+
+
+@dataclass
+class FakeWebState:
+	rotate_seconds: float
+	qr_attribute: bool
+	pairings: dict[str, _Pairing] = field(default_factory=dict)
+	tokens: set[str] = field(default_factory=set)
+	messages: list[dict[str, Any]] = field(default_factory=list)
+	not_on_whatsapp: set[str] = field(default_factory=set)
+	hold_ticks: bool = False
+	issued_refs: int = 0
+	lock: threading.Lock = field(default_factory=threading.Lock)
+	ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+
+class FakeWhatsAppWeb:
+	"""`with FakeWhatsAppWeb() as web:`; `web.url` is the base URL to put in the config."""
+
+	def __init__(self, rotate_seconds: float = 20.0, qr_attribute: bool = True, port: int = 0) -> None:
+		self.state = FakeWebState(rotate_seconds=rotate_seconds, qr_attribute=qr_attribute)
+		handler = type("BoundHandler", (_Handler,), {"state": self.state})
+		self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+		self._server.daemon_threads = True
+		self._thread = threading.Thread(target=self._server.serve_forever, name="fake-wa-web", daemon=True)
+
+	@property
+	def url(self) -> str:
+		return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+	def start(self) -> FakeWhatsAppWeb:
+		self._thread.start()
+		return self
+
+	def stop(self) -> None:
+		self._server.shutdown()
+		self._server.server_close()
+
+	def __enter__(self) -> FakeWhatsAppWeb:
+		return self.start()
+
+	def __exit__(self, *exc_info: object) -> None:
+		self.stop()
+
+	def scan(self, ref: str) -> bool:
+		"""What the phone does: link the page that shows the code `ref` (only the current one)."""
+		return _scan(self.state, ref)
+
+	def logout_all(self) -> None:
+		with self.state.lock:
+			self.state.tokens.clear()
+
+	def set_not_on_whatsapp(self, *phones: str) -> None:
+		with self.state.lock:
+			self.state.not_on_whatsapp = {phone.lstrip("+") for phone in phones}
+
+	def hold_ticks(self, hold: bool) -> None:
+		with self.state.lock:
+			self.state.hold_ticks = hold
+
+	@property
+	def messages(self) -> list[dict[str, Any]]:
+		with self.state.lock:
+			return list(self.state.messages)
+
+	@property
+	def issued_refs(self) -> int:
+		with self.state.lock:
+			return self.state.issued_refs
+
+
+class _Handler(BaseHTTPRequestHandler):
+	protocol_version = "HTTP/1.1"
+	state: FakeWebState
+
+	def do_GET(self) -> None:
+		parts = urlsplit(self.path)
+		query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+		if parts.path in ("/", "/send"):
+			self._file("index.html", "text/html; charset=utf-8")
+		elif parts.path == "/app.js":
+			self._file("app.js", "application/javascript")
+		else:
+			self._json(*_get(self.state, parts.path, query))
+
+	def do_POST(self) -> None:
+		length = int(self.headers.get("Content-Length") or 0)
+		try:
+			body = json.loads(self.rfile.read(length) or b"{}")
+		except ValueError:
+			body = {}
+		self._json(*_post(self.state, urlsplit(self.path).path, body))
+
+	def log_message(self, format: str, *args: Any) -> None:
+		return
+
+	def _file(self, name: str, content_type: str) -> None:
+		self._send(200, (PAGE_DIR / name).read_bytes(), content_type)
+
+	def _json(self, status: int, body: Any) -> None:
+		self._send(status, json.dumps(body).encode(), "application/json")
+
+	def _send(self, status: int, data: bytes, content_type: str) -> None:
+		self.send_response(status)
+		self.send_header("Content-Type", content_type)
+		self.send_header("Content-Length", str(len(data)))
+		self.send_header("Cache-Control", "no-store")
+		self.end_headers()
+		self.wfile.write(data)
+
+
+def _get(state: FakeWebState, path: str, query: dict[str, str]) -> tuple[int, Any]:
+	with state.lock:
+		if path == "/api/config":
+			return 200, {"qr_attribute": state.qr_attribute}
+		if path == "/api/qr":
+			return 200, _qr(state, query.get("pairing") or "")
+		if path == "/api/session":
+			return 200, {"valid": query.get("token") in state.tokens}
+		if path == "/api/contact":
+			return 200, _contact(state, query.get("phone") or "", query.get("token") or "")
+		if path == "/_fake/messages":
+			return 200, {"messages": state.messages}
+	return 404, {"error": "not found"}
+
+
+def _post(state: FakeWebState, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+	if path == "/_fake/scan":
+		return (200, {"ok": True}) if _scan(state, str(body.get("ref") or "")) else (404, {"ok": False})
+	with state.lock:
+		if path == "/api/messages":
+			return _message(state, body)
+		if path == "/_fake/logout":
+			state.tokens.clear()
+		elif path == "/_fake/not_on_whatsapp":
+			state.not_on_whatsapp = {str(phone).lstrip("+") for phone in body.get("phones", [])}
+		elif path == "/_fake/hold_ticks":
+			state.hold_ticks = bool(body.get("hold"))
+		else:
+			return 404, {"error": "not found"}
+	return 200, {"ok": True}
+
+
+def _qr(state: FakeWebState, pairing_id: str) -> dict[str, Any]:
+	"""The current code of a pairing (a new pairing for a new page), rotated when it is old."""
+	pairing = state.pairings.get(pairing_id)
+	if pairing is None:
+		pairing_id = secrets.token_hex(8)
+		pairing = state.pairings[pairing_id] = _Pairing(_new_ref(state), time.monotonic())
+	elif pairing.token is None and time.monotonic() - pairing.issued >= state.rotate_seconds:
+		pairing.ref, pairing.issued = _new_ref(state), time.monotonic()
+	return {"pairing": pairing_id, "ref": pairing.ref, "token": pairing.token}
+
+
+def _new_ref(state: FakeWebState) -> str:
+	state.issued_refs += 1
+	return f"2@{secrets.token_urlsafe(24)},{secrets.token_urlsafe(16)},{state.issued_refs}"
+
+
+def _scan(state: FakeWebState, ref: str) -> bool:
+	with state.lock:
+		for pairing in state.pairings.values():
+			if pairing.ref == ref and pairing.token is None:
+				pairing.token = secrets.token_hex(16)
+				state.tokens.add(pairing.token)
+				return True
+	return False
+
+
+def _contact(state: FakeWebState, phone: str, token: str) -> dict[str, str]:
+	if token not in state.tokens:
+		return {"status": "logged_out", "message": "You were logged out."}
+	if not (phone.isdigit() and 8 <= len(phone) <= 15 and not phone.startswith("0")):
+		return {"status": "invalid", "message": INVALID_NUMBER}
+	if phone in state.not_on_whatsapp:
+		return {"status": "not_on_whatsapp", "message": f"The phone number +{phone} isn't on WhatsApp."}
+	return {"status": "ok", "message": ""}
+
+
+def _message(state: FakeWebState, body: dict[str, Any]) -> tuple[int, Any]:
+	if body.get("token") not in state.tokens:
+		return 401, {"error": "logged out"}
+	message_id = f"3EB0{next(state.ids):012X}"
+	state.messages.append({"id": message_id, "phone": body.get("phone"), "text": body.get("text")})
+	return 200, {"id": message_id, "held": state.hold_ticks}
+
+
+def main() -> None:
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--port", type=int, default=8766)
+	parser.add_argument("--rotate-seconds", type=float, default=20.0)
+	arguments = parser.parse_args()
+	web = FakeWhatsAppWeb(arguments.rotate_seconds, port=arguments.port).start()
+	print(f"fake WhatsApp Web on {web.url}", flush=True)
+	try:
+		threading.Event().wait()
+	except KeyboardInterrupt:
+		web.stop()
+
+
+if __name__ == "__main__":
+	main()
