@@ -15,7 +15,14 @@ from whatsapp_integration.core.errors import InvalidWebhookPayload
 from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.status import DELIVERED, FAILED, READ, SENT, apply_event
 from whatsapp_integration.services.webhook_repository import ContactLink, MemoryWebhookRepository
-from whatsapp_integration.services.webhook_service import WebhookService
+from whatsapp_integration.services.webhook_service import (
+	INBOX_FAILED,
+	INBOX_PROCESSED,
+	INBOX_QUEUED,
+	InboxDecision,
+	WebhookService,
+	inbox_decision,
+)
 from whatsapp_integration.testing import webhook_payloads as payloads
 
 FIXTURES = Path(__file__).parent / "fixtures" / "webhooks"
@@ -236,3 +243,13 @@ def test_burst_of_new_senders_all_recorded() -> None:
 		change = payloads.messages_change([payloads.text_message(f"wamid.B{i}", "hi", wa_id=f"4915{i:09d}")])
 		service.process(payloads.encode(payloads.envelope([change])))
 	assert len(repository.inbound) == 400
+
+
+def test_inbox_decision() -> None:
+	config = WhatsAppConfig(max_retry_attempts=3, retry_backoff_seconds=10)
+	assert inbox_decision(1, config, crashed=False) == InboxDecision(INBOX_PROCESSED)
+	crashed = inbox_decision(1, config, crashed=True)
+	assert crashed.state == INBOX_QUEUED and 5 <= crashed.retry_in < 15
+	assert inbox_decision(3, config, crashed=True) == InboxDecision(INBOX_FAILED)
+	assert inbox_decision(2, config, crashed=False, unmatched_statuses=1).state == INBOX_QUEUED
+	assert inbox_decision(3, config, crashed=False, unmatched_statuses=1) == InboxDecision(INBOX_PROCESSED)

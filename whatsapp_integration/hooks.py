@@ -17,9 +17,15 @@ scheduler_events = {
 		# every minute: queued retries of the message outbox
 		"* * * * *": [
 			"whatsapp_integration.tasks.retry_queued_messages",
+			# inbox rows of Meta's webhook that no worker finished
+			"whatsapp_integration.tasks.process_pending_webhook_events",
 		],
 	},
 	"daily": [
 		"whatsapp_integration.tasks.purge_old_logs",
+		"whatsapp_integration.tasks.purge_webhook_events",
 	],
 }
+
+# Meta's webhook at the readable path /whatsapp/webhook (same handler as the /api/method URL)
+page_renderer = ["whatsapp_integration.api.webhook.WebhookPage"]

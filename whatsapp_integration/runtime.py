@@ -8,7 +8,9 @@ from frappe.utils import now_datetime
 from whatsapp_integration.core.ratelimit import RedisRateLimiter
 from whatsapp_integration.core.senders.factory import SenderFactory
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
+from whatsapp_integration.repositories.webhooks import FrappeWebhookRepository
 from whatsapp_integration.services.message_service import MessageService
+from whatsapp_integration.services.webhook_service import WebhookService
 from whatsapp_integration.settings import get_config
 
 # One per process: senders keep pooled HTTP connections across requests and jobs.
@@ -23,3 +25,7 @@ def rate_limiter() -> RedisRateLimiter:
 
 def message_service() -> MessageService:
 	return MessageService(FrappeMessageRepository(), get_config(), SENDERS, rate_limiter(), now=now_datetime)
+
+
+def webhook_service() -> WebhookService:
+	return WebhookService(FrappeWebhookRepository(), get_config())

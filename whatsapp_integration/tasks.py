@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import frappe
-from frappe.utils import add_days, now_datetime
+from frappe.utils import add_days, add_to_date, now_datetime
 
-from whatsapp_integration.runtime import message_service
+from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
+from whatsapp_integration.runtime import message_service, webhook_service
+from whatsapp_integration.services.webhook_service import InboxDecision, inbox_decision
 from whatsapp_integration.settings import get_config
 
 RETRY_BATCH = 200
@@ -25,3 +27,47 @@ def purge_old_logs() -> None:
 			"WhatsApp Message Status Event", {"parent": ("in", old), "parenttype": "WhatsApp Message Log"}
 		)
 		frappe.db.delete("WhatsApp Message Log", {"name": ("in", old)})
+
+
+WEBHOOK_BATCH = 500
+WEBHOOK_STALE_SECONDS = 60  # a queued job normally finishes long before this
+
+
+def process_webhook_event(name: str) -> None:
+	"""Apply one inbox row: queued by the endpoint, or found by `process_pending_webhook_events`."""
+	frappe.set_user("Administrator")
+	inbox = FrappeWebhookInbox()
+	claimed = inbox.claim(name)
+	if claimed is None:
+		return
+	body, attempts = claimed
+	attempts += 1
+	try:
+		result = webhook_service().process(body.encode())
+	except Exception as error:
+		frappe.db.rollback()
+		frappe.log_error(title=f"WhatsApp webhook event {name} failed")
+		_finish(inbox, name, attempts, inbox_decision(attempts, get_config(), crashed=True), repr(error))
+		return
+	decision = inbox_decision(
+		attempts, get_config(), crashed=False, unmatched_statuses=result.statuses_unmatched
+	)
+	_finish(inbox, name, attempts, decision, result.summary())
+
+
+def _finish(inbox: FrappeWebhookInbox, name: str, attempts: int, decision: InboxDecision, note: str) -> None:
+	retry_at = add_to_date(now_datetime(), seconds=decision.retry_in) if decision.retry_in else None
+	inbox.finish(name, decision.state, attempts, note, retry_at)
+
+
+def process_pending_webhook_events() -> None:
+	"""Inbox rows no worker finished (queue or workers were down, a retry is due)."""
+	now = now_datetime()
+	stale = add_to_date(now, seconds=-WEBHOOK_STALE_SECONDS)
+	for name in FrappeWebhookInbox().due(stale, now, WEBHOOK_BATCH):
+		process_webhook_event(name)
+
+
+def purge_webhook_events() -> None:
+	"""Delete processed inbox rows older than the webhook retention days in Settings."""
+	FrappeWebhookInbox().purge(add_days(now_datetime(), -get_config().webhook_event_retention_days))

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.errors import ErrorAction
+from whatsapp_integration.core.retry import retry_delay
 from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.webhook import (
 	InboundMessage,
@@ -59,6 +61,31 @@ def number_of(wa_id: str | None) -> str | None:
 def sender_key(wa_id: str | None, user_id: str | None) -> str | None:
 	"""How a WhatsApp user is keyed on the opt-out list: E.164 number, else the BSUID."""
 	return number_of(wa_id) or user_id
+
+
+INBOX_QUEUED, INBOX_PROCESSED, INBOX_FAILED = "Queued", "Processed", "Failed"
+
+
+@dataclass(frozen=True)
+class InboxDecision:
+	"""What happens to an inbox row after an attempt: its state, and when to try again."""
+
+	state: str
+	retry_in: float | None = None
+
+
+def inbox_decision(
+	attempts: int, config: WhatsAppConfig, *, crashed: bool, unmatched_statuses: int = 0
+) -> InboxDecision:
+	"""A crashed attempt is retried with backoff until `max_retry_attempts`, then Failed.
+	Statuses whose message is not logged yet (the send has not saved its wamid) are retried
+	the same way, then dropped: they belong to messages this site never sent."""
+	if not crashed and not unmatched_statuses:
+		return InboxDecision(INBOX_PROCESSED)
+	delay = retry_delay(ErrorAction.RETRY, attempts, config)
+	if delay is None:
+		return InboxDecision(INBOX_FAILED if crashed else INBOX_PROCESSED)
+	return InboxDecision(INBOX_QUEUED, delay)
 
 
 class WebhookService:

@@ -20,6 +20,7 @@ class WhatsAppMessageLog(Document):
 
 		attempts: DF.Int
 		callback_data: DF.SmallText | None
+		contact: DF.Link | None
 		delivered_at: DF.Datetime | None
 		device: DF.Link | None
 		direction: DF.Literal["Outbound", "Inbound"]
@@ -28,18 +29,26 @@ class WhatsAppMessageLog(Document):
 		error_reason: DF.SmallText | None
 		error_title: DF.Data | None
 		from_number: DF.Data | None
+		from_user_id: DF.Data | None
 		idempotency_key: DF.Data | None
 		media_caption: DF.SmallText | None
 		media_filename: DF.Data | None
+		media_id: DF.Data | None
 		media_link: DF.SmallText | None
+		media_mime_type: DF.Data | None
 		message_type: DF.Data | None
 		next_attempt_at: DF.Datetime | None
+		party: DF.DynamicLink | None
+		party_type: DF.Link | None
+		profile_name: DF.Data | None
 		read_at: DF.Datetime | None
+		received_at: DF.Datetime | None
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
+		reply_to_wamid: DF.Data | None
 		requested_by: DF.Link | None
 		sent_at: DF.Datetime | None
-		status: DF.Literal["Queued", "Sent", "Delivered", "Read", "Failed"]
+		status: DF.Literal["Queued", "Sent", "Delivered", "Read", "Failed", "Received"]
 		status_events: DF.Table[WhatsAppMessageStatusEvent]
 		template_language: DF.Data | None
 		template_name: DF.Data | None

@@ -1,0 +1,131 @@
+"""Meta's webhook endpoint: `/api/method/whatsapp_integration.api.webhook.receive`, also served
+at the readable path `/whatsapp/webhook` (configure either as the Callback URL in Meta's app).
+
+GET answers the subscription handshake. POST checks the size and the signature of the raw
+body, stores it in the `WhatsApp Webhook Event` inbox, queues its processing and answers 200
+at once. Answers are plain text without detail; rejections are counted and logged without the
+body or any secret. Processing happens in `whatsapp_integration.tasks.process_webhook_event`.
+"""
+
+from __future__ import annotations
+
+import frappe
+from werkzeug.wrappers import Response
+
+from whatsapp_integration.core.errors import InvalidSignature, InvalidWebhookPayload
+from whatsapp_integration.core.webhook import load_envelope, verify_handshake, verify_signature
+from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
+from whatsapp_integration.settings import get_config
+
+READABLE_PATH = "whatsapp/webhook"
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+PROCESS_JOB = "whatsapp_integration.tasks.process_webhook_event"
+REJECTION_COUNTER = "whatsapp:webhook:rejected"
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET", "POST"])
+def receive() -> Response:
+	"""Never raises: any failure is a bare 500 (Meta retries), with the traceback in Error Log."""
+	try:
+		if frappe.request.method == "GET":
+			return _handshake()
+		return _accept()
+	except Exception:
+		frappe.db.rollback()
+		frappe.log_error(title="WhatsApp webhook could not be stored")
+		return _plain(500)
+
+
+class WebhookPage:
+	"""Serves `receive` at `/whatsapp/webhook` (a `page_renderer` hook)."""
+
+	def __init__(self, path: str | None = None, http_status_code: int | None = None) -> None:
+		self.path = (path or "").strip("/ ")
+
+	def can_render(self) -> bool:
+		return self.path == READABLE_PATH
+
+	def render(self) -> Response:
+		return receive()
+
+
+def _handshake() -> Response:
+	args = frappe.request.args
+	try:
+		challenge = verify_handshake(
+			args.get("hub.mode"),
+			args.get("hub.verify_token"),
+			args.get("hub.challenge"),
+			get_config().webhook_verify_token,
+		)
+	except InvalidSignature:
+		return _reject(403, "handshake")
+	return _plain(200, challenge)
+
+
+def _accept() -> Response:
+	config = get_config()
+	limit = config.webhook_max_body_bytes
+	if (frappe.request.content_length or 0) > limit:
+		return _reject(413, "too_large")
+	raw = frappe.request.get_data()
+	if len(raw) > limit:
+		return _reject(413, "too_large")
+	header = frappe.request.headers.get(SIGNATURE_HEADER)
+	try:
+		verify_signature(raw, header, config.app_secret)
+	except InvalidSignature:
+		return _reject(403 if header else 401, "bad_signature" if header else "missing_signature")
+	try:
+		load_envelope(raw)
+		body = raw.decode("utf-8")
+	except (InvalidWebhookPayload, UnicodeDecodeError):
+		return _reject(400, "invalid_json")
+	name = FrappeWebhookInbox().add(body, len(raw))
+	frappe.db.commit()  # durable before the 200: the scheduler finds it even if the queue is down
+	enqueue_processing(name)
+	return _plain(200, "OK")
+
+
+def enqueue_processing(name: str) -> None:
+	"""Queue the processing of one inbox row; when Redis is down the scheduler picks it up."""
+	try:
+		frappe.enqueue(PROCESS_JOB, queue="short", job_id=f"whatsapp-webhook::{name}", name=name)
+	except Exception:
+		frappe.logger("whatsapp_integration.webhook").warning(
+			"webhook event %s stored but not queued; the scheduler will process it", name
+		)
+
+
+def _reject(status: int, reason: str) -> Response:
+	"""Count and log a refused request: reason, status, client address and size, nothing else."""
+	try:
+		frappe.cache.hincrby(_counter_key(), reason, 1)
+	except Exception:  # a counter must never turn a 403 into a 500 (Redis down)
+		pass
+	frappe.logger("whatsapp_integration.webhook").warning(
+		"webhook request refused: reason=%s status=%s remote=%s bytes=%s",
+		reason,
+		status,
+		frappe.request.remote_addr,
+		frappe.request.content_length,
+	)
+	return _plain(status)
+
+
+def rejection_counts() -> dict[str, int]:
+	"""How many webhook requests were refused since the cache was last cleared, by reason."""
+	counts = frappe.cache.hgetall(_counter_key()) or {}
+	return {_text(reason): int(count) for reason, count in counts.items()}
+
+
+def _counter_key() -> str:
+	return _text(frappe.cache.make_key(REJECTION_COUNTER))
+
+
+def _text(value: bytes | str) -> str:
+	return value.decode() if isinstance(value, bytes) else value
+
+
+def _plain(status: int, text: str = "") -> Response:
+	return Response(text, status=status, mimetype="text/plain")

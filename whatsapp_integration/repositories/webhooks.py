@@ -1,0 +1,296 @@
+"""`WebhookRepository` on the site's database: inbound Message Log rows, status events, opt-outs.
+
+Racing workers store an event once because the database decides: the Message Log's `wamid`
+is a unique column (a second insert fails and is counted as a duplicate), and a status event
+is applied under a row lock (`SELECT ... FOR UPDATE`) on its message. Each event is committed
+on its own, so a crash mid-batch keeps what was done and the retry skips it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import frappe
+from frappe.utils import convert_utc_to_system_timezone, now_datetime
+
+from whatsapp_integration.core.senders.factory import DeviceProfile
+from whatsapp_integration.core.status import RECEIVED
+from whatsapp_integration.services.repository import INBOUND, StatusEvent
+from whatsapp_integration.services.webhook_repository import (
+	ContactLink,
+	InboundRecord,
+	OutboundState,
+	StatusResult,
+	apply_status_event,
+)
+from whatsapp_integration.services.webhook_service import INBOX_FAILED as FAILED
+from whatsapp_integration.services.webhook_service import INBOX_PROCESSED as PROCESSED
+from whatsapp_integration.services.webhook_service import INBOX_QUEUED as QUEUED
+
+LOG = "WhatsApp Message Log"
+EVENT = "WhatsApp Message Status Event"
+DEVICE = "WhatsApp Device"
+OPT_OUT = "WhatsApp Opt Out"
+PARTY_PREFERENCE = ("Customer", "Lead", "Supplier")
+_STATE_FIELDS = ("status", "sent_at", "delivered_at", "read_at", "error_code", "error_title")
+
+
+class FrappeWebhookRepository:
+	def __init__(self) -> None:
+		self._devices: dict[str, DeviceProfile | None] = {}
+
+	def device_for_phone_number_id(self, phone_number_id: str) -> DeviceProfile | None:
+		if phone_number_id not in self._devices:
+			row = frappe.db.get_value(
+				DEVICE, {"phone_number_id": phone_number_id}, ["name", "phone_number"], as_dict=True
+			)
+			self._devices[phone_number_id] = (
+				DeviceProfile(row.name, phone_number_id=phone_number_id, phone_number=row.phone_number)
+				if row
+				else None
+			)
+		return self._devices[phone_number_id]
+
+	def find_contact(self, number: str | None, user_id: str | None) -> ContactLink | None:
+		contact = _contact_by_number(number) if number else None
+		if contact is None and user_id:
+			contact = frappe.db.get_value(
+				LOG, {"from_user_id": user_id, "contact": ("is", "set")}, "contact", order_by="creation desc"
+			)
+		return _link(contact) if contact else None
+
+	def insert_inbound(self, record: InboundRecord) -> bool:
+		doc = frappe.get_doc({"doctype": LOG, **_inbound_values(record)})
+		frappe.db.savepoint("whatsapp_inbound")
+		try:
+			doc.db_insert()  # verbatim: a customer's text is not HTML to sanitise
+		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+			frappe.db.rollback(save_point="whatsapp_inbound")
+			frappe.clear_messages()
+			frappe.db.commit()  # end the transaction: its snapshot predates the racing insert
+			return False
+		frappe.db.commit()
+		return True
+
+	def add_status_event(self, wamid: str, event: StatusEvent) -> StatusResult:
+		row = frappe.db.get_value(
+			LOG, {"wamid": wamid}, ["name", *_STATE_FIELDS], as_dict=True, for_update=True
+		)
+		if not row:
+			return StatusResult.UNKNOWN_MESSAGE
+		state = _state(row)
+		before = dict(vars(state))
+		event = replace(event, at=_local(event.at))
+		result = apply_status_event(state, event)
+		if result is StatusResult.APPLIED:
+			_save_state(row.name, state, before, event)
+		frappe.db.commit()
+		return result
+
+	def add_opt_out(self, number: str, reason: str, source: str) -> None:
+		"""Meta's ids are authoritative: stored as given (a BSUID is no phone number to normalise)."""
+		if frappe.db.exists(OPT_OUT, number):
+			return
+		doc = frappe.get_doc({"doctype": OPT_OUT, "number": number, "reason": reason, "source": source})
+		doc.name = number
+		frappe.db.savepoint("whatsapp_opt_out")
+		try:
+			doc.db_insert()
+		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+			frappe.db.rollback(save_point="whatsapp_opt_out")
+			frappe.clear_messages()
+			return
+		frappe.db.commit()
+
+	def remove_opt_out(self, number: str) -> None:
+		frappe.db.delete(OPT_OUT, {"name": number})
+		frappe.db.commit()
+
+
+def _inbound_values(record: InboundRecord) -> dict[str, Any]:
+	contact = record.contact
+	values = {
+		"direction": INBOUND,
+		"status": RECEIVED,
+		"received_at": _local(record.received_at),
+		"contact": contact.contact if contact else None,
+		"party_type": contact.party_type if contact else None,
+		"party": contact.party if contact else None,
+	}
+	for fieldname in (
+		"wamid",
+		"device",
+		"message_type",
+		"from_number",
+		"from_user_id",
+		"to_number",
+		"profile_name",
+		"text",
+		"media_id",
+		"media_mime_type",
+		"media_caption",
+		"media_filename",
+		"reply_to_wamid",
+		"error_title",
+	):
+		values[fieldname] = getattr(record, fieldname)
+	values["error_code"] = record.error_code or 0
+	return values
+
+
+def _state(row: dict[str, Any]) -> OutboundState:
+	events = frappe.db.get_values(
+		EVENT,
+		{"parent": row["name"], "parenttype": LOG},
+		["status", "at", "error_code", "error_title"],
+		as_dict=True,
+		order_by="idx asc",
+		for_update=True,  # a locking read sees what a racing worker committed, not an old snapshot
+	)
+	return OutboundState(
+		status=row["status"],
+		events=[StatusEvent(e.status, e.at, e.error_code or None, e.error_title) for e in events],
+		sent_at=row["sent_at"],
+		delivered_at=row["delivered_at"],
+		read_at=row["read_at"],
+		error_code=row["error_code"] or None,
+		error_title=row["error_title"],
+	)
+
+
+def _save_state(name: str, state: OutboundState, before: dict[str, Any], event: StatusEvent) -> None:
+	changed = {
+		field: getattr(state, field) for field in _STATE_FIELDS if getattr(state, field) != before[field]
+	}
+	if "error_code" in changed:
+		changed["error_code"] = changed["error_code"] or 0
+	changed["modified"] = now_datetime()
+	frappe.db.set_value(LOG, name, changed, update_modified=False)
+	row = frappe.get_doc(
+		{
+			"doctype": EVENT,
+			"parent": name,
+			"parenttype": LOG,
+			"parentfield": "status_events",
+			"idx": len(state.events),
+			"status": event.status,
+			"at": event.at,
+			"error_code": event.error_code or 0,
+			"error_title": event.error_title,
+		}
+	)
+	row.db_insert()
+	_notify_open_forms(name, changed["modified"])
+
+
+def _notify_open_forms(name: str, modified: datetime) -> None:
+	"""What `Document.notify_update` sends: an open Message Log form reloads itself."""
+	frappe.publish_realtime(
+		"doc_update",
+		{"modified": str(modified), "doctype": LOG, "name": name},
+		doctype=LOG,
+		docname=name,
+		after_commit=True,
+	)
+
+
+def _contact_by_number(number: str) -> str | None:
+	"""The Contact whose mobile or phone is `number`, written with or without +, 00 or spaces."""
+	digits = number.lstrip("+")
+	stripped = "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE({0}, ' ', ''), '-', ''), '(', ''), ')', ''), '+', '')"
+	rows = frappe.db.sql(
+		f"""select parent from `tabContact Phone` where parenttype = 'Contact'
+		and {stripped.format("phone")} in (%(digits)s, %(zeros)s)
+		union select name from `tabContact` where {stripped.format("mobile_no")} in (%(digits)s, %(zeros)s)
+		or {stripped.format("phone")} in (%(digits)s, %(zeros)s)
+		limit 1""",
+		{"digits": digits, "zeros": "00" + digits},
+	)
+	return rows[0][0] if rows else None
+
+
+def _link(contact: str) -> ContactLink:
+	links = frappe.get_all(
+		"Dynamic Link",
+		filters={"parent": contact, "parenttype": "Contact"},
+		fields=["link_doctype", "link_name"],
+		order_by="idx asc",
+	)
+	ranked = sorted(
+		links,
+		key=lambda link: (
+			PARTY_PREFERENCE.index(link.link_doctype)
+			if link.link_doctype in PARTY_PREFERENCE
+			else len(PARTY_PREFERENCE)
+		),
+	)
+	party = ranked[0] if ranked else None
+	return ContactLink(contact, party.link_doctype if party else None, party.link_name if party else None)
+
+
+def _local(moment: datetime) -> datetime:
+	"""Meta's UTC time as the naive system-timezone datetime Frappe stores."""
+	if moment.tzinfo is None:
+		return moment
+	return convert_utc_to_system_timezone(moment.replace(tzinfo=None)).replace(tzinfo=None)
+
+
+INBOX = "WhatsApp Webhook Event"
+
+
+class FrappeWebhookInbox:
+	"""The `WhatsApp Webhook Event` rows: stored before the 200, processed, purged."""
+
+	def add(self, body: str, size: int) -> str:
+		doc = frappe.get_doc(
+			{
+				"doctype": INBOX,
+				"state": QUEUED,
+				"received_at": now_datetime(),
+				"attempts": 0,
+				"content_length": size,
+				"body": body,
+			}
+		)
+		doc.db_insert()  # no validation or HTML sanitising: the bytes Meta signed, as they came
+		return doc.name
+
+	def claim(self, name: str) -> tuple[str, int] | None:
+		"""Lock a Queued row for this transaction and return its body and attempts so far;
+		None when another worker finished it (or it does not exist)."""
+		row = frappe.db.get_value(INBOX, name, ["state", "body", "attempts"], as_dict=True, for_update=True)
+		if not row or row.state != QUEUED:
+			return None
+		return row.body or "", int(row.attempts or 0)
+
+	def finish(
+		self, name: str, state: str, attempts: int, note: str, retry_at: datetime | None = None
+	) -> None:
+		values = {"state": state, "attempts": attempts, "next_attempt_at": retry_at}
+		values.update({"result": note, "error": None} if state != FAILED else {"error": note})
+		if state == PROCESSED:
+			values["processed_at"] = now_datetime()
+		frappe.db.set_value(INBOX, name, values, update_modified=False)
+		frappe.db.commit()
+
+	def due(self, stale_before: datetime, now: datetime, limit: int) -> list[str]:
+		"""Queued rows no worker finished: received before `stale_before` and never retried,
+		or whose retry time has come."""
+		return frappe.db.sql_list(
+			"""select name from `tabWhatsApp Webhook Event`
+			where state = %(queued)s and (next_attempt_at <= %(now)s
+				or (next_attempt_at is null and received_at <= %(stale)s))
+			order by received_at limit %(limit)s""",
+			{"queued": QUEUED, "now": now, "stale": stale_before, "limit": limit},
+		)
+
+	def purge(self, processed_before: datetime) -> int:
+		names = frappe.get_all(
+			INBOX, filters={"state": PROCESSED, "received_at": ("<", processed_before)}, pluck="name"
+		)
+		if names:
+			frappe.db.delete(INBOX, {"name": ("in", names)})
+			frappe.db.commit()
+		return len(names)
