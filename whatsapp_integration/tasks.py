@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime
 
@@ -29,15 +31,30 @@ def purge_old_logs() -> None:
 		frappe.db.delete("WhatsApp Message Log", {"name": ("in", old)})
 
 
-WEBHOOK_BATCH = 500
-WEBHOOK_STALE_SECONDS = 60  # a queued job normally finishes long before this
+WEBHOOK_BATCH = 200
+WEBHOOK_STALE_SECONDS = 60  # a queued drain normally finishes a row long before this
+WEBHOOK_LEASE_SECONDS = 300  # a Processing row whose worker died is taken back after this
+WEBHOOK_DRAIN_SECONDS = 240  # one drain job stops after this; the next request or the scheduler goes on
+
+
+def drain_webhook_inbox() -> None:
+	"""Process every ready inbox row (queued by the endpoint, at most one job a second)."""
+	inbox = FrappeWebhookInbox()
+	deadline = time.monotonic() + WEBHOOK_DRAIN_SECONDS
+	while time.monotonic() < deadline:
+		names = inbox.ready(now_datetime(), WEBHOOK_BATCH)
+		if not names:
+			return
+		for name in names:
+			process_webhook_event(name)
 
 
 def process_webhook_event(name: str) -> None:
-	"""Apply one inbox row: queued by the endpoint, or found by `process_pending_webhook_events`."""
+	"""Apply one inbox row unless another worker has it or it is not ready."""
 	frappe.set_user("Administrator")
 	inbox = FrappeWebhookInbox()
-	claimed = inbox.claim(name)
+	now = now_datetime()
+	claimed = inbox.claim(name, now, add_to_date(now, seconds=WEBHOOK_LEASE_SECONDS))
 	if claimed is None:
 		return
 	body, attempts = claimed
@@ -61,7 +78,7 @@ def _finish(inbox: FrappeWebhookInbox, name: str, attempts: int, decision: Inbox
 
 
 def process_pending_webhook_events() -> None:
-	"""Inbox rows no worker finished (queue or workers were down, a retry is due)."""
+	"""Inbox rows no worker finished (queue or workers were down, a retry is due, a worker died)."""
 	now = now_datetime()
 	stale = add_to_date(now, seconds=-WEBHOOK_STALE_SECONDS)
 	for name in FrappeWebhookInbox().due(stale, now, WEBHOOK_BATCH):

@@ -4,10 +4,12 @@ at the readable path `/whatsapp/webhook` (configure either as the Callback URL i
 GET answers the subscription handshake. POST checks the size and the signature of the raw
 body, stores it in the `WhatsApp Webhook Event` inbox, queues its processing and answers 200
 at once. Answers are plain text without detail; rejections are counted and logged without the
-body or any secret. Processing happens in `whatsapp_integration.tasks.process_webhook_event`.
+body or any secret. Processing happens in `whatsapp_integration.tasks.drain_webhook_inbox`.
 """
 
 from __future__ import annotations
+
+import time
 
 import frappe
 from werkzeug.wrappers import Response
@@ -19,7 +21,7 @@ from whatsapp_integration.settings import get_config
 
 READABLE_PATH = "whatsapp/webhook"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-PROCESS_JOB = "whatsapp_integration.tasks.process_webhook_event"
+DRAIN_JOB = "whatsapp_integration.tasks.drain_webhook_inbox"
 REJECTION_COUNTER = "whatsapp:webhook:rejected"
 
 
@@ -81,19 +83,24 @@ def _accept() -> Response:
 		body = raw.decode("utf-8")
 	except (InvalidWebhookPayload, UnicodeDecodeError):
 		return _reject(400, "invalid_json")
-	name = FrappeWebhookInbox().add(body, len(raw))
+	FrappeWebhookInbox().add(body, len(raw))
 	frappe.db.commit()  # durable before the 200: the scheduler finds it even if the queue is down
-	enqueue_processing(name)
+	enqueue_processing()
 	return _plain(200, "OK")
 
 
-def enqueue_processing(name: str) -> None:
-	"""Queue the processing of one inbox row; when Redis is down the scheduler picks it up."""
+def enqueue_processing() -> None:
+	"""Queue a drain of the inbox: one job per second at most (the job id is the second), each
+	processing every ready row, so a burst costs a few jobs instead of one per POST. A row the
+	running drain just missed is taken by the next second's job or by the scheduler; when Redis
+	is down, the scheduler picks everything up."""
 	try:
-		frappe.enqueue(PROCESS_JOB, queue="short", job_id=f"whatsapp-webhook::{name}", name=name)
+		frappe.enqueue(
+			DRAIN_JOB, queue="short", job_id=f"whatsapp-webhook-drain::{int(time.time())}", deduplicate=True
+		)
 	except Exception:
 		frappe.logger("whatsapp_integration.webhook").warning(
-			"webhook event %s stored but not queued; the scheduler will process it", name
+			"webhook event stored but no drain queued; the scheduler will process it"
 		)
 
 

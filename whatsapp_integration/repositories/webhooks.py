@@ -238,6 +238,7 @@ def _local(moment: datetime) -> datetime:
 
 
 INBOX = "WhatsApp Webhook Event"
+PROCESSING = "Processing"
 
 
 class FrappeWebhookInbox:
@@ -257,13 +258,33 @@ class FrappeWebhookInbox:
 		doc.db_insert()  # no validation or HTML sanitising: the bytes Meta signed, as they came
 		return doc.name
 
-	def claim(self, name: str) -> tuple[str, int] | None:
-		"""Lock a Queued row for this transaction and return its body and attempts so far;
-		None when another worker finished it (or it does not exist)."""
-		row = frappe.db.get_value(INBOX, name, ["state", "body", "attempts"], as_dict=True, for_update=True)
-		if not row or row.state != QUEUED:
+	def claim(self, name: str, now: datetime, lease_until: datetime) -> tuple[str, int] | None:
+		"""Take a row for processing (its body and attempts so far), or None when it is not
+		ready or another worker has it. A conditional UPDATE decides, so two workers never both
+		win; the lease lets the scheduler take back a row whose worker died."""
+		frappe.db.sql(
+			"""update `tabWhatsApp Webhook Event` set state = %(processing)s, next_attempt_at = %(lease)s
+			where name = %(name)s and (
+				(state = %(queued)s and ifnull(next_attempt_at, %(now)s) <= %(now)s)
+				or (state = %(processing)s and next_attempt_at <= %(now)s))""",
+			{"processing": PROCESSING, "queued": QUEUED, "lease": lease_until, "name": name, "now": now},
+		)
+		claimed = frappe.db._cursor.rowcount == 1
+		frappe.db.commit()
+		if not claimed:
 			return None
+		row = frappe.db.get_value(INBOX, name, ["body", "attempts"], as_dict=True)
 		return row.body or "", int(row.attempts or 0)
+
+	def ready(self, now: datetime, limit: int) -> list[str]:
+		"""Queued rows that may be processed now, oldest first."""
+		frappe.db.commit()  # a fresh snapshot: rows the endpoint committed since are visible
+		return frappe.db.sql_list(
+			"""select name from `tabWhatsApp Webhook Event`
+			where state = %(queued)s and ifnull(next_attempt_at, received_at) <= %(now)s
+			order by received_at limit %(limit)s""",
+			{"queued": QUEUED, "now": now, "limit": limit},
+		)
 
 	def finish(
 		self, name: str, state: str, attempts: int, note: str, retry_at: datetime | None = None
@@ -276,14 +297,16 @@ class FrappeWebhookInbox:
 		frappe.db.commit()
 
 	def due(self, stale_before: datetime, now: datetime, limit: int) -> list[str]:
-		"""Queued rows no worker finished: received before `stale_before` and never retried,
-		or whose retry time has come."""
+		"""Rows no worker finished: Queued since before `stale_before` (the queue was down),
+		Queued with a retry time that has come, or Processing with an expired lease."""
+		frappe.db.commit()
 		return frappe.db.sql_list(
 			"""select name from `tabWhatsApp Webhook Event`
-			where state = %(queued)s and (next_attempt_at <= %(now)s
-				or (next_attempt_at is null and received_at <= %(stale)s))
+			where (state = %(queued)s and (next_attempt_at <= %(now)s
+				or (next_attempt_at is null and received_at <= %(stale)s)))
+			or (state = %(processing)s and next_attempt_at <= %(now)s)
 			order by received_at limit %(limit)s""",
-			{"queued": QUEUED, "now": now, "stale": stale_before, "limit": limit},
+			{"queued": QUEUED, "processing": PROCESSING, "now": now, "stale": stale_before, "limit": limit},
 		)
 
 	def purge(self, processed_before: datetime) -> int:

@@ -185,6 +185,30 @@ class TestWebhookProcessing(FrappeTestCase):
 		tasks.purge_webhook_events()
 		self.assertFalse(frappe.db.exists(INBOX, name))
 
+	def test_a_row_whose_worker_died_is_taken_back_after_its_lease(self) -> None:
+		raw, expect, _run = fresh_fixture("bsuid_only_sender")
+		name = FrappeWebhookInbox().add(raw.decode(), len(raw))
+		frappe.db.set_value(
+			INBOX, name, {"state": "Processing", "next_attempt_at": add_days(now_datetime(), 1)}
+		)
+		frappe.db.commit()
+		tasks.process_pending_webhook_events()
+		self.assertEqual(frappe.db.get_value(INBOX, name, "state"), "Processing")  # lease still running
+		frappe.db.set_value(INBOX, name, "next_attempt_at", add_days(now_datetime(), -1))
+		frappe.db.commit()
+		tasks.process_pending_webhook_events()
+		self.assertEqual(frappe.db.get_value(INBOX, name, "state"), "Processed")
+		self.assertEqual(len(message_logs(expect["inbound"])), 1)
+
+	def test_drain_processes_every_ready_row(self) -> None:
+		bodies = [fresh_fixture("keywords") for _ in range(3)]
+		names = [FrappeWebhookInbox().add(raw.decode(), len(raw)) for raw, _, _ in bodies]
+		frappe.db.commit()
+		tasks.drain_webhook_inbox()
+		self.assertEqual({frappe.db.get_value(INBOX, name, "state") for name in names}, {"Processed"})
+		inbound = [wamid for _, expect, _ in bodies for wamid in expect["inbound"]]
+		self.assertEqual(len(message_logs(inbound)), 15)
+
 	def _counts(self, run: str) -> tuple[int, int]:
 		frappe.db.rollback()
 		logs = frappe.get_all("WhatsApp Message Log", filters={"wamid": ("like", run + "%")}, pluck="name")

@@ -22,6 +22,6 @@ class WhatsAppWebhookEvent(Document):
 		processed_at: DF.Datetime | None
 		received_at: DF.Datetime | None
 		result: DF.SmallText | None
-		state: DF.Literal["Queued", "Processed", "Failed"]
+		state: DF.Literal["Queued", "Processing", "Processed", "Failed"]
 	# end: auto-generated types
 	pass
