@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import frappe
+from frappe.utils import get_datetime
 from frappe.utils.password import get_decrypted_password
 
 from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
@@ -112,13 +113,17 @@ class FrappeMessageRepository:
 		self._maybe_commit()
 
 	def claim_due_retries(self, now: datetime, lease_until: datetime, limit: int) -> list[MessageRecord]:
-		candidates = frappe.get_all(
-			LOG,
-			filters={"status": QUEUED, "next_attempt_at": ("<=", now)},
-			pluck="name",
-			order_by="next_attempt_at asc",
-			limit=limit,
+		# Query builder, not get_all: get_all wraps the filter in ifnull(), which would take rows
+		# that have no next attempt at all.
+		log = frappe.qb.DocType(LOG)
+		query = (
+			frappe.qb.from_(log)
+			.select(log.name)
+			.where((log.status == QUEUED) & (log.next_attempt_at <= now))
+			.orderby(log.next_attempt_at)
+			.limit(limit)
 		)
+		candidates = query.run(pluck=True)
 		claimed = [name for name in candidates if _lease(name, now, lease_until)]
 		self._maybe_commit()
 		return [self.get_message(name) for name in claimed]
@@ -216,9 +221,16 @@ def _record_from(values: dict[str, Any]) -> MessageRecord:
 	params = values.get("template_params")
 	record.template_params = json.loads(params) if isinstance(params, str) and params else list(params or [])
 	record.events = [_event_from(row) for row in sorted(values.get("status_events") or [], key=_idx)]
-	record.created_at = values.get("creation")
+	for fieldname in ("next_attempt_at", "sent_at", "delivered_at", "read_at"):
+		setattr(record, fieldname, _datetime(getattr(record, fieldname)))
+	record.created_at = _datetime(values.get("creation"))
 	record.name = values.get("name")
 	return record
+
+
+def _datetime(value: datetime | str | None) -> datetime | None:
+	"""Fresh documents hold datetimes as strings; rows read back hold datetime objects."""
+	return get_datetime(value) if value else None
 
 
 def _idx(row: dict[str, Any]) -> int:
@@ -227,4 +239,6 @@ def _idx(row: dict[str, Any]) -> int:
 
 def _event_from(row: dict[str, Any]) -> StatusEvent:
 	code = row.get("error_code")
-	return StatusEvent(row.get("status"), row.get("at"), int(code) if code else None, row.get("error_title"))
+	return StatusEvent(
+		row.get("status"), _datetime(row.get("at")), int(code) if code else None, row.get("error_title")
+	)
