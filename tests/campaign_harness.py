@@ -1,0 +1,91 @@
+"""A CampaignService wired to memory repositories, the fake Graph API and an injected clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conftest import FakeClock, make_config, make_device
+
+from whatsapp_integration.core.campaign.planning import RecipientInput
+from whatsapp_integration.core.ratelimit import MemoryRateLimiter, RateLimiter
+from whatsapp_integration.core.senders.factory import DeviceProfile, SenderFactory
+from whatsapp_integration.services.campaign_repository import CampaignRecord
+from whatsapp_integration.services.campaign_service import CampaignService
+from whatsapp_integration.services.memory_campaign_repository import MemoryCampaignRepository
+from whatsapp_integration.services.memory_repository import MemoryRepository
+from whatsapp_integration.services.message_service import MessageService
+from whatsapp_integration.services.send_journal import MemorySendJournal, SendJournal
+from whatsapp_integration.testing.fake_graph import FakeGraphApi
+
+
+@dataclass
+class CampaignHarness:
+	graph: FakeGraphApi
+	messages: MemoryRepository
+	campaigns: MemoryCampaignRepository
+	journal: SendJournal
+	device: DeviceProfile
+	clock: FakeClock
+	notifications: list[tuple[str, str]] = field(default_factory=list)
+	limiter: RateLimiter | None = None
+	config_overrides: dict[str, Any] = field(default_factory=dict)
+
+	def service(self, sleep: Callable[[float], None] | None = None, **overrides: Any) -> CampaignService:
+		"""A new service (one per dispatcher/worker) over the shared repositories."""
+		config = make_config(self.graph, **{**self.config_overrides, **overrides})
+		limiter = self.limiter or MemoryRateLimiter(clock=self.clock.monotonic)
+		sleep = sleep or self.sleep
+		messages = MessageService(
+			self.messages, config, SenderFactory(), limiter, now=self.clock.now, sleep=sleep, rand=lambda: 0.5
+		)
+		return CampaignService(
+			self.campaigns,
+			messages,
+			self.journal,
+			notify=lambda campaign, reason: self.notifications.append((campaign.name, reason)),
+			time_zone="UTC",
+			now=self.clock.now,
+			sleep=sleep,
+			rand=lambda: 0.5,
+		)
+
+	def sleep(self, seconds: float) -> None:
+		"""The clock's sleep, at least its resolution (1 µs) so a tiny wait still moves time."""
+		self.clock.sleep(max(seconds, 1e-6))
+
+	def campaign(self, name: str = "CAMP-1", recipients: int = 0, **values: Any) -> CampaignRecord:
+		values = {"text": "Hello {{ recipient_name }}!", **values}
+		record = CampaignRecord(name=name, device=self.device.name, **values)
+		self.campaigns.insert_campaign(record)
+		if recipients:
+			self.service().add_recipients(name, numbers(recipients))
+		return record
+
+	def sent_to(self) -> list[str]:
+		return [request.body["to"] for request in self.graph.message_requests()]
+
+
+def numbers(count: int, start: int = 0) -> list[RecipientInput]:
+	"""`count` distinct valid US mobile-format numbers (+1 415 2xx xxxx)."""
+	return [
+		RecipientInput(f"+1415{2000000 + start + index:07d}", f"Customer {start + index}")
+		for index in range(count)
+	]
+
+
+def make_harness(
+	graph: FakeGraphApi, clock: FakeClock, *, daily_cap: int = 0, **config: Any
+) -> CampaignHarness:
+	device = make_device(daily_cap=daily_cap)
+	messages = MemoryRepository([device])
+	return CampaignHarness(
+		graph,
+		messages,
+		MemoryCampaignRepository(messages),
+		MemorySendJournal(),
+		device,
+		clock,
+		config_overrides={"pair_rate_seconds": 6.0, "send_rate_per_second": 1000.0, **config},
+	)

@@ -1,0 +1,1 @@
+"""Campaign rules without a framework: schedules, planning, retry/pause policy, rendering."""

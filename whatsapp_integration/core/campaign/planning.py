@@ -1,0 +1,106 @@
+"""Who a campaign run sends to: normalised, de-duplicated, opted-out numbers set aside.
+
+Planning runs before a campaign starts (and before each recurring run), so invalid and
+duplicate numbers are reported to the user before anything is sent, each with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from whatsapp_integration.core.errors import InvalidPhoneNumber
+from whatsapp_integration.core.phone import normalize
+
+# Recipient states
+PENDING = "Pending"
+SENDING = "Sending"
+SENT = "Sent"
+DELIVERED = "Delivered"
+READ = "Read"
+FAILED = "Failed"
+SKIPPED = "Skipped"
+RECIPIENT_STATES = (PENDING, SENDING, SENT, DELIVERED, READ, FAILED, SKIPPED)
+OPEN_STATES = (PENDING, SENDING)
+SUCCESS_STATES = (SENT, DELIVERED, READ)
+
+# Why a recipient is skipped (the first word is what reports group by)
+SKIP_INVALID = "Invalid number"
+SKIP_DUPLICATE = "Duplicate"
+SKIP_OPTED_OUT = "Opted out"
+
+
+@dataclass(frozen=True)
+class RecipientInput:
+	"""A recipient as picked or imported, before planning; `number` as the user typed it."""
+
+	number: str
+	recipient_name: str | None = None
+	reference_doctype: str | None = None
+	reference_name: str | None = None
+	context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlannedRecipient:
+	source: RecipientInput
+	number: str | None
+	state: str
+	skip_reason: str | None = None
+
+
+@dataclass
+class Plan:
+	recipients: list[PlannedRecipient] = field(default_factory=list)
+
+	@property
+	def to_send(self) -> list[PlannedRecipient]:
+		return [recipient for recipient in self.recipients if recipient.state == PENDING]
+
+	def count(self, reason_prefix: str) -> int:
+		return sum(1 for r in self.recipients if r.skip_reason and r.skip_reason.startswith(reason_prefix))
+
+	def summary(self) -> dict[str, int]:
+		return {
+			"total": len(self.recipients),
+			"to_send": len(self.to_send),
+			"invalid": self.count(SKIP_INVALID),
+			"duplicate": self.count(SKIP_DUPLICATE),
+			"opted_out": self.count(SKIP_OPTED_OUT),
+		}
+
+
+def plan_recipients(
+	inputs: Iterable[RecipientInput],
+	default_country: str | None,
+	is_opted_out: Callable[[str], bool],
+) -> Plan:
+	"""Normalise every number; keep the first of each, skip the rest with the reason."""
+	plan = Plan()
+	first_seen: dict[str, str] = {}
+	for position, source in enumerate(inputs, start=1):
+		plan.recipients.append(_plan_one(source, position, default_country, is_opted_out, first_seen))
+	return plan
+
+
+def _plan_one(
+	source: RecipientInput,
+	position: int,
+	default_country: str | None,
+	is_opted_out: Callable[[str], bool],
+	first_seen: dict[str, str],
+) -> PlannedRecipient:
+	try:
+		number = normalize(source.number, default_country)
+	except InvalidPhoneNumber as error:
+		return PlannedRecipient(source, None, SKIPPED, f"{SKIP_INVALID}: {error}")
+	label = source.recipient_name or source.reference_name or f"row {position}"
+	if number in first_seen:
+		return PlannedRecipient(source, number, SKIPPED, f"{SKIP_DUPLICATE} of {first_seen[number]}")
+	first_seen[number] = label
+	if is_opted_out(number):
+		return PlannedRecipient(
+			source, number, SKIPPED, f"{SKIP_OPTED_OUT}: the number is on the WhatsApp Opt Out list"
+		)
+	return PlannedRecipient(source, number, PENDING)

@@ -1,0 +1,190 @@
+"""An in-memory CampaignRepository: thread-safe, for framework-free tests and benchmarks.
+
+Message Log rows go into the `MemoryRepository` it is given, so the message service, the
+daily cap and the idempotency check all see campaign sends.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from whatsapp_integration.core.campaign.planning import FAILED, PENDING, SENDING, SKIPPED
+from whatsapp_integration.core.errors import DuplicateKey
+from whatsapp_integration.services.campaign_repository import (
+	CampaignRecord,
+	NewRecipient,
+	RecipientOutcome,
+	RecipientRow,
+)
+from whatsapp_integration.services.memory_repository import MemoryRepository
+
+
+class MemoryCampaignRepository:
+	def __init__(self, messages: MemoryRepository) -> None:
+		self.messages = messages
+		self._lock = threading.RLock()
+		self._campaigns: dict[str, CampaignRecord] = {}
+		self._rows: dict[str, RecipientRow] = {}
+		self._cooldowns: dict[str, datetime] = {}
+		self._counter = itertools.count(1)
+
+	def insert_campaign(self, campaign: CampaignRecord) -> CampaignRecord:
+		with self._lock:
+			self._campaigns[campaign.name] = dataclasses.replace(campaign)
+			return dataclasses.replace(campaign)
+
+	def get_campaign(self, name: str) -> CampaignRecord:
+		with self._lock:
+			if name not in self._campaigns:
+				raise LookupError(f"WhatsApp Campaign {name!r} does not exist.")
+			return dataclasses.replace(self._campaigns[name])
+
+	def campaigns_with_status(
+		self, statuses: Iterable[str], device: str | None = None
+	) -> list[CampaignRecord]:
+		wanted = set(statuses)
+		with self._lock:
+			return [
+				dataclasses.replace(campaign)
+				for campaign in self._campaigns.values()
+				if campaign.status in wanted and (device is None or campaign.device == device)
+			]
+
+	def update_campaign(self, name: str, expected: Iterable[str], **values: Any) -> bool:
+		with self._lock:
+			campaign = self._campaigns[name]
+			if campaign.status not in set(expected):
+				return False
+			for key, value in values.items():
+				setattr(campaign, key, value)
+			return True
+
+	def add_recipients(self, campaign: str, rows: list[NewRecipient]) -> int:
+		with self._lock:
+			for new in rows:
+				name = f"WACR-{next(self._counter):07d}"
+				self._rows[name] = RecipientRow(
+					name=name,
+					campaign=campaign,
+					number=new.number,
+					recipient_name=new.recipient_name,
+					reference_doctype=new.reference_doctype,
+					reference_name=new.reference_name,
+					context=dict(new.context),
+					state=new.state,
+					skip_reason=new.skip_reason,
+				)
+			return len(rows)
+
+	def recipients(self, campaign: str) -> list[RecipientRow]:
+		with self._lock:
+			return [dataclasses.replace(row) for row in self._campaign_rows(campaign)]
+
+	def reset_for_run(self, campaign: str, run: int, skipped: Mapping[str, str]) -> None:
+		with self._lock:
+			for row in self._campaign_rows(campaign):
+				reason = skipped.get(row.name)
+				row.attempts = 0
+				row.next_attempt_at = row.lease_owner = row.lease_until = row.last_error = None
+				row.error_code = row.wamid = row.message_log = row.last_attempt_at = None
+				row.state, row.skip_reason, row.run = (SKIPPED if reason else PENDING), reason, run
+
+	def claim(
+		self, campaign: str, owner: str, now: datetime, lease_until: datetime, limit: int
+	) -> list[RecipientRow]:
+		with self._lock:
+			claimed = []
+			for row in self._campaign_rows(campaign):
+				if len(claimed) >= limit:
+					break
+				if _claimable(row, now):
+					row.state, row.lease_owner, row.lease_until = SENDING, owner, lease_until
+					claimed.append(dataclasses.replace(row))
+			return claimed
+
+	def save_outcomes(self, owner: str, outcomes: list[RecipientOutcome]) -> None:
+		with self._lock:
+			for outcome in outcomes:
+				row = self._rows[outcome.name]
+				if row.lease_owner != owner:
+					continue
+				log_name = self._insert_log(outcome)
+				_apply(row, outcome, log_name)
+
+	def release(self, owner: str, names: Iterable[str]) -> None:
+		with self._lock:
+			for name in names:
+				row = self._rows[name]
+				if row.lease_owner == owner and row.state == SENDING:
+					row.state, row.lease_owner, row.lease_until = PENDING, None, None
+
+	def opted_out(self, numbers: Iterable[str]) -> set[str]:
+		return {number for number in numbers if self.messages.is_opted_out(number)}
+
+	def logged_sends(self, keys: Iterable[str]) -> dict[str, str]:
+		found = {}
+		for key in keys:
+			record = self.messages.find_by_idempotency_key(key)
+			if record and record.wamid:
+				found[key] = record.wamid
+		return found
+
+	def progress(self, campaign: str) -> dict[str, int]:
+		with self._lock:
+			return dict(Counter(row.state for row in self._campaign_rows(campaign)))
+
+	def recent_failures(self, campaign: str, limit: int) -> list[bool]:
+		with self._lock:
+			attempted = [row for row in self._campaign_rows(campaign) if row.last_attempt_at]
+			attempted.sort(key=lambda row: row.last_attempt_at, reverse=True)
+			return [_last_attempt_failed(row) for row in attempted[:limit]]
+
+	def set_device_cooldown(self, device: str, until: datetime) -> None:
+		with self._lock:
+			self._cooldowns[device] = max(until, self._cooldowns.get(device, until))
+
+	def device_cooldown(self, device: str) -> datetime | None:
+		with self._lock:
+			return self._cooldowns.get(device)
+
+	def _campaign_rows(self, campaign: str) -> list[RecipientRow]:
+		return [row for row in self._rows.values() if row.campaign == campaign]
+
+	def _insert_log(self, outcome: RecipientOutcome) -> str | None:
+		if outcome.log is None:
+			return None
+		try:
+			return self.messages.insert_message(outcome.log).name
+		except DuplicateKey:
+			existing = self.messages.find_by_idempotency_key(outcome.log.idempotency_key or "")
+			return existing.name if existing else None
+
+
+def _claimable(row: RecipientRow, now: datetime) -> bool:
+	if row.state == PENDING:
+		return row.next_attempt_at is None or row.next_attempt_at <= now
+	return row.state == SENDING and row.lease_until is not None and row.lease_until <= now
+
+
+def _apply(row: RecipientRow, outcome: RecipientOutcome, log_name: str | None) -> None:
+	row.state, row.attempts = outcome.state, outcome.attempts
+	row.next_attempt_at, row.skip_reason = outcome.next_attempt_at, outcome.skip_reason
+	row.lease_owner = row.lease_until = None
+	row.wamid = outcome.wamid or row.wamid
+	row.message_log = log_name or row.message_log
+	if outcome.attempted:
+		row.last_attempt_at, row.last_error, row.error_code = (
+			outcome.at,
+			outcome.last_error,
+			outcome.error_code,
+		)
+
+
+def _last_attempt_failed(row: RecipientRow) -> bool:
+	return row.state == FAILED or (row.state in (PENDING, SENDING) and bool(row.last_error))
