@@ -23,6 +23,7 @@ READABLE_PATH = "whatsapp/webhook"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 DRAIN_JOB = "whatsapp_integration.tasks.drain_webhook_inbox"
 REJECTION_COUNTER = "whatsapp:webhook:rejected"
+_drain_queued_at: dict[str, int] = {}  # site -> the second this process last queued a drain
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET", "POST"])
@@ -94,10 +95,12 @@ def enqueue_processing() -> None:
 	processing every ready row, so a burst costs a few jobs instead of one per POST. A row the
 	running drain just missed is taken by the next second's job or by the scheduler; when Redis
 	is down, the scheduler picks everything up."""
+	second = int(time.time())
+	if _drain_queued_at.get(frappe.local.site) == second:
+		return  # this process queued this second's drain already: skip the Redis round trips
 	try:
-		frappe.enqueue(
-			DRAIN_JOB, queue="short", job_id=f"whatsapp-webhook-drain::{int(time.time())}", deduplicate=True
-		)
+		frappe.enqueue(DRAIN_JOB, queue="short", job_id=f"whatsapp-webhook-drain::{second}", deduplicate=True)
+		_drain_queued_at[frappe.local.site] = second
 	except Exception:
 		frappe.logger("whatsapp_integration.webhook").warning(
 			"webhook event stored but no drain queued; the scheduler will process it"
