@@ -9,7 +9,7 @@ from frappe.utils import add_days, add_to_date, now_datetime
 
 from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
 from whatsapp_integration.runtime import message_service, webhook_service
-from whatsapp_integration.services.webhook_service import InboxDecision, inbox_decision
+from whatsapp_integration.services.webhook_service import InboxDecision, WebhookService, inbox_decision
 from whatsapp_integration.settings import get_config
 
 RETRY_BATCH = 200
@@ -39,17 +39,17 @@ WEBHOOK_DRAIN_SECONDS = 240  # one drain job stops after this; the next request 
 
 def drain_webhook_inbox() -> None:
 	"""Process every ready inbox row (queued by the endpoint, at most one job a second)."""
-	inbox = FrappeWebhookInbox()
+	inbox, service = FrappeWebhookInbox(), webhook_service()
 	deadline = time.monotonic() + WEBHOOK_DRAIN_SECONDS
 	while time.monotonic() < deadline:
 		names = inbox.ready(now_datetime(), WEBHOOK_BATCH)
 		if not names:
 			return
 		for name in names:
-			process_webhook_event(name)
+			process_webhook_event(name, service)
 
 
-def process_webhook_event(name: str) -> None:
+def process_webhook_event(name: str, service: WebhookService | None = None) -> None:
 	"""Apply one inbox row unless another worker has it or it is not ready."""
 	frappe.set_user("Administrator")
 	inbox = FrappeWebhookInbox()
@@ -60,7 +60,7 @@ def process_webhook_event(name: str) -> None:
 	body, attempts = claimed
 	attempts += 1
 	try:
-		result = webhook_service().process(body.encode())
+		result = (service or webhook_service()).process(body.encode())
 	except Exception as error:
 		frappe.db.rollback()
 		frappe.log_error(title=f"WhatsApp webhook event {name} failed")

@@ -39,17 +39,19 @@ _STATE_FIELDS = ("status", "sent_at", "delivered_at", "read_at", "error_code", "
 
 class FrappeWebhookRepository:
 	def __init__(self) -> None:
-		self._devices: dict[str, DeviceProfile | None] = {}
+		self._devices: dict[str, DeviceProfile] = {}
 
 	def device_for_phone_number_id(self, phone_number_id: str) -> DeviceProfile | None:
+		"""Found devices are remembered for this repository's life (a drain); a miss is not, so
+		a device created meanwhile is seen at once."""
 		if phone_number_id not in self._devices:
 			row = frappe.db.get_value(
 				DEVICE, {"phone_number_id": phone_number_id}, ["name", "phone_number"], as_dict=True
 			)
-			self._devices[phone_number_id] = (
-				DeviceProfile(row.name, phone_number_id=phone_number_id, phone_number=row.phone_number)
-				if row
-				else None
+			if not row:
+				return None
+			self._devices[phone_number_id] = DeviceProfile(
+				row.name, phone_number_id=phone_number_id, phone_number=row.phone_number
 			)
 		return self._devices[phone_number_id]
 
