@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, now_datetime
+from frappe.utils.background_jobs import get_redis_connection_without_auth
 
 from whatsapp_integration import tasks
 from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
@@ -115,6 +117,25 @@ class TestWebhookProcessing(FrappeTestCase):
 		self.assertEqual([event.status for event in log.status_events], ["Read", "Failed", "Sent"])
 		self.assertEqual(log.status_events[1].error_code, 131026)
 		self.assertIsNotNone(log.read_at)
+
+	def test_status_change_refreshes_an_open_message_log_form(self) -> None:
+		wamid = f"wamid.{uuid.uuid4().hex}"
+		name = create_outbound(wamid)
+		pubsub = get_redis_connection_without_auth().pubsub(ignore_subscribe_messages=True)
+		pubsub.subscribe("events")
+		try:
+			pubsub.get_message(timeout=1)
+			body = payloads.envelope([payloads.messages_change(statuses=[payloads.status(wamid, "read")])])
+			process_through_inbox(payloads.encode(body))
+			events = [
+				json.loads(message["data"]) for message in iter(lambda: pubsub.get_message(timeout=2), None)
+			]
+		finally:
+			pubsub.close()
+		updates = [event for event in events if event["event"] == "doc_update"]
+		self.assertIn(f"doc:WhatsApp Message Log/{name}", [event["room"] for event in updates])
+		modified = frappe.db.get_value("WhatsApp Message Log", name, "modified")
+		self.assertIn(str(modified), [event["message"]["modified"] for event in updates])
 
 	def test_unknown_message_status_waits_for_a_retry(self) -> None:
 		wamid = f"wamid.{uuid.uuid4().hex}"
