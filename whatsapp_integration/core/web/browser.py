@@ -26,24 +26,25 @@ SYSTEM_CHROMEDRIVER = "/usr/bin/chromedriver"
 
 @dataclass(eq=False)
 class ManagedDriver:
-	"""A WebDriver with what the pool needs to know: its profile, its process group (None on a
-	Grid), and a lock, because one WebDriver must never run two commands at once."""
+	"""A WebDriver with what the pool needs to know: its profile, its chromedriver pid and
+	ownership tag (None on a Grid), and a lock: one WebDriver must never run two commands at once."""
 
 	webdriver: Any
 	profile_dir: Path
-	group: int | None
+	pid: int | None
+	tag: str | None
 	strategy: str
 	created_at: float = field(default_factory=time.monotonic)
 	last_used: float = field(default_factory=time.monotonic)
 	lock: threading.RLock = field(default_factory=threading.RLock)
 
 	def alive(self) -> bool:
-		if self.group is not None and not is_alive(self.group):
+		if self.pid is not None and not is_alive(self.pid):
 			return False
 		try:
 			with self.lock:
 				self.webdriver.current_url
-		except WebDriverException:
+		except Exception:  # WebDriverException, or urllib3's when chromedriver is gone
 			return False
 		return True
 
@@ -71,12 +72,11 @@ def launch(config: WhatsAppConfig, profile_dir: Path, registry: ProcessRegistry)
 	problems = []
 	for name, service_path in _local_strategies(config):
 		try:
-			path = service_path()
-			driver = _local(path, options, registry)
+			driver, tag = _local(service_path(), options, registry)
 		except Exception as error:
 			problems.append(f"{name}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
 			continue
-		return _managed(driver, profile_dir, driver.service.process.pid, name, config)
+		return _managed(driver, profile_dir, tag, name, config)
 	raise BrowserUnavailable(
 		"No browser could be started for WhatsApp Web. Install the chromium and chromium-driver "
 		"packages, set Chromedriver path in WhatsApp Integration Settings, or set a Selenium Grid "
@@ -103,18 +103,15 @@ def _local_strategies(config: WhatsAppConfig) -> list[tuple[str, Callable[[], st
 	]
 
 
-def _local(path: str | None, options: webdriver.ChromeOptions, registry: ProcessRegistry) -> Any:
+def _local(path: str | None, options: webdriver.ChromeOptions, registry: ProcessRegistry) -> tuple[Any, str]:
 	"""`path=None` lets Selenium Manager find (or download) a matching driver."""
-	service = Service(path, env=registry.environment, popen_kw={"start_new_session": True})
+	tag = registry.new_tag()
+	service = Service(path, env=registry.environment(tag), popen_kw={"start_new_session": True})
 	try:
-		driver = webdriver.Chrome(service=service, options=options)
+		return webdriver.Chrome(service=service, options=options), tag
 	except Exception:
-		process = getattr(service, "process", None)
-		if process is not None:
-			registry.kill_group(process.pid)
+		registry.kill(tag)
 		raise
-	registry.track(driver.service.process.pid)
-	return driver
 
 
 def _remote(url: str, options: webdriver.ChromeOptions) -> Any:
@@ -128,18 +125,19 @@ def _remote(url: str, options: webdriver.ChromeOptions) -> Any:
 
 
 def _managed(
-	driver: Any, profile_dir: Path, group: int | None, strategy: str, config: WhatsAppConfig
+	driver: Any, profile_dir: Path, tag: str | None, strategy: str, config: WhatsAppConfig
 ) -> ManagedDriver:
 	driver.set_page_load_timeout(config.page_load_timeout)
-	logger.info("browser started for %s with %s (group %s)", profile_dir.name, strategy, group)
-	return ManagedDriver(driver, profile_dir, group, strategy)
+	pid = driver.service.process.pid if tag else None
+	logger.info("browser started for %s with %s (chromedriver pid %s)", profile_dir.name, strategy, pid)
+	return ManagedDriver(driver, profile_dir, pid, tag, strategy)
 
 
 def quit_driver(driver: ManagedDriver, registry: ProcessRegistry) -> None:
-	"""Quit politely, then kill whatever of its process group is left (zygotes linger)."""
+	"""Quit politely, then kill whatever of the browser is left (zygotes linger)."""
 	try:
 		driver.webdriver.quit()
 	except Exception as error:
 		logger.warning("browser for %s did not quit cleanly: %s", driver.profile_dir.name, error)
-	if driver.group is not None:
-		registry.kill_group(driver.group)
+	if driver.tag is not None:
+		registry.kill(driver.tag)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import SessionHostUnavailable
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.senders.base import SendReceipt
+from whatsapp_integration.core.senders.factory import DeviceProfile, SenderBuilder
 from whatsapp_integration.core.web.content import media_as_text, template_refused
 from whatsapp_integration.core.web.protocol import Command, keys, rebuild_error, reply_key
 
@@ -55,10 +57,11 @@ class HostClient:
 
 class HostSender:
 	"""The WhatsAppSender a Web device gets in web and worker processes: each send is a
-	command to the session host, which sends with a `WebSender` and reports back."""
+	command to the session host, which sends with a `WebSender` and reports back.
+	`client` is called per send, so a sender cached across sites talks to the right host."""
 
 	def __init__(
-		self, client: HostClient, device: str, config: WhatsAppConfig, max_wait: float = 30.0
+		self, client: Callable[[], HostClient], device: str, config: WhatsAppConfig, max_wait: float = 30.0
 	) -> None:
 		self._client = client
 		self._device = device
@@ -66,7 +69,7 @@ class HostSender:
 		self._timeout = max_wait + config.page_load_timeout + 2 * config.element_timeout
 
 	def send_text(self, to: str, text: str, *, callback_data: str | None = None) -> SendReceipt:
-		result = self._client.call(
+		result = self._client().call(
 			"send", self._device, timeout=self._timeout, to=to, text=text, max_wait=self._max_wait
 		)
 		return SendReceipt(message_id=result["message_id"], recipient_id=result.get("recipient_id"))
@@ -76,3 +79,12 @@ class HostSender:
 
 	def send_media(self, to: str, media: Media, *, callback_data: str | None = None) -> SendReceipt:
 		return self.send_text(to, media_as_text(media))
+
+
+def web_sender_builder(client: Callable[[], HostClient]) -> SenderBuilder:
+	"""The builder to `SenderFactory.register(MODE_WEB, ...)`: Web devices send via the host."""
+
+	def build(device: DeviceProfile, config: WhatsAppConfig) -> HostSender:
+		return HostSender(client, device.name, config)
+
+	return build

@@ -7,6 +7,7 @@ on a timer, and on start kills browser processes a crashed predecessor left behi
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -96,7 +97,7 @@ class SessionHost:
 		self.stopping = threading.Event()
 
 	def run(self, restore: list[str] | tuple[str, ...] = ()) -> None:
-		"""Serve until `stopping` is set (SIGTERM/SIGINT set it when `install_signal_handlers` ran)."""
+		"""Serve until `stopping` is set (SIGTERM/SIGINT set it when `install_process_handlers` ran)."""
 		killed = self._processes.kill_orphans()
 		if killed:
 			logger.warning("killed %s browser processes left by a previous host", killed)
@@ -108,9 +109,11 @@ class SessionHost:
 		finally:
 			self.close()
 
-	def install_signal_handlers(self) -> None:
+	def install_process_handlers(self) -> None:
+		"""SIGTERM/SIGINT end `run` cleanly; `atexit` quits the browsers on any other exit."""
 		for signum in (signal.SIGTERM, signal.SIGINT):
 			signal.signal(signum, lambda *_: self.stopping.set())
+		atexit.register(self.close)
 
 	def close(self) -> None:
 		"""Stop taking commands, drop the heartbeat, quit every browser."""
@@ -197,6 +200,7 @@ def build_supervisor(
 	listener: SessionListener,
 	counter: DailyCounter,
 	selectors: SelectorRegistry | None = None,
+	monotonic: Callable[[], float] = time.monotonic,
 ) -> tuple[SessionSupervisor, ProcessRegistry]:
 	"""Wire a supervisor: browsers launched per config, tracked in `state_dir/processes.json`,
 	profiles in `state_dir/profiles`, pacing from config."""
@@ -210,6 +214,12 @@ def build_supervisor(
 		config.web_min_send_gap_seconds, config.web_send_jitter_seconds, config.web_daily_cap, counter
 	)
 	supervisor = SessionSupervisor(
-		config, pool, selectors or load_registry(), state_dir / "profiles", listener, pacer
+		config,
+		pool,
+		selectors or load_registry(),
+		state_dir / "profiles",
+		listener,
+		pacer,
+		monotonic=monotonic,
 	)
 	return supervisor, processes

@@ -16,6 +16,7 @@ const qr = first('qr_code');
 const popup = first('popup');
 const sent = Array.from(all('outgoing_message'));
 return {
+	qr_holder: !!qr,
 	qr_ref: qr ? qr.getAttribute('data-ref') : null,
 	qr_canvas: !!first('qr_canvas'),
 	logged_in: !!first('chat_list'),
@@ -34,6 +35,7 @@ class PageKind(enum.Enum):
 
 @dataclass(frozen=True)
 class PageView:
+	qr_holder: bool = False
 	qr_ref: str | None = None
 	qr_canvas: bool = False
 	logged_in: bool = False
@@ -55,6 +57,7 @@ def probe(driver: Any, registry: SelectorRegistry) -> PageView:
 	names = ("qr_code", "qr_canvas", "chat_list", "compose_box", "popup", "outgoing_message")
 	data = driver.execute_script(_PROBE_JS, {name: registry.css(name) for name in names}) or {}
 	return PageView(
+		qr_holder=bool(data.get("qr_holder")),
 		qr_ref=data.get("qr_ref") or None,
 		qr_canvas=bool(data.get("qr_canvas")),
 		logged_in=bool(data.get("logged_in")),

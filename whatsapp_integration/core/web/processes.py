@@ -1,10 +1,11 @@
-"""Browser processes we own: tracked by process group, proven ours by an environment marker.
+"""Browser processes we own, tracked by an ownership tag in their environment.
 
-Each chromedriver starts in its own session, so it and every Chromium process it spawns share
-one process group whose id is chromedriver's pid. The group ids go to a JSON file; after a
-crash the next host kills the groups listed there. A process is killed only when it is in a
-tracked group AND its environment carries this registry's marker, so a reused pid is never
-hit, and nothing is ever selected by its name.
+Every chromedriver starts with `WHATSAPP_WEB_OWNER=<registry marker>:<driver tag>` in its
+environment, and every Chromium process it spawns (zygotes, renderers, the crash handler that
+leaves the process group) inherits it. The registry writes its marker and the tags of the
+browsers alive to a JSON file; after a crash the next host, reading the same file, kills what
+carries its marker. Processes are found by that proof of ownership and killed by pid: a
+reused pid never carries our marker, and nothing is ever selected by its name.
 """
 
 from __future__ import annotations
@@ -23,48 +24,45 @@ MARKER_VARIABLE = "WHATSAPP_WEB_OWNER"
 class ProcessRegistry:
 	def __init__(self, state_file: Path, marker: str | None = None) -> None:
 		self.state_file = state_file
-		self.marker = marker or self._load_marker() or uuid.uuid4().hex
+		self.marker = marker or self._read().get("marker") or uuid.uuid4().hex
 		self._lock = threading.Lock()
-		self._groups: set[int] = set(self._load_groups())
+		self._tags: set[str] = set(self._read().get("tags", []))
 		self._save()
 
-	@property
-	def environment(self) -> dict[str, str]:
-		"""What a launched chromedriver's environment must contain."""
-		return {**os.environ, MARKER_VARIABLE: self.marker}
-
-	def track(self, group: int) -> None:
+	def new_tag(self) -> str:
+		"""Register a browser about to start; returns the tag its environment must carry."""
+		tag = uuid.uuid4().hex[:12]
 		with self._lock:
-			self._groups.add(group)
+			self._tags.add(tag)
 			self._save()
+		return tag
 
-	def kill_group(self, group: int) -> int:
-		"""Kill every process of `group` that carries our marker; forget the group. Returns the count."""
-		killed = kill_marked(group_members(group), self.marker)
+	def environment(self, tag: str) -> dict[str, str]:
+		return {**os.environ, MARKER_VARIABLE: f"{self.marker}:{tag}"}
+
+	def kill(self, tag: str) -> int:
+		"""Kill every process of the browser `tag` and forget it; returns how many were alive."""
+		killed = kill_owned(f"{self.marker}:{tag}")
 		with self._lock:
-			self._groups.discard(group)
+			self._tags.discard(tag)
 			self._save()
 		return killed
 
 	def kill_orphans(self) -> int:
-		"""Kill what is left of every tracked group (after a crash); returns how many processes."""
+		"""Kill every process carrying this registry's marker (after a crash: all of them)."""
+		killed = kill_owned(f"{self.marker}:")
 		with self._lock:
-			groups = sorted(self._groups)
-		return sum(self.kill_group(group) for group in groups)
+			self._tags.clear()
+			self._save()
+		return killed
 
-	def tracked_groups(self) -> set[int]:
+	def tracked_tags(self) -> set[str]:
 		with self._lock:
-			return set(self._groups)
+			return set(self._tags)
 
 	def live_processes(self) -> list[int]:
-		"""Pids alive anywhere on this machine that carry our marker."""
-		return [pid for pid in all_pids() if has_marker(pid, self.marker)]
-
-	def _load_marker(self) -> str | None:
-		return self._read().get("marker")
-
-	def _load_groups(self) -> list[int]:
-		return [int(group) for group in self._read().get("groups", [])]
+		"""Pids alive on this machine that carry this registry's marker."""
+		return owned_pids(f"{self.marker}:")
 
 	def _read(self) -> dict:
 		try:
@@ -75,45 +73,32 @@ class ProcessRegistry:
 	def _save(self) -> None:
 		self.state_file.parent.mkdir(parents=True, exist_ok=True)
 		temporary = self.state_file.with_suffix(".tmp")
-		temporary.write_text(json.dumps({"marker": self.marker, "groups": sorted(self._groups)}))
+		temporary.write_text(json.dumps({"marker": self.marker, "tags": sorted(self._tags)}))
 		temporary.replace(self.state_file)
 
 
-def all_pids() -> list[int]:
-	return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+def owned_pids(owner_prefix: str) -> list[int]:
+	"""Live pids whose `WHATSAPP_WEB_OWNER` starts with `owner_prefix`."""
+	wanted = f"{MARKER_VARIABLE}={owner_prefix}".encode()
+	pids = []
+	for entry in os.listdir("/proc"):
+		if entry.isdigit() and _environment_has(int(entry), wanted) and is_alive(int(entry)):
+			pids.append(int(entry))
+	return pids
 
 
-def group_members(group: int) -> list[int]:
-	members = []
-	for pid in all_pids():
-		try:
-			if os.getpgid(pid) == group:
-				members.append(pid)
-		except ProcessLookupError:
-			continue
-	return members
-
-
-def has_marker(pid: int, marker: str) -> bool:
-	try:
-		environment = Path(f"/proc/{pid}/environ").read_bytes()
-	except OSError:
-		return False
-	return f"{MARKER_VARIABLE}={marker}".encode() in environment.split(b"\0")
-
-
-def kill_marked(pids: list[int], marker: str, settle: float = 2.0) -> int:
-	"""SIGKILL those of `pids` that carry `marker`; wait up to `settle` s for them to go."""
-	mine = [pid for pid in pids if has_marker(pid, marker)]
-	for pid in mine:
+def kill_owned(owner_prefix: str, settle: float = 2.0) -> int:
+	"""SIGKILL the processes `owned_pids` finds; wait up to `settle` s for them to go."""
+	pids = owned_pids(owner_prefix)
+	for pid in pids:
 		try:
 			os.kill(pid, signal.SIGKILL)
 		except ProcessLookupError:
 			continue
 	deadline = time.monotonic() + settle
-	while time.monotonic() < deadline and any(is_alive(pid) for pid in mine):
+	while time.monotonic() < deadline and any(is_alive(pid) for pid in pids):
 		time.sleep(0.02)
-	return len(mine)
+	return len(pids)
 
 
 def is_alive(pid: int) -> bool:
@@ -123,3 +108,11 @@ def is_alive(pid: int) -> bool:
 	except (OSError, IndexError):
 		return False
 	return state not in ("Z", "X")
+
+
+def _environment_has(pid: int, entry_prefix: bytes) -> bool:
+	try:
+		environment = Path(f"/proc/{pid}/environ").read_bytes()
+	except OSError:
+		return False
+	return any(entry.startswith(entry_prefix) for entry in environment.split(b"\0"))

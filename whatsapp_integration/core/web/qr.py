@@ -37,10 +37,11 @@ class QrCapture:
 
 
 def capture_qr(driver: Any, view: PageView, registry: SelectorRegistry) -> QrCapture | None:
-	"""The QR the page shows now, preferring its data over pixels; None when there is none."""
+	"""The QR the page shows now, preferring its data over pixels; None when there is none
+	yet (a `data-ref` holder that is still empty means the code is about to arrive)."""
 	if view.qr_ref:
 		return QrCapture(ref=view.qr_ref)
-	if not view.qr_canvas:
+	if view.qr_holder or not view.qr_canvas:
 		return None
 	data_url = driver.execute_script(_CANVAS_PNG_JS, registry.css("qr_canvas"))
 	if not data_url or not data_url.startswith(_DATA_URL_PREFIX):

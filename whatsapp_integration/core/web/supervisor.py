@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from selenium.common.exceptions import WebDriverException
-
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import WebSessionLoggedOut, WebSessionNotReady, WhatsAppError
 from whatsapp_integration.core.senders.base import SendReceipt
@@ -80,6 +78,7 @@ class SessionSupervisor:
 		*,
 		poll_interval: float = 0.2,
 		clock: Callable[[], float] = time.time,
+		monotonic: Callable[[], float] = time.monotonic,
 	) -> None:
 		self.config = config
 		self.pool = pool
@@ -89,8 +88,10 @@ class SessionSupervisor:
 		self._pacer = pacer
 		self._poll = poll_interval
 		self._clock = clock
+		self._monotonic = monotonic
 		self._sessions: dict[str, _Session] = {}
 		self._lock = threading.RLock()
+		self._closing = threading.Event()
 
 	# Commands
 
@@ -163,19 +164,21 @@ class SessionSupervisor:
 				self._fail(session, session.generation, error.reason)
 				raise
 		with self._lock:
-			session.last_seen, session.last_active = self._clock(), time.monotonic()
+			session.last_seen, session.last_active = self._clock(), self._monotonic()
 		return receipt
 
-	def canary(self, device: str) -> CanaryReport:
-		"""Check the selectors of the page the device's browser shows now."""
-		session = self._sessions.get(device)
+	def canary(self, device: str, selectors: SelectorRegistry | None = None) -> CanaryReport:
+		"""Check the selectors (ours, or `selectors`) of the page the device's browser shows now."""
+		selectors = selectors or self.selectors
+		with self._lock:
+			session = self._sessions.get(device)
 		driver = session.driver if session else None
 		if driver is None:
 			raise WebSessionNotReady(f"Device {device} has no open WhatsApp Web session to check.")
 		with driver.lock:
 			view = probe(driver.webdriver, self.selectors)
 			page = "main" if view.kind is PageKind.LOGGED_IN else "login"
-			return run_canary(driver.webdriver, self.selectors, page)
+			return run_canary(driver.webdriver, selectors, page)
 
 	def sweep(self) -> None:
 		"""Close idle WORKING sessions, fail sessions whose browser died, quit stale idle browsers."""
@@ -183,7 +186,7 @@ class SessionSupervisor:
 		with self._lock:
 			sessions = list(self._sessions.values())
 		for session in sessions:
-			if session.state is SessionState.WORKING and time.monotonic() - session.last_active > idle_after:
+			if session.state is SessionState.WORKING and self._monotonic() - session.last_active > idle_after:
 				self._stop_quietly(session, f"Closed after {idle_after:g} s without activity")
 				session.resume_on_send = True
 			elif session.state in ACTIVE_STATES and session.driver is not None and not session.driver.alive():
@@ -192,6 +195,7 @@ class SessionSupervisor:
 
 	def shutdown(self) -> None:
 		"""Quit every browser. States are not changed: WORKING sessions are restored on restart."""
+		self._closing.set()
 		self.pool.close()
 
 	def profile_dir(self, device: str) -> Path:
@@ -216,8 +220,8 @@ class SessionSupervisor:
 			with driver.lock:
 				driver.webdriver.get(self.config.web_base_url)
 			self._watch(session, generation, driver)
-		except WebDriverException as error:
-			self._fail(session, generation, f"The browser failed: {error.msg}")
+		except Exception as error:
+			self._fail(session, generation, f"The browser failed: {getattr(error, 'msg', None) or error}")
 
 	def _watch(self, session: _Session, generation: int, driver: ManagedDriver) -> None:
 		while self._current(session, generation):
@@ -251,12 +255,12 @@ class SessionSupervisor:
 			if session.generation != generation:
 				return
 			session.qr, session.qr_png = None, None
-			session.last_seen, session.last_active = self._clock(), time.monotonic()
+			session.last_seen, session.last_active = self._clock(), self._monotonic()
 			self._move(session, SessionState.WORKING, "Linked")
 
 	def _expired(self, session: _Session, generation: int) -> bool:
 		"""Fail a start that waits too long: for the page to load, or for the QR to be scanned."""
-		elapsed = time.monotonic() - session.phase_started
+		elapsed = self._monotonic() - session.phase_started
 		if session.state is SessionState.STARTING:
 			limit, problem = self.config.page_load_timeout, "WhatsApp Web did not load"
 		else:
@@ -272,12 +276,12 @@ class SessionSupervisor:
 		transition = Transition(target, self._clock(), reason)
 		session.state = target
 		session.history = [*session.history, transition][-HISTORY_LIMIT:]
-		session.phase_started = time.monotonic()
+		session.phase_started = self._monotonic()
 		self._listener.session_changed(self._snapshot(session), transition)
 
 	def _fail(self, session: _Session, generation: int, reason: str) -> bool:
 		with self._lock:
-			if session.generation != generation or session.state not in ACTIVE_STATES:
+			if not self._current(session, generation) or session.state not in ACTIVE_STATES:
 				return False
 			self._move(session, SessionState.FAILED, reason)
 			driver = self._detach(session)
@@ -305,8 +309,9 @@ class SessionSupervisor:
 			return True
 
 	def _current(self, session: _Session, generation: int) -> bool:
+		"""Whether a watcher of `generation` may still act (not once the host shuts down)."""
 		with self._lock:
-			return session.generation == generation
+			return session.generation == generation and not self._closing.is_set()
 
 	def _park(self, driver: ManagedDriver | None) -> None:
 		"""Back to the pool on a blank page (or quit, if the browser no longer answers)."""
@@ -315,7 +320,7 @@ class SessionSupervisor:
 		try:
 			with driver.lock:
 				driver.webdriver.get("about:blank")
-		except WebDriverException:
+		except Exception:  # a dead chromedriver raises urllib3 errors, not WebDriverException
 			self.pool.release(driver, reusable=False)
 			return
 		self.pool.release(driver)

@@ -1,0 +1,202 @@
+"""The session host end to end: commands through a real redis-server, browsers in the host,
+message_service sending through it for Web devices, restarts and a killed host."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.web_harness import RecordingListener, web_config
+from whatsapp_integration.core.config import MODE_WEB
+from whatsapp_integration.core.errors import (
+	ErrorAction,
+	IllegalSessionTransition,
+	SessionHostUnavailable,
+	WebRecipientInvalid,
+)
+from whatsapp_integration.core.message import OutboundMessage
+from whatsapp_integration.core.ratelimit import MemoryRateLimiter
+from whatsapp_integration.core.senders.factory import DeviceProfile, SenderFactory
+from whatsapp_integration.core.status import FAILED, SENT
+from whatsapp_integration.core.web.client import HostClient, web_sender_builder
+from whatsapp_integration.core.web.host import SessionHost, build_supervisor
+from whatsapp_integration.core.web.pacing import RedisDailyCounter
+from whatsapp_integration.core.web.processes import ProcessRegistry
+from whatsapp_integration.services.memory_repository import MemoryRepository
+from whatsapp_integration.services.message_service import MessageService
+from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
+
+pytestmark = [pytest.mark.browser, pytest.mark.redis]
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[FakeWhatsAppWeb]:
+	with FakeWhatsAppWeb(rotate_seconds=60.0) as server:
+		yield server
+
+
+@pytest.fixture
+def client(redis_url: str) -> redis.Redis:
+	return redis.Redis.from_url(redis_url)
+
+
+@pytest.fixture
+def namespace() -> str:
+	return f"test:{uuid.uuid4().hex[:8]}:"
+
+
+class RunningHost:
+	"""A `SessionHost` serving on a thread of the test process."""
+
+	def __init__(self, client: redis.Redis, namespace: str, state_dir: Path, base_url: str) -> None:
+		self.listener = RecordingListener()
+		config = web_config(base_url)
+		supervisor, self.processes = build_supervisor(
+			config, state_dir, self.listener, RedisDailyCounter(client, namespace)
+		)
+		self.host = SessionHost(supervisor, client, namespace, self.processes)
+		self._thread: threading.Thread | None = None
+
+	def start(self, restore: tuple[str, ...] = ()) -> RunningHost:
+		self._thread = threading.Thread(target=self.host.run, kwargs={"restore": restore}, daemon=True)
+		self._thread.start()
+		return self
+
+	def stop(self) -> None:
+		self.host.stopping.set()
+		if self._thread:
+			self._thread.join(30)
+
+
+def wait_state(host_client: HostClient, device: str, *states: str, timeout: float = 20.0) -> dict:
+	deadline = time.monotonic() + timeout
+	status = host_client.call("status", device)
+	while status["state"] not in states and time.monotonic() < deadline:
+		time.sleep(0.1)
+		status = host_client.call("status", device)
+	return status
+
+
+def test_callers_get_a_clear_error_when_no_host_runs(client: redis.Redis, namespace: str) -> None:
+	with pytest.raises(SessionHostUnavailable) as raised:
+		HostClient(client, namespace, site="erp.example.com").call("start", "Shop")
+	assert "bench --site erp.example.com whatsapp-web-host" in str(raised.value)
+	assert raised.value.action is ErrorAction.RETRY
+
+
+def test_link_and_send_through_the_host_ending_in_a_sent_log_row(
+	client: redis.Redis, namespace: str, web: FakeWhatsAppWeb, tmp_path: Path
+) -> None:
+	running = RunningHost(client, namespace, tmp_path, web.url).start()
+	host_client = HostClient(client, namespace)
+	try:
+		wait_for_heartbeat(host_client)
+		assert host_client.call("start", "Shop")["state"] == "STARTING"
+		with pytest.raises(IllegalSessionTransition):
+			host_client.call("start", "Shop")
+		shown = wait_state(host_client, "Shop", "SCAN_QR_CODE")
+		assert base64.b64decode(shown["qr_png_base64"]).startswith(b"\x89PNG")
+		assert web.scan(running.host.supervisor.status("Shop").qr_ref or "")
+		assert wait_state(host_client, "Shop", "WORKING")["state"] == "WORKING"
+		service = web_message_service(host_client)
+		sent = service.send(OutboundMessage(to="+14155550123", text="Hello from the host", device="Shop"))
+		assert sent.status == SENT and sent.wamid and sent.wamid.startswith("true_14155550123@c.us_")
+		assert web.messages[-1]["text"] == "Hello from the host"
+		web.set_not_on_whatsapp("+14155550124")
+		refused = service.send(OutboundMessage(to="+14155550124", text="bad", device="Shop"))
+		assert refused.status == FAILED and refused.error_action == ErrorAction.FIX_INPUT.value
+		with pytest.raises(WebRecipientInvalid):
+			host_client.call("send", "Shop", to="+1415", text="x", max_wait=5)
+	finally:
+		web.set_not_on_whatsapp()
+		running.stop()
+	assert running.processes.live_processes() == []
+	with pytest.raises(SessionHostUnavailable):
+		host_client.call("status", "Shop")
+
+
+def test_a_restarted_host_restores_working_sessions_without_a_scan(
+	client: redis.Redis, namespace: str, web: FakeWhatsAppWeb, tmp_path: Path
+) -> None:
+	first = RunningHost(client, namespace, tmp_path, web.url).start()
+	host_client = HostClient(client, namespace)
+	wait_for_heartbeat(host_client)
+	host_client.call("start", "Shop")
+	wait_state(host_client, "Shop", "SCAN_QR_CODE")
+	assert web.scan(first.host.supervisor.status("Shop").qr_ref or "")
+	assert wait_state(host_client, "Shop", "WORKING")["state"] == "WORKING"
+	first.stop()
+	second = RunningHost(client, namespace, tmp_path, web.url).start(restore=("Shop",))
+	try:
+		wait_for_heartbeat(host_client)
+		assert wait_state(host_client, "Shop", "WORKING", "SCAN_QR_CODE", "FAILED")["state"] == "WORKING"
+		assert second.listener.states("Shop") == ["STARTING", "WORKING"]
+	finally:
+		second.stop()
+
+
+def test_after_a_killed_host_the_next_host_leaves_no_browser_process_of_ours(
+	client: redis.Redis, redis_url: str, namespace: str, web: FakeWhatsAppWeb, tmp_path: Path
+) -> None:
+	devices = [f"Device {number}" for number in range(6)]
+	host = subprocess.Popen(
+		[sys.executable, "-m", "whatsapp_integration.testing.web_host", "--redis-url", redis_url,
+		 "--namespace", namespace, "--state-dir", str(tmp_path), "--base-url", web.url, "--pool-size", "6"],
+		stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+	)  # fmt: skip
+	host_client = HostClient(client, namespace)
+	try:
+		wait_for_heartbeat(host_client)
+		for device in devices:
+			host_client.call("start", device)
+		for device in devices:
+			assert wait_state(host_client, device, "SCAN_QR_CODE", timeout=60)["state"] == "SCAN_QR_CODE"
+		registry = ProcessRegistry(tmp_path / "processes.json")
+		assert len(registry.live_processes()) >= 2 * len(devices)
+		os.kill(host.pid, signal.SIGKILL)
+		host.wait(10)
+		assert len(registry.live_processes()) >= 2 * len(devices), "the browsers outlive a killed host"
+	finally:
+		if host.poll() is None:
+			host.kill()
+			host.wait()
+	successor = RunningHost(client, namespace, tmp_path, web.url).start()
+	try:
+		wait_for_heartbeat(host_client, previous_pid=host.pid)
+		assert successor.processes.live_processes() == []
+	finally:
+		successor.stop()
+	assert ProcessRegistry(tmp_path / "processes.json").live_processes() == []
+
+
+def wait_for_heartbeat(
+	host_client: HostClient, previous_pid: int | None = None, timeout: float = 20.0
+) -> None:
+	deadline = time.monotonic() + timeout
+	while time.monotonic() < deadline:
+		beat = host_client.heartbeat()
+		if beat and beat["pid"] != previous_pid and host_client.call("ping", timeout=5):
+			return
+		time.sleep(0.1)
+	raise AssertionError("the session host did not start")
+
+
+def web_message_service(host_client: HostClient) -> MessageService:
+	"""message_service as the site wires it: the factory builds a `HostSender` for Web devices."""
+	repository = MemoryRepository([DeviceProfile(name="Shop", mode=MODE_WEB, phone_number="+15550100009")])
+	factory = SenderFactory()
+	factory.register(MODE_WEB, web_sender_builder(lambda: host_client))
+	config = web_config("http://unused.invalid")
+	return MessageService(repository, config, factory, MemoryRateLimiter(), now=datetime.now)

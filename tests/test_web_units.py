@@ -1,0 +1,185 @@
+"""WhatsApp Web units without a browser: states, QR rendering, pacing, the host protocol's
+errors, the selectors registry and the ownership-tagged process registry."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import qrcode
+import redis
+from PIL import Image
+
+from whatsapp_integration.core import errors
+from whatsapp_integration.core.web.pacing import MemoryDailyCounter, RedisDailyCounter, SendPacer
+from whatsapp_integration.core.web.processes import MARKER_VARIABLE, ProcessRegistry, is_alive
+from whatsapp_integration.core.web.protocol import error_reply, rebuild_error
+from whatsapp_integration.core.web.qr import QrCapture, render_qr
+from whatsapp_integration.core.web.selectors import load_registry
+from whatsapp_integration.core.web.sender import send_url
+from whatsapp_integration.core.web.states import SessionState, can_move, check_move
+
+S = SessionState
+
+
+@pytest.mark.parametrize(
+	("current", "target", "allowed"),
+	[
+		(S.STOPPED, S.STARTING, True),
+		(S.STARTING, S.SCAN_QR_CODE, True),
+		(S.STARTING, S.WORKING, True),
+		(S.SCAN_QR_CODE, S.WORKING, True),
+		(S.SCAN_QR_CODE, S.FAILED, True),
+		(S.WORKING, S.STOPPED, True),
+		(S.FAILED, S.STARTING, True),
+		(S.STOPPED, S.STOPPED, False),
+		(S.STOPPED, S.WORKING, False),
+		(S.WORKING, S.STARTING, False),
+		(S.WORKING, S.SCAN_QR_CODE, False),
+		(S.SCAN_QR_CODE, S.STARTING, False),
+	],
+)
+def test_the_transition_table(current: S, target: S, allowed: bool) -> None:
+	assert can_move(current, target) is allowed
+	if not allowed:
+		with pytest.raises(errors.IllegalSessionTransition) as raised:
+			check_move("Shop", current, target)
+		assert f"is {current.value} and cannot become {target.value}" in str(raised.value)
+
+
+def test_the_rendered_png_encodes_exactly_the_captured_code() -> None:
+	ref = "2@Qm9vbGVhbkxvZ2lj,c2Vzc2lvbktleQ==,7"
+	image = Image.open(io.BytesIO(render_qr(QrCapture(ref=ref), box_size=4))).convert("L")
+	expected = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_L, border=4)
+	expected.add_data(ref)
+	expected.make(fit=True)
+	matrix = expected.get_matrix()
+	assert image.size == (len(matrix) * 4, len(matrix) * 4)
+	read = [
+		[image.getpixel((x * 4 + 2, y * 4 + 2)) < 128 for x in range(len(matrix))] for y in range(len(matrix))
+	]
+	assert read == matrix
+
+
+def test_a_canvas_capture_is_shown_as_the_page_drew_it() -> None:
+	png = b"\x89PNG\r\n\x1a\nfake-canvas"
+	assert render_qr(QrCapture(canvas_png=png)) == png
+	assert QrCapture(canvas_png=png).key != QrCapture(canvas_png=png + b"x").key
+
+
+class _Clock:
+	def __init__(self) -> None:
+		self.now = 1000.0
+
+	def __call__(self) -> float:
+		return self.now
+
+
+def test_pacing_books_slots_a_gap_plus_jitter_apart() -> None:
+	clock, draws = _Clock(), iter([0.5, 0.25, 1.0])
+	pacer = SendPacer(8.0, 4.0, 100, MemoryDailyCounter(), clock=clock, rand=lambda: next(draws))
+	assert pacer.reserve("Shop", max_wait=60) == 0
+	assert pacer.reserve("Shop", max_wait=60) == pytest.approx(8.0 + 2.0)
+	assert pacer.reserve("Shop", max_wait=60) == pytest.approx(10.0 + 8.0 + 1.0)
+	assert pacer.reserve("Other", max_wait=60) == 0
+
+
+def test_a_slot_too_far_away_is_refused_and_not_booked() -> None:
+	clock = _Clock()
+	pacer = SendPacer(8.0, 0.0, 100, MemoryDailyCounter(), clock=clock, rand=lambda: 0.0)
+	pacer.reserve("Shop", max_wait=0)
+	clock.now += 3
+	with pytest.raises(errors.RateLimited) as raised:
+		pacer.reserve("Shop", max_wait=1)
+	assert raised.value.retry_after == pytest.approx(5.0)
+	clock.now += 5
+	assert pacer.reserve("Shop", max_wait=0) == 0
+
+
+def test_the_daily_cap_refuses_until_midnight(redis_url: str) -> None:
+	client = redis.Redis.from_url(redis_url)
+	client.flushdb()
+	today = datetime(2026, 3, 2, 22, 0, 0)
+	pacer = SendPacer(0.0, 0.0, 2, RedisDailyCounter(client, "test:"), today=lambda: today)
+	pacer.reserve("Shop", 0)
+	pacer.reserve("Shop", 0)
+	with pytest.raises(errors.RateLimited) as raised:
+		pacer.reserve("Shop", 0)
+	assert raised.value.retry_after == pytest.approx(2 * 3600)
+	again = SendPacer(0.0, 0.0, 2, RedisDailyCounter(client, "test:"), today=lambda: today)
+	with pytest.raises(errors.RateLimited):
+		again.reserve("Shop", 0)
+
+
+@pytest.mark.parametrize(
+	"error",
+	[
+		errors.WebRecipientInvalid("bad number"),
+		errors.RecipientNotOnWhatsApp("not on WhatsApp"),
+		errors.WebSessionLoggedOut("logged out"),
+		errors.WebSessionNotReady("not linked"),
+		errors.IllegalSessionTransition("Shop", "WORKING", "STARTING"),
+		errors.DriverPoolExhausted("pool full"),
+		errors.RateLimited("slow down", retry_after=7.5),
+		errors.SendFailed("no tick", action=errors.ErrorAction.RETRY),
+	],
+)
+def test_host_errors_arrive_as_the_same_typed_error(error: errors.WhatsAppError) -> None:
+	rebuilt = rebuild_error(error_reply(error))
+	assert type(rebuilt) is type(error) and str(rebuilt) == str(error)
+	assert getattr(rebuilt, "action", None) == getattr(error, "action", None)
+	assert getattr(rebuilt, "retry_after", None) == getattr(error, "retry_after", None)
+
+
+def test_an_unexpected_host_failure_is_a_generic_whatsapp_error() -> None:
+	rebuilt = rebuild_error(error_reply(KeyError("to")))
+	assert type(rebuilt) is errors.WhatsAppError and "session host failed" in str(rebuilt)
+
+
+def test_the_selectors_registry_is_versioned_and_complete() -> None:
+	registry = load_registry()
+	assert registry.version >= 1
+	needed = {"qr_code", "qr_canvas", "chat_list", "compose_box", "send_button", "popup", "sent_tick"}
+	assert needed <= set(registry.selectors)
+	assert registry.texts["invalid_number"] == ("phone number shared via url is invalid",)
+
+
+def test_an_unreadable_selectors_file_is_a_configuration_error(tmp_path: Path) -> None:
+	broken = tmp_path / "selectors.json"
+	broken.write_text('{"version": 2, "selectors": {"qr_code": {}}}')
+	with pytest.raises(errors.ConfigurationError) as raised:
+		load_registry(broken)
+	assert str(broken) in str(raised.value)
+
+
+def test_the_send_url_carries_digits_and_the_encoded_text() -> None:
+	url = send_url("http://web.test/", "+14155550123", "50% off & more?\nyes")
+	assert url == "http://web.test/send?phone=14155550123&text=50%25%20off%20%26%20more%3F%0Ayes"
+
+
+def _sleeper(environment: dict[str, str]) -> subprocess.Popen:
+	return subprocess.Popen(
+		[sys.executable, "-c", "import time; time.sleep(60)"], env=environment, start_new_session=True
+	)
+
+
+def test_orphans_are_found_by_their_ownership_tag_and_nothing_else_is_killed(tmp_path: Path) -> None:
+	registry = ProcessRegistry(tmp_path / "processes.json")
+	ours = _sleeper(registry.environment(registry.new_tag()))
+	stranger = _sleeper({MARKER_VARIABLE: "someone-else:tag"})
+	try:
+		after_crash = ProcessRegistry(tmp_path / "processes.json")
+		assert after_crash.marker == registry.marker and after_crash.tracked_tags() == registry.tracked_tags()
+		assert after_crash.live_processes() == [ours.pid]
+		assert after_crash.kill_orphans() == 1
+		ours.wait(5)
+		assert not is_alive(ours.pid) and is_alive(stranger.pid)
+		assert after_crash.tracked_tags() == set()
+	finally:
+		for process in (ours, stranger):
+			process.kill()
+			process.wait()

@@ -1,0 +1,82 @@
+"""What the WhatsApp Web side needs from the site's data, as a small typed interface.
+
+`FrappeWebSessionRepository` (whatsapp_integration.repositories.web_sessions) stores sessions
+on the WhatsApp Device; `MemoryWebSessionRepository` keeps them in memory for tier-1 tests.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from whatsapp_integration.core.config import MODE_WEB
+from whatsapp_integration.core.errors import ConfigurationError, DeviceNotFound, DeviceUnavailable
+from whatsapp_integration.core.senders.factory import DeviceProfile
+from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition
+
+HISTORY_LIMIT = 50
+
+
+class WebSessionRepository(Protocol):
+	def get_device(self, name: str) -> DeviceProfile:
+		"""The named device; raises `DeviceNotFound`."""
+		...
+
+	def save_session(self, snapshot: SessionSnapshot, transition: Transition | None) -> None:
+		"""Store the session's state, QR and last seen; append `transition` to its history."""
+		...
+
+	def restorable_devices(self) -> list[str]:
+		"""Enabled Web devices whose session was WORKING when the host last ran."""
+		...
+
+
+def check_web_device(device: DeviceProfile) -> DeviceProfile:
+	"""`device`, if it is an enabled WhatsApp Web device; a clear error otherwise."""
+	if device.mode != MODE_WEB:
+		raise ConfigurationError(
+			f"Device {device.name} uses {device.mode} mode; only WhatsApp Web devices are linked with a QR code."
+		)
+	if not device.enabled:
+		raise DeviceUnavailable(f"Device {device.name} is disabled. Enable it before linking.")
+	return device
+
+
+@dataclass
+class StoredSession:
+	state: SessionState = SessionState.STOPPED
+	history: list[Transition] = field(default_factory=list)
+	qr_png: bytes | None = None
+	last_seen: float | None = None
+
+
+class MemoryWebSessionRepository:
+	def __init__(self, devices: list[DeviceProfile]) -> None:
+		self.devices = {device.name: device for device in devices}
+		self.sessions: dict[str, StoredSession] = {}
+		self._lock = threading.Lock()
+
+	def get_device(self, name: str) -> DeviceProfile:
+		if name not in self.devices:
+			raise DeviceNotFound(f"There is no WhatsApp Device named {name}.")
+		return self.devices[name]
+
+	def save_session(self, snapshot: SessionSnapshot, transition: Transition | None) -> None:
+		with self._lock:
+			stored = self.sessions.setdefault(snapshot.device, StoredSession())
+			stored.state, stored.qr_png, stored.last_seen = (
+				snapshot.state,
+				snapshot.qr_png,
+				snapshot.last_seen,
+			)
+			if transition is not None:
+				stored.history = [*stored.history, transition][-HISTORY_LIMIT:]
+
+	def restorable_devices(self) -> list[str]:
+		with self._lock:
+			return [
+				name
+				for name, stored in self.sessions.items()
+				if stored.state is SessionState.WORKING and self.devices[name].enabled
+			]
