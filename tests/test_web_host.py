@@ -18,9 +18,12 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.web_harness import RecordingListener, web_config
+from tests.web_harness import web_config
 from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.errors import (
+	ConfigurationError,
+	DeviceNotFound,
+	DeviceUnavailable,
 	ErrorAction,
 	IllegalSessionTransition,
 	SessionHostUnavailable,
@@ -31,14 +34,17 @@ from whatsapp_integration.core.ratelimit import MemoryRateLimiter
 from whatsapp_integration.core.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.core.status import FAILED, SENT
 from whatsapp_integration.core.web.client import HostClient, web_sender_builder
-from whatsapp_integration.core.web.host import SessionHost, build_supervisor
+from whatsapp_integration.core.web.host import RelayListener, SessionHost, build_supervisor
 from whatsapp_integration.core.web.pacing import RedisDailyCounter
 from whatsapp_integration.core.web.processes import ProcessRegistry
 from whatsapp_integration.services.memory_repository import MemoryRepository
 from whatsapp_integration.services.message_service import MessageService
+from whatsapp_integration.services.qr_service import QrService, SessionRecorder
+from whatsapp_integration.services.web_session_repository import MemoryWebSessionRepository
 from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
+WEB_DEVICES = [DeviceProfile(name="Shop", mode=MODE_WEB, phone_number="+15550100009")]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +67,8 @@ class RunningHost:
 	"""A `SessionHost` serving on a thread of the test process."""
 
 	def __init__(self, client: redis.Redis, namespace: str, state_dir: Path, base_url: str) -> None:
-		self.listener = RecordingListener()
+		self.repository = MemoryWebSessionRepository(WEB_DEVICES)
+		self.listener = RelayListener(SessionRecorder(self.repository)).start()
 		config = web_config(base_url)
 		supervisor, self.processes = build_supervisor(
 			config, state_dir, self.listener, RedisDailyCounter(client, namespace)
@@ -78,6 +85,10 @@ class RunningHost:
 		self.host.stopping.set()
 		if self._thread:
 			self._thread.join(30)
+		self.listener.close()
+
+	def history(self, device: str) -> list[str]:
+		return [entry.state.value for entry in self.repository.sessions[device].history]
 
 
 def wait_state(host_client: HostClient, device: str, *states: str, timeout: float = 20.0) -> dict:
@@ -87,6 +98,25 @@ def wait_state(host_client: HostClient, device: str, *states: str, timeout: floa
 		time.sleep(0.1)
 		status = host_client.call("status", device)
 	return status
+
+
+def test_the_qr_service_links_only_enabled_web_devices(client: redis.Redis, namespace: str) -> None:
+	repository = MemoryWebSessionRepository(
+		[
+			*WEB_DEVICES,
+			DeviceProfile(name="Cloud", phone_number_id="1"),
+			DeviceProfile(name="Off", mode=MODE_WEB, enabled=False),
+		]
+	)
+	service = QrService(repository, HostClient(client, namespace))
+	with pytest.raises(ConfigurationError, match="uses Official mode"):
+		service.start_session("Cloud")
+	with pytest.raises(DeviceUnavailable, match="disabled"):
+		service.start_session("Off")
+	with pytest.raises(DeviceNotFound):
+		service.start_session("Nobody")
+	with pytest.raises(SessionHostUnavailable):
+		service.start_session("Shop")
 
 
 def test_callers_get_a_clear_error_when_no_host_runs(client: redis.Redis, namespace: str) -> None:
@@ -110,6 +140,8 @@ def test_link_and_send_through_the_host_ending_in_a_sent_log_row(
 		assert base64.b64decode(shown["qr_png_base64"]).startswith(b"\x89PNG")
 		assert web.scan(running.host.supervisor.status("Shop").qr_ref or "")
 		assert wait_state(host_client, "Shop", "WORKING")["state"] == "WORKING"
+		qr_service = QrService(running.repository, host_client)
+		assert qr_service.session_status("Shop")["host"]["pid"] == os.getpid()
 		service = web_message_service(host_client)
 		sent = service.send(OutboundMessage(to="+14155550123", text="Hello from the host", device="Shop"))
 		assert sent.status == SENT and sent.wamid and sent.wamid.startswith("true_14155550123@c.us_")
@@ -138,11 +170,17 @@ def test_a_restarted_host_restores_working_sessions_without_a_scan(
 	assert web.scan(first.host.supervisor.status("Shop").qr_ref or "")
 	assert wait_state(host_client, "Shop", "WORKING")["state"] == "WORKING"
 	first.stop()
-	second = RunningHost(client, namespace, tmp_path, web.url).start(restore=("Shop",))
+	assert first.repository.restorable_devices() == ["Shop"]
+	second = RunningHost(client, namespace, tmp_path, web.url).start(
+		restore=tuple(first.repository.restorable_devices())
+	)
 	try:
 		wait_for_heartbeat(host_client)
 		assert wait_state(host_client, "Shop", "WORKING", "SCAN_QR_CODE", "FAILED")["state"] == "WORKING"
-		assert second.listener.states("Shop") == ["STARTING", "WORKING"]
+		deadline = time.monotonic() + 5
+		while second.history("Shop") != ["STARTING", "WORKING"] and time.monotonic() < deadline:
+			time.sleep(0.05)
+		assert second.history("Shop") == ["STARTING", "WORKING"]
 	finally:
 		second.stop()
 
@@ -195,7 +233,7 @@ def wait_for_heartbeat(
 
 def web_message_service(host_client: HostClient) -> MessageService:
 	"""message_service as the site wires it: the factory builds a `HostSender` for Web devices."""
-	repository = MemoryRepository([DeviceProfile(name="Shop", mode=MODE_WEB, phone_number="+15550100009")])
+	repository = MemoryRepository(WEB_DEVICES)
 	factory = SenderFactory()
 	factory.register(MODE_WEB, web_sender_builder(lambda: host_client))
 	config = web_config("http://unused.invalid")

@@ -78,5 +78,7 @@ class MemoryWebSessionRepository:
 			return [
 				name
 				for name, stored in self.sessions.items()
-				if stored.state is SessionState.WORKING and self.devices[name].enabled
+				if stored.state is SessionState.WORKING
+				and name in self.devices
+				and self.devices[name].enabled
 			]

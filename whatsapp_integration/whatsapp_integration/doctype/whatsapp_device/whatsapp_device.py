@@ -30,6 +30,13 @@ class WhatsAppDevice(Document):
 		phone_number_id: DF.Data | None
 		status: DF.Literal["Active", "Inactive", "Error"]
 		waba_id: DF.Data | None
+		web_last_seen: DF.Datetime | None
+		web_profile_path: DF.Data | None
+		web_qr_image: DF.LongText | None
+		web_qr_updated: DF.Datetime | None
+		web_state: DF.Literal["STOPPED", "STARTING", "SCAN_QR_CODE", "WORKING", "FAILED"]
+		web_state_history: DF.JSON | None
+		web_state_reason: DF.SmallText | None
 	# end: auto-generated types
 
 	def validate(self) -> None:

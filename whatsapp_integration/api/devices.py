@@ -1,0 +1,84 @@
+"""Whitelisted endpoints for WhatsApp Web devices: link, stop, log out, status, test send.
+
+Each one checks permission on the device and hands over to the QR service, which sends the
+command to the session host; the Device form gets the QR and states by realtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import frappe
+from frappe import _
+
+from whatsapp_integration.core.message import OutboundMessage
+from whatsapp_integration.errors import user_errors
+from whatsapp_integration.runtime import message_service
+from whatsapp_integration.services.qr_service import QrService
+from whatsapp_integration.web_runtime import qr_service
+
+DEVICE = "WhatsApp Device"
+DEFAULT_TEST_TEXT = "Test message from {site}: this WhatsApp device works."
+
+
+@frappe.whitelist(methods=["POST"])
+def start_session(device: str) -> dict[str, Any]:
+	"""Link the device: the host opens WhatsApp Web and the form shows the QR code."""
+	return _session(device, "write", QrService.start_session)
+
+
+@frappe.whitelist(methods=["POST"])
+def relink(device: str) -> dict[str, Any]:
+	"""Forget the device's login and show a new QR code."""
+	return _session(device, "write", QrService.relink)
+
+
+@frappe.whitelist(methods=["POST"])
+def stop_session(device: str) -> dict[str, Any]:
+	return _session(device, "write", QrService.stop_session)
+
+
+@frappe.whitelist(methods=["POST"])
+def logout(device: str) -> dict[str, Any]:
+	"""Close the session and wipe its browser profile: the next link needs a scan."""
+	return _session(device, "write", QrService.logout)
+
+
+@frappe.whitelist()
+def session_status(device: str) -> dict[str, Any]:
+	return _session(device, "read", QrService.session_status)
+
+
+@frappe.whitelist(methods=["POST"])
+def send_test(device: str, to: str, text: str | None = None) -> dict[str, Any]:
+	"""Send one text through the device, logged like any message (Message Log)."""
+	_check(device, "write")
+	message = OutboundMessage(
+		to=to,
+		text=text or DEFAULT_TEST_TEXT.format(site=frappe.local.site),
+		device=device,
+		requested_by=frappe.session.user,
+	)
+	with user_errors():
+		record = message_service().send(message)
+	return {
+		"message_log": record.name,
+		"status": record.status,
+		"wamid": record.wamid,
+		"error": record.error_reason,
+	}
+
+
+def _session(
+	device: str, permission: str, action: Callable[[QrService, str], dict[str, Any]]
+) -> dict[str, Any]:
+	_check(device, permission)
+	with user_errors():
+		return action(qr_service(), device)
+
+
+def _check(device: str, permission: str) -> None:
+	if not frappe.db.exists(DEVICE, device):
+		frappe.throw(_("WhatsApp Device {0} does not exist.").format(device), frappe.DoesNotExistError)
+	frappe.has_permission(DEVICE, permission, device, throw=True)

@@ -1,0 +1,86 @@
+"""WhatsApp Web sessions on the WhatsApp Device: state, history, QR code, last seen.
+
+Runs in the session host (on its relay thread). Each change is committed at once and pushed
+to open Device forms with `frappe.publish_realtime` (event `whatsapp_web_session`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import frappe
+from frappe.utils import convert_utc_to_system_timezone, now_datetime
+
+from whatsapp_integration.core.config import MODE_WEB
+from whatsapp_integration.core.senders.factory import DeviceProfile
+from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition
+from whatsapp_integration.repositories.messages import FrappeMessageRepository
+from whatsapp_integration.services.web_session_repository import HISTORY_LIMIT
+
+DEVICE = "WhatsApp Device"
+REALTIME_EVENT = "whatsapp_web_session"
+
+
+class FrappeWebSessionRepository:
+	def __init__(self) -> None:
+		self.profile_dir_for: Callable[[str], Path] | None = None
+		"""Set by the host: the Device then shows where its browser profile lives."""
+
+	def get_device(self, name: str) -> DeviceProfile:
+		return FrappeMessageRepository().get_device(name)
+
+	def save_session(self, snapshot: SessionSnapshot, transition: Transition | None) -> None:
+		if not frappe.db.exists(DEVICE, snapshot.device):
+			return
+		values = _session_values(snapshot)
+		if transition is not None:
+			values["web_state_history"] = json.dumps(self._history(snapshot.device, transition))
+		if self.profile_dir_for is not None:
+			values["web_profile_path"] = str(self.profile_dir_for(snapshot.device))
+		frappe.db.set_value(DEVICE, snapshot.device, values, update_modified=False)
+		frappe.db.commit()
+		frappe.publish_realtime(
+			REALTIME_EVENT,
+			{**snapshot.to_dict(), "qr_image": values["web_qr_image"]},
+			doctype=DEVICE,
+			docname=snapshot.device,
+		)
+
+	def restorable_devices(self) -> list[str]:
+		return frappe.get_all(
+			DEVICE,
+			filters={"mode": MODE_WEB, "enabled": 1, "web_state": SessionState.WORKING.value},
+			pluck="name",
+		)
+
+	def _history(self, device: str, transition: Transition) -> list[dict[str, Any]]:
+		stored = frappe.db.get_value(DEVICE, device, "web_state_history")
+		try:
+			history = json.loads(stored) if isinstance(stored, str) else list(stored or [])
+		except ValueError:
+			history = []
+		entry = {**transition.to_dict(), "at": str(_local_time(transition.at))}
+		return [*history, entry][-HISTORY_LIMIT:]
+
+
+def _session_values(snapshot: SessionSnapshot) -> dict[str, Any]:
+	qr_image = (
+		f"data:image/png;base64,{base64.b64encode(snapshot.qr_png).decode()}" if snapshot.qr_png else ""
+	)
+	return {
+		"web_state": snapshot.state.value,
+		"web_state_reason": snapshot.reason,
+		"web_last_seen": _local_time(snapshot.last_seen) if snapshot.last_seen else None,
+		"web_qr_image": qr_image,
+		"web_qr_updated": now_datetime() if qr_image else None,
+	}
+
+
+def _local_time(epoch: float) -> datetime:
+	"""Epoch seconds as the site's naive local datetime (how Frappe stores Datetime)."""
+	return convert_utc_to_system_timezone(datetime.fromtimestamp(epoch, tz=timezone.utc)).replace(tzinfo=None)

@@ -1,0 +1,45 @@
+"""The session host of one site, as `bench --site <site> whatsapp-web-host` runs it: the
+framework-free host with the WhatsApp Device as its store."""
+
+from __future__ import annotations
+
+import logging
+
+import frappe
+
+from whatsapp_integration.core.web.host import RelayListener, SessionHost, build_supervisor
+from whatsapp_integration.core.web.pacing import RedisDailyCounter
+from whatsapp_integration.repositories.web_sessions import FrappeWebSessionRepository
+from whatsapp_integration.services.qr_service import SessionRecorder
+from whatsapp_integration.settings import get_config
+from whatsapp_integration.web_runtime import namespace, redis_client, state_dir
+
+
+def run_host(workers: int = 8) -> None:
+	"""Run the session host of the connected site until SIGTERM/SIGINT."""
+	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+	site, sites_path = frappe.local.site, frappe.local.sites_path
+	config, client = get_config(), redis_client()
+	repository = FrappeWebSessionRepository()
+	listener = RelayListener(
+		SessionRecorder(repository),
+		setup=lambda: _connect(site, sites_path),
+		teardown=frappe.destroy,
+	).start()
+	supervisor, processes = build_supervisor(
+		config, state_dir(), listener, RedisDailyCounter(client, namespace())
+	)
+	repository.profile_dir_for = supervisor.profile_dir
+	host = SessionHost(supervisor, client, namespace(), processes, workers=workers)
+	host.install_process_handlers()
+	restore = repository.restorable_devices()
+	frappe.db.commit()
+	try:
+		host.run(restore=restore)
+	finally:
+		listener.close()
+
+
+def _connect(site: str, sites_path: str) -> None:
+	frappe.init(site=site, sites_path=sites_path)
+	frappe.connect()

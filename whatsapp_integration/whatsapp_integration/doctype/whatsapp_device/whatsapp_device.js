@@ -1,0 +1,134 @@
+// WhatsApp Web devices: the live QR code and session state, with Link, Relink, Stop, Log out
+// and Send test message. The session host pushes every change as the realtime event
+// `whatsapp_web_session`; the form redraws from it without a reload.
+
+const WEB_API = "whatsapp_integration.api.devices.";
+const STATE_COLORS = { STOPPED: "gray", STARTING: "blue", SCAN_QR_CODE: "orange", WORKING: "green", FAILED: "red" };
+const STATE_LABELS = {
+	STOPPED: __("Stopped"),
+	STARTING: __("Starting"),
+	SCAN_QR_CODE: __("Scan the QR code"),
+	WORKING: __("Linked"),
+	FAILED: __("Failed"),
+};
+
+frappe.ui.form.on("WhatsApp Device", {
+	refresh(frm) {
+		if (frm.is_new() || frm.doc.mode !== "Web") {
+			return;
+		}
+		listen_for_session(frm);
+		render_session(frm);
+		add_session_buttons(frm);
+	},
+	onload_post_render(frm) {
+		frm.$wrapper.on("remove", () => stop_listening(frm));
+	},
+});
+
+function listen_for_session(frm) {
+	if (frm.whatsapp_session_handler) {
+		return;
+	}
+	frm.whatsapp_session_handler = (data) => {
+		if (!data || data.device !== frm.doc.name) {
+			return;
+		}
+		frm.doc.web_state = data.state;
+		frm.doc.web_state_reason = data.reason;
+		frm.doc.web_qr_image = data.qr_image || "";
+		render_session(frm);
+		add_session_buttons(frm);
+	};
+	frappe.realtime.on("whatsapp_web_session", frm.whatsapp_session_handler);
+}
+
+function stop_listening(frm) {
+	if (frm.whatsapp_session_handler) {
+		frappe.realtime.off("whatsapp_web_session", frm.whatsapp_session_handler);
+		frm.whatsapp_session_handler = null;
+	}
+}
+
+function render_session(frm) {
+	const state = frm.doc.web_state || "STOPPED";
+	frm.dashboard.clear_headline();
+	frm.dashboard.set_headline_alert(
+		`<span class="indicator ${STATE_COLORS[state] || "gray"}">${STATE_LABELS[state] || state}</span>` +
+			(frm.doc.web_state_reason ? ` &middot; ${frappe.utils.escape_html(frm.doc.web_state_reason)}` : "")
+	);
+	const field = frm.get_field("web_qr_html");
+	if (!field) {
+		return;
+	}
+	if (state === "SCAN_QR_CODE" && frm.doc.web_qr_image) {
+		field.$wrapper.html(
+			`<div class="whatsapp-qr">
+				<img src="${frm.doc.web_qr_image}" alt="${__("WhatsApp QR code")}" style="width: 264px; image-rendering: pixelated;">
+				<p class="text-muted small">${__("On the phone: WhatsApp > Linked devices > Link a device, then scan this code. It refreshes by itself.")}</p>
+			</div>`
+		);
+	} else {
+		field.$wrapper.html("");
+	}
+}
+
+function add_session_buttons(frm) {
+	const group = __("WhatsApp Web");
+	["Link", "Relink", "Stop", "Log out", "Send test message"].forEach((label) => frm.remove_custom_button(__(label), group));
+	const state = frm.doc.web_state || "STOPPED";
+	if (["STOPPED", "FAILED"].includes(state)) {
+		frm.add_custom_button(__("Link"), () => session_call(frm, "start_session"), group);
+	}
+	if (state !== "STOPPED") {
+		frm.add_custom_button(__("Relink"), () => session_call(frm, "relink"), group);
+		frm.add_custom_button(__("Stop"), () => session_call(frm, "stop_session"), group);
+	}
+	frm.add_custom_button(
+		__("Log out"),
+		() => frappe.confirm(__("Log this device out of WhatsApp Web? The next link needs a new scan."), () => session_call(frm, "logout")),
+		group
+	);
+	if (state === "WORKING") {
+		frm.add_custom_button(__("Send test message"), () => send_test_message(frm), group);
+	}
+}
+
+function session_call(frm, method) {
+	return frappe.call({
+		method: WEB_API + method,
+		args: { device: frm.doc.name },
+		freeze: true,
+		callback: (response) => {
+			if (response.message && response.message.state) {
+				frm.doc.web_state = response.message.state;
+				frm.doc.web_state_reason = response.message.reason;
+				render_session(frm);
+				add_session_buttons(frm);
+			}
+		},
+	});
+}
+
+function send_test_message(frm) {
+	frappe.prompt(
+		[
+			{ fieldname: "to", fieldtype: "Data", options: "Phone", label: __("To (with country code)"), reqd: 1 },
+			{ fieldname: "text", fieldtype: "Small Text", label: __("Message") },
+		],
+		(values) =>
+			frappe.call({
+				method: WEB_API + "send_test",
+				args: { device: frm.doc.name, to: values.to, text: values.text },
+				freeze: true,
+				freeze_message: __("Sending through WhatsApp Web..."),
+				callback: (response) => {
+					const result = response.message || {};
+					const message = result.status === "Sent" ? __("Sent ({0}).", [result.message_log]) : __("{0}: {1}", [result.status, result.error || ""]);
+					frappe.msgprint(message);
+				},
+			}),
+		__("Send test message"),
+		__("Send")
+	);
+}
