@@ -3,12 +3,15 @@ Prometheus text, and the token check against the fake Graph API."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from conftest import ACCESS_TOKEN, PHONE_NUMBER_ID
 
 from whatsapp_integration.core.graph import GraphClient
-from whatsapp_integration.core.operations import alerts, health, metrics, prometheus
+from whatsapp_integration.core.operations import alerts, analytics, health, metrics, prometheus
 from whatsapp_integration.core.operations.alerts import Incident, MemoryIncidentStore, RedisIncidentStore
+from whatsapp_integration.core.operations.analytics import FailureCount, StatusCount
 from whatsapp_integration.core.operations.health import DEGRADED, DOWN, OK, Check
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
@@ -194,3 +197,56 @@ class TestPrometheus:
 			prometheus.MetricFamily(name, "x")
 		with pytest.raises(ValueError):
 			prometheus.MetricFamily("ok_name", "x", samples=(prometheus.Sample(1, {name: "v"}),))
+
+
+class TestAnalytics:
+	def test_groups_become_rows_chart_summary_and_funnel(self) -> None:
+		day1, day2 = date(2026, 3, 1), date(2026, 3, 2)
+		groups = [
+			StatusCount(day1, "A", "Sent", 2),
+			StatusCount(day1, "A", "Read", 3),
+			StatusCount(day1, "B", "Failed", 1),
+			StatusCount(day2, "A", "Delivered", 4),
+			StatusCount(day2, "A", "Queued", 1),
+		]
+		failures = [FailureCount(131026, "Message undeliverable", 1), FailureCount(190, "Expired", 5)]
+		result = analytics.build(groups, failures)
+		assert [(row["day"], row["device"], row["total"]) for row in result.rows] == [
+			(day1, "A", 5),
+			(day1, "B", 1),
+			(day2, "A", 5),
+		]
+		first = result.rows[0]
+		assert (first["sent"], first["delivered"], first["read"], first["delivery_rate"]) == (5, 3, 3, 60.0)
+		assert result.rows[1]["delivery_rate"] == 0.0
+		assert (result.totals.reached_sent, result.totals.failed, result.totals.queued) == (9, 1, 1)
+		assert [step.count for step in result.funnel] == [9, 7, 3]
+		assert [failure.code for failure in result.failures] == [190, 131026]
+		assert "expired" in (result.failures[0].advice or "")
+		chart = result.chart()
+		assert chart["data"]["labels"] == ["2026-03-01", "2026-03-02"]
+		values = {dataset["name"]: dataset["values"] for dataset in chart["data"]["datasets"]}
+		assert values == {
+			"Sent": [2, 0],
+			"Delivered": [0, 4],
+			"Read": [3, 0],
+			"Failed": [1, 0],
+			"Queued": [0, 1],
+		}
+
+	def test_no_messages_gives_empty_figures(self) -> None:
+		result = analytics.build([], [])
+		assert (result.rows, result.totals.total, result.chart()["data"]["labels"]) == ([], 0, [])
+		assert analytics.percent(result.totals.delivery_rate) is None
+
+
+class TestCounterIncrease:
+	def test_growth_within_the_window_from_the_last_sample_before_it(self) -> None:
+		samples = [(0.0, 5.0), (1000.0, 8.0), (3000.0, 10.0), (4000.0, 14.0)]
+		assert metrics.increase(samples, now=4600.0, window=3600.0) == 6.0  # from 8 (t=1000) to 14
+		assert metrics.increase(samples, now=4000.0, window=10_000.0) == 9.0
+
+	def test_a_reset_counts_from_zero_and_one_sample_is_no_growth(self) -> None:
+		assert metrics.increase([(0.0, 50.0), (10.0, 3.0), (20.0, 7.0)], now=20.0, window=60.0) == 7.0
+		assert metrics.increase([(0.0, 50.0)], now=20.0, window=60.0) == 0.0
+		assert metrics.increase([], now=20.0, window=60.0) == 0.0

@@ -10,22 +10,42 @@ app_license = "MIT"
 export_python_type_annotations = True
 
 after_install = "whatsapp_integration.install.after_install"
-after_migrate = "whatsapp_integration.install.after_migrate"
+after_migrate = [
+	"whatsapp_integration.install.after_migrate",
+	"whatsapp_integration.retention.sync_log_settings",
+]
 
 scheduler_events = {
 	"cron": {
+		# every five minutes: repeated failures, lost sessions, expired tokens, bad signatures
+		"*/5 * * * *": [
+			"whatsapp_integration.tasks.check_alerts",
+		],
 		# every minute: queued retries of the message outbox
 		"* * * * *": [
 			"whatsapp_integration.tasks.retry_queued_messages",
 			# inbox rows of Meta's webhook that no worker finished
 			"whatsapp_integration.tasks.process_pending_webhook_events",
+			# campaigns: start the due ones, one dispatcher job per sending device
+			"whatsapp_integration.tasks.run_campaigns",
 		],
 	},
 	"daily": [
-		"whatsapp_integration.tasks.purge_old_logs",
 		"whatsapp_integration.tasks.purge_webhook_events",
+		"whatsapp_integration.tasks.sync_whatsapp_templates",
 	],
 }
 
 # Meta's webhook at the readable path /whatsapp/webhook (same handler as the /api/method URL)
 page_renderer = ["whatsapp_integration.api.webhook.WebhookPage"]
+
+# Message Log retention runs in Frappe's Log Settings (days synced from WhatsApp Settings on save)
+default_log_clearing_doctypes = {"WhatsApp Message Log": 90}
+doc_events = {
+	"WhatsApp Integration Settings": {"on_update": "whatsapp_integration.retention.sync_log_settings"},
+}
+
+# "Send WhatsApp" on the DocTypes listed in Settings, and sent messages in their timelines
+app_include_js = "whatsapp_integration.bundle.js"
+boot_session = "whatsapp_integration.desk.boot_session"
+additional_timeline_content = {"*": ["whatsapp_integration.desk.timeline_content"]}

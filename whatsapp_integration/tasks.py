@@ -7,6 +7,7 @@ import time
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime
 
+from whatsapp_integration.alerting import check_and_alert
 from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
 from whatsapp_integration.runtime import message_service, webhook_service
 from whatsapp_integration.services.webhook_service import InboxDecision, WebhookService, inbox_decision
@@ -20,15 +21,9 @@ def retry_queued_messages() -> None:
 	message_service().retry_due(RETRY_BATCH)
 
 
-def purge_old_logs() -> None:
-	"""Delete message logs older than the retention days in Settings."""
-	cutoff = add_days(now_datetime(), -get_config().log_retention_days)
-	old = frappe.get_all("WhatsApp Message Log", filters={"creation": ("<", cutoff)}, pluck="name")
-	if old:
-		frappe.db.delete(
-			"WhatsApp Message Status Event", {"parent": ("in", old), "parenttype": "WhatsApp Message Log"}
-		)
-		frappe.db.delete("WhatsApp Message Log", {"name": ("in", old)})
+def check_alerts() -> None:
+	"""Alert WhatsApp Managers about new incidents (each incident once)."""
+	check_and_alert()
 
 
 WEBHOOK_BATCH = 200
@@ -88,3 +83,17 @@ def process_pending_webhook_events() -> None:
 def purge_webhook_events() -> None:
 	"""Delete processed inbox rows older than the webhook retention days in Settings."""
 	FrappeWebhookInbox().purge(add_days(now_datetime(), -get_config().webhook_event_retention_days))
+
+
+def run_campaigns() -> None:
+	"""Every minute: start campaigns whose time has come; give each sending device a dispatcher."""
+	from whatsapp_integration import campaign_runtime
+
+	campaign_runtime.run_scheduler_tick()
+
+
+def sync_whatsapp_templates() -> None:
+	"""Daily: refresh WhatsApp Template rows (names, status, parameters) from Meta."""
+	from whatsapp_integration import campaign_runtime
+
+	campaign_runtime.sync_templates()

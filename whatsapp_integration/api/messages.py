@@ -76,6 +76,16 @@ def _outbound(
 	)
 
 
+@frappe.whitelist(methods=["POST"])
+def retry(name: str) -> dict[str, Any]:
+	"""Put a Failed message back in the outbox; the retry job sends it within a minute."""
+	_check_can_send(None, None)
+	frappe.has_permission("WhatsApp Message Log", "read", name, throw=True)
+	with user_errors():
+		record = message_service().retry(name)
+	return _result(record)
+
+
 def _send(message: OutboundMessage) -> dict[str, Any]:
 	with user_errors():
 		record = message_service().send(message)

@@ -33,6 +33,7 @@ from whatsapp_integration.core.senders.base import SendReceipt, WhatsAppSender
 from whatsapp_integration.core.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.core.status import FAILED, QUEUED, SENT
 from whatsapp_integration.services.repository import (
+	OUTBOUND,
 	MessageRecord,
 	MessageRepository,
 	SendOutcome,
@@ -88,6 +89,20 @@ class MessageService:
 		for record in records:
 			self._retry(record)
 		return len(records)
+
+	def retry(self, name: str) -> MessageRecord:
+		"""Put a Failed outbound message back in the outbox, due now: the retry job claims it with
+		a lease and sends it under the same idempotency key (two clicks never send twice)."""
+		record = self.repository.get_message(name)
+		if record.direction != OUTBOUND or record.status != FAILED:
+			raise InvalidMessage(
+				f"Only failed outbound messages can be retried; {name} is {record.direction} and {record.status}."
+			)
+		self._check_recipient(record.to_number or "")
+		now = self._now()
+		outcome = SendOutcome(QUEUED, now, record.attempts, next_attempt_at=now)
+		self.repository.save_outcome(name, outcome)
+		return apply_outcome(record, outcome)
 
 	def build_record(self, message: rules.OutboundMessage, device: DeviceProfile) -> MessageRecord:
 		"""Validate `message` and return the Message Log row it becomes (not yet stored)."""

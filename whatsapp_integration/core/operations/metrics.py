@@ -111,3 +111,15 @@ def funnel(counts: OutcomeCounts) -> list[FunnelStep]:
 	steps = ((SENT, counts.reached_sent), (DELIVERED, counts.reached_delivered), (READ, counts.read))
 	first = counts.reached_sent
 	return [FunnelStep(label, count, ratio(count, first)) for label, count in steps]
+
+
+def increase(samples: Sequence[tuple[float, float]], now: float, window: float) -> float:
+	"""How much a counter grew in the last `window` seconds, from `(time, total)` samples in time
+	order. The baseline is the last sample at or before the window's start (else the oldest
+	one); a drop in the total is a reset (e.g. a cleared cache), counted from zero."""
+	start = now - window
+	baseline = max((index for index, (at, _) in enumerate(samples) if at <= start), default=0)
+	grown = 0.0
+	for (_, previous), (_, current) in zip(samples[baseline:-1], samples[baseline + 1 :], strict=True):
+		grown += current - previous if current >= previous else current
+	return grown

@@ -2,7 +2,10 @@
 # For license information, please see license.txt
 
 
+import frappe
 from frappe.model.document import Document
+
+from whatsapp_integration.retention import clear_message_logs
 
 
 class WhatsAppMessageLog(Document):
@@ -57,4 +60,16 @@ class WhatsAppMessageLog(Document):
 		to_number: DF.Data | None
 		wamid: DF.Data | None
 	# end: auto-generated types
-	pass
+
+	@staticmethod
+	def clear_old_logs(days: int = 90) -> None:
+		"""Called by Log Settings' daily clean-up (see whatsapp_integration/retention.py)."""
+		clear_message_logs(days)
+
+
+def on_doctype_update() -> None:
+	"""Analytics filter on a creation range and group by direction, device and status: one
+	covering index answers them without reading the rows."""
+	frappe.db.add_index(
+		"WhatsApp Message Log", ["creation", "direction", "device", "status"], "creation_analytics_index"
+	)

@@ -1,0 +1,118 @@
+"""The alert job: find open incidents, alert each new one once (Notification Log and email to
+WhatsApp Managers). Detection rules and de-duplication live in core/operations/alerts.py."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+import frappe
+from frappe.utils import now_datetime
+from frappe.utils.user import get_users_with_role
+
+from whatsapp_integration.core.operations import alerts
+from whatsapp_integration.core.operations.alerts import Incident, RedisIncidentStore
+from whatsapp_integration.core.operations.health import is_token_expired
+from whatsapp_integration.core.operations.metrics import increase
+from whatsapp_integration.monitoring import record_counter
+from whatsapp_integration.observability import device_states, token_check
+from whatsapp_integration.repositories import analytics
+from whatsapp_integration.settings import get_config
+from whatsapp_integration.site_metrics import webhook_rejections
+
+# An incident stays one alert while it recurs within this time; gone this long, it is over.
+INCIDENT_TTL = 6 * 3600
+WINDOW = 3600
+SESSION_STATES_KEY = "whatsapp:alerts:session_states"
+SIGNATURE_REASONS = ("bad_signature", "missing_signature")
+RECIPIENT_ROLES = ("WhatsApp Manager", "System Manager")
+
+
+def check_and_alert() -> list[Incident]:
+	"""Run by the scheduler every five minutes; returns the incidents that were alerted."""
+	fresh = alerts.new_incidents(open_incidents(), incident_store(), INCIDENT_TTL)
+	for incident in fresh:
+		notify(incident)
+	return fresh
+
+
+def incident_store() -> RedisIncidentStore:
+	prefix = frappe.cache.make_key("whatsapp:alert:")
+	return RedisIncidentStore(frappe.cache, prefix.decode() if isinstance(prefix, bytes) else prefix)
+
+
+def open_incidents() -> list[Incident]:
+	config = get_config()
+	since = now_datetime() - timedelta(seconds=WINDOW)
+	failures = analytics.failures_by_device_since(since)
+	return [
+		*alerts.device_failure_incidents(failures, config.alert_failure_threshold),
+		*alerts.session_lost_incidents(*_session_states()),
+		*alerts.token_expired_incidents(_expired_token_devices(since)),
+		*alerts.signature_failure_incidents(
+			_signature_failures_last_hour(), config.alert_signature_failure_threshold
+		),
+	]
+
+
+def _session_states() -> tuple[dict[str, str], dict[str, str]]:
+	"""(states at the last check, states now) of enabled Web devices; remembers the new ones."""
+	current = {d.name: d.state or "" for d in device_states() if d.mode == "Web" and d.enabled}
+	previous = json.loads(frappe.cache.get_value(SESSION_STATES_KEY) or "{}")
+	frappe.cache.set_value(SESSION_STATES_KEY, json.dumps(current))
+	return previous, current
+
+
+def _expired_token_devices(since: object) -> set[str]:
+	refused = set(analytics.expired_token_devices_since(since))
+	for device in device_states():
+		if device.mode == "Official" and device.enabled and device.phone_number_id:
+			if is_token_expired(token_check(device)):
+				refused.add(device.name)
+	return refused
+
+
+def _signature_failures_last_hour() -> int:
+	counts = webhook_rejections()
+	total = sum(counts.get(reason, 0) for reason in SIGNATURE_REASONS)
+	now = time.time()
+	return int(increase(record_counter("webhook_signature_failures", total, now), now, WINDOW))
+
+
+def recipients() -> list[str]:
+	for role in RECIPIENT_ROLES:
+		users = [user for user in get_users_with_role(role) if user not in ("Administrator", "Guest")]
+		if users:
+			return users
+	return []
+
+
+def notify(incident: Incident) -> None:
+	users = recipients()
+	for user in users:
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"for_user": user,
+				"type": "Alert",
+				"subject": incident.title,
+				"email_content": incident.message,
+				"link": _link(incident),
+			}
+		).insert(ignore_permissions=True)
+	if users:
+		try:
+			frappe.sendmail(recipients=users, subject=incident.title, message=incident.message, delayed=True)
+		except frappe.OutgoingEmailError:  # no outgoing Email Account: the Notification Log still shows it
+			frappe.log_error(f"WhatsApp alert email not sent: {incident.title}")
+
+
+def _link(incident: Incident) -> str:
+	if incident.kind in (
+		alerts.SESSION_LOST,
+		alerts.DEVICE_FAILURES,
+		alerts.TOKEN_EXPIRED,
+	) and frappe.db.exists("WhatsApp Device", incident.subject):
+		return f"/app/whatsapp-device/{incident.subject}"
+	return "/app/whatsapp-message-log"

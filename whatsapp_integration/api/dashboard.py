@@ -1,0 +1,105 @@
+"""Figures of the WhatsApp workspace's number cards (Number Card type Custom calls these).
+
+All cards share one cached computation (`stats_cache_ttl`), so opening the workspace costs a few
+grouped queries at most once per TTL, whatever the number of users."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import frappe
+from frappe.utils import now_datetime
+
+from whatsapp_integration.core.operations.analytics import percent
+from whatsapp_integration.core.operations.health import OK, device_check
+from whatsapp_integration.core.operations.metrics import OutcomeCounts, latency_summary
+from whatsapp_integration.monitoring import cached
+from whatsapp_integration.observability import device_states
+from whatsapp_integration.repositories import analytics
+from whatsapp_integration.site_metrics import webhook_rejections
+
+VIEW_ROLES = ("WhatsApp Manager", "WhatsApp User", "System Manager")
+
+
+@frappe.whitelist()
+def sent_today(filters: Any = None) -> dict[str, Any]:
+	return _card("sent_today", "Int")
+
+
+@frappe.whitelist()
+def delivery_rate_7_days(filters: Any = None) -> dict[str, Any]:
+	return _card("delivery_rate_7_days", "Percent")
+
+
+@frappe.whitelist()
+def failed_24_hours(filters: Any = None) -> dict[str, Any]:
+	return _card("failed_24_hours", "Int")
+
+
+@frappe.whitelist()
+def devices_working(filters: Any = None) -> dict[str, Any]:
+	return _card("devices_working", "Int")
+
+
+@frappe.whitelist()
+def send_latency_p95(filters: Any = None) -> dict[str, Any]:
+	return _card("send_latency_p95", "Float")
+
+
+@frappe.whitelist()
+def queue_depth(filters: Any = None) -> dict[str, Any]:
+	return _card("queue_depth", "Int")
+
+
+@frappe.whitelist()
+def webhook_rejections_total(filters: Any = None) -> dict[str, Any]:
+	_check_can_view()
+	return {"value": sum(webhook_rejections().values()), "fieldtype": "Int"}
+
+
+def _card(figure: str, fieldtype: str) -> dict[str, Any]:
+	_check_can_view()
+	return {"value": stats()[figure], "fieldtype": fieldtype}
+
+
+def _check_can_view() -> None:
+	if set(VIEW_ROLES).isdisjoint(frappe.get_roles()):
+		frappe.throw(frappe._("You need a WhatsApp role to see WhatsApp figures."), frappe.PermissionError)
+
+
+def stats() -> dict[str, Any]:
+	return cached("dashboard", _compute)
+
+
+def _compute() -> dict[str, Any]:
+	now = now_datetime()
+	today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+	week = _totals(analytics.outbound_status_counts_since(now - timedelta(days=7)))
+	day = _totals(analytics.outbound_status_counts_since(now - timedelta(hours=24)))
+	latencies = [
+		value
+		for values in analytics.send_latencies_since(now - timedelta(hours=24)).values()
+		for value in values
+	]
+	working = [
+		device
+		for device in device_states()
+		if device.enabled
+		and device_check(device.name, device.mode, device.enabled, device.state).status == OK
+	]
+	return {
+		"sent_today": _totals(analytics.outbound_status_counts_since(today)).reached_sent,
+		"delivery_rate_7_days": percent(week.delivery_rate) or 0,
+		"failed_24_hours": day.failed,
+		"devices_working": len(working),
+		"send_latency_p95": round(latency_summary(latencies).p95 or 0, 2),
+		"queue_depth": sum(analytics.queue_depth().values()),
+	}
+
+
+def _totals(by_device_status: dict[tuple[str | None, str], int]) -> OutcomeCounts:
+	totals: dict[str, int] = {}
+	for (_device, status), count in by_device_status.items():
+		totals[status] = totals.get(status, 0) + count
+	return OutcomeCounts.from_status_counts(totals)

@@ -1,0 +1,25 @@
+"""`status`: is WhatsApp on this site healthy? ok, degraded or down, for monitors and people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import frappe
+
+from whatsapp_integration.core.operations.health import DOWN, overall
+from whatsapp_integration.observability import gather_checks
+
+DETAIL_ROLES = ("WhatsApp Manager", "System Manager")
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+def status() -> dict[str, Any]:
+	"""The overall word for everybody (monitors call it as Guest); the per-part checks only for
+	WhatsApp Managers. Answers HTTP 503 when down, so a load balancer can act on the status code."""
+	checks = gather_checks()
+	word = overall(checks)
+	if word == DOWN:
+		frappe.local.response["http_status_code"] = 503
+	if set(DETAIL_ROLES).isdisjoint(frappe.get_roles()):
+		return {"status": word}
+	return {"status": word, "checks": [check.to_dict() for check in checks]}

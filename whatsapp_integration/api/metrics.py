@@ -1,0 +1,35 @@
+"""`prometheus`: the app's metrics in Prometheus text format, for a scraper holding the token."""
+
+from __future__ import annotations
+
+import hmac
+
+import frappe
+from frappe import _
+from werkzeug.wrappers import Response
+
+from whatsapp_integration.core.operations.prometheus import CONTENT_TYPE, render
+from whatsapp_integration.settings import get_config
+from whatsapp_integration.site_metrics import collect, families
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+def prometheus() -> Response:
+	"""Needs `Authorization: Bearer <Metrics Token from WhatsApp Integration Settings>`; without a
+	token in Settings the endpoint stays closed."""
+	refusal = _refusal(frappe.get_request_header("Authorization") or "")
+	if refusal:
+		status, text = refusal
+		return Response(text + "\n", status=status, content_type=CONTENT_TYPE)
+	return Response(render(families(collect())), status=200, content_type=CONTENT_TYPE)
+
+
+def _refusal(header: str) -> tuple[int, str] | None:
+	"""(HTTP status, reason) when the request may not read the metrics, else None."""
+	expected = get_config().metrics_token
+	if not expected:
+		return 403, _("Metrics are off: set a Metrics Token in WhatsApp Integration Settings.")
+	scheme, _space, given = header.partition(" ")
+	if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+		return 401, _("Send the Metrics Token from WhatsApp Integration Settings as a Bearer token.")
+	return None

@@ -1,0 +1,75 @@
+"""Cached stats, counter history and the session host heartbeat in the site's Redis."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import frappe
+
+from whatsapp_integration.settings import get_config
+
+T = TypeVar("T")
+STATS_PREFIX = "whatsapp:stats:"
+# The Redis namespace of the WhatsApp Web session host (core/web/protocol.py keys).
+SESSION_HOST_NAMESPACE = "whatsapp:web:"
+COUNTER_HISTORY_PREFIX = "whatsapp:counter_history:"
+COUNTER_HISTORY_SECONDS = 2 * 3600
+
+
+def cached(name: str, build: Callable[[], T]) -> T:
+	"""`build()` cached in Redis for Settings' `stats_cache_ttl` seconds (0 turns caching off)."""
+	ttl = get_config().stats_cache_ttl
+	key = STATS_PREFIX + name
+	if ttl:
+		value = frappe.cache.get_value(key, expires=True)
+		if value is not None:
+			return value
+	value = build()
+	if ttl:
+		frappe.cache.set_value(key, value, expires_in_sec=ttl)
+	return value
+
+
+def record_counter(name: str, value: float, now: float | None = None) -> list[tuple[float, float]]:
+	"""Append a reading of a growing counter to its history (kept two hours) and return the history,
+	oldest first: `core.operations.metrics.increase` turns it into "how many in the last hour"."""
+	now = time.time() if now is None else now
+	key = _key(COUNTER_HISTORY_PREFIX + name)
+	pipeline = frappe.cache.pipeline()
+	pipeline.rpush(key, json.dumps([now, value]))
+	pipeline.expire(key, COUNTER_HISTORY_SECONDS)
+	pipeline.lrange(key, 0, -1)
+	history = [tuple(json.loads(item)) for item in pipeline.execute()[-1]]
+	recent = [sample for sample in history if sample[0] >= now - COUNTER_HISTORY_SECONDS]
+	if len(recent) < len(history):
+		frappe.cache.ltrim(key, len(history) - len(recent), -1)
+	return recent  # type: ignore[return-value]
+
+
+def clear_stats_cache() -> None:
+	frappe.cache.delete_keys(STATS_PREFIX)
+
+
+def session_host_heartbeat() -> float | None:
+	"""Epoch seconds of the session host's last heartbeat (`{"at": ...}` JSON, see
+	core/web/host.py), or None when there is none: the key has a TTL, so no key means no host."""
+	raw = frappe.cache.get(session_host_heartbeat_key())
+	if not raw:
+		return None
+	try:
+		return float(json.loads(raw)["at"])
+	except (ValueError, TypeError, KeyError):
+		return None
+
+
+def session_host_heartbeat_key() -> str:
+	"""The one place that knows where the session host's heartbeat lives."""
+	return _key(SESSION_HOST_NAMESPACE) + "heartbeat"
+
+
+def _key(name: str) -> str:
+	key = frappe.cache.make_key(name)
+	return key.decode() if isinstance(key, bytes) else key

@@ -1,0 +1,132 @@
+// "Send WhatsApp" on the forms of the DocTypes listed in WhatsApp Integration Settings
+// (Send From DocTypes). The list comes from frappe.boot.whatsapp (see whatsapp_integration/desk.py).
+
+frappe.provide("whatsapp_integration");
+
+// Where ERPNext keeps a number on Customer, Contact, Lead, Supplier, Sales Invoice, Sales Order...
+whatsapp_integration.PHONE_FIELDS = [
+	"whatsapp_no",
+	"mobile_no",
+	"contact_mobile",
+	"mobile",
+	"cell_number",
+	"phone",
+	"phone_no",
+	"contact_phone",
+];
+
+whatsapp_integration.number_of = (doc) => {
+	const field = whatsapp_integration.PHONE_FIELDS.find((fieldname) => doc[fieldname]);
+	return field ? doc[field] : "";
+};
+
+whatsapp_integration.dialog_fields = (frm, has_templates) => {
+	const fields = [
+		{
+			fieldname: "to",
+			label: __("To"),
+			fieldtype: "Data",
+			options: "Phone",
+			reqd: 1,
+			default: whatsapp_integration.number_of(frm.doc),
+			description: __("With country code, e.g. +91 98765 43210"),
+		},
+		{ fieldname: "device", label: __("Device"), fieldtype: "Link", options: "WhatsApp Device" },
+	];
+	if (has_templates) {
+		fields.push({
+			fieldname: "kind",
+			label: __("Send"),
+			fieldtype: "Select",
+			options: ["Text", "Template"],
+			default: "Text",
+		});
+	}
+	fields.push(
+		{
+			fieldname: "text",
+			label: __("Message"),
+			fieldtype: "Small Text",
+			depends_on: "eval:doc.kind !== 'Template'",
+			mandatory_depends_on: "eval:doc.kind !== 'Template'",
+		},
+		{
+			fieldname: "template",
+			label: __("Template"),
+			fieldtype: "Link",
+			options: "WhatsApp Template",
+			depends_on: "eval:doc.kind === 'Template'",
+			mandatory_depends_on: "eval:doc.kind === 'Template'",
+		},
+		{
+			fieldname: "parameters",
+			label: __("Template Parameters"),
+			fieldtype: "Small Text",
+			depends_on: "eval:doc.kind === 'Template'",
+			description: __("One value per line: the first fills {{1}}, the second {{2}}, ..."),
+		}
+	);
+	return fields;
+};
+
+whatsapp_integration.send_dialog = (frm) => {
+	const info = frappe.boot.whatsapp || {};
+	// One key per dialog: a double click or a retried request never sends twice.
+	const idempotency_key = `${frm.doctype}:${frm.docname}:${frappe.utils.get_random(12)}`;
+	const dialog = new frappe.ui.Dialog({
+		title: __("Send WhatsApp"),
+		fields: whatsapp_integration.dialog_fields(frm, info.has_templates),
+		primary_action_label: __("Send"),
+		primary_action: (values) => whatsapp_integration.send(frm, dialog, values, idempotency_key),
+	});
+	dialog.show();
+	return dialog;
+};
+
+whatsapp_integration.send = async (frm, dialog, values, idempotency_key) => {
+	const common = {
+		to: values.to,
+		device: values.device || null,
+		reference_doctype: frm.doctype,
+		reference_name: frm.docname,
+		idempotency_key,
+	};
+	let method = "whatsapp_integration.api.messages.send";
+	let args = { ...common, text: values.text };
+	if (values.kind === "Template") {
+		const template = await frappe.db.get_doc("WhatsApp Template", values.template);
+		method = "whatsapp_integration.api.messages.send_template";
+		args = {
+			...common,
+			template: template.template_name || template.name,
+			language: template.language || template.language_code || "en_US",
+			parameters: JSON.stringify((values.parameters || "").split("\n").filter((line) => line.trim())),
+		};
+	}
+	dialog.disable_primary_action();
+	try {
+		const { message } = await frappe.call({ method, args, freeze: true });
+		const failed = message.status === "Failed";
+		frappe.show_alert({
+			message: failed ? message.error : __("WhatsApp message {0}", [__(message.status)]),
+			indicator: failed ? "red" : "green",
+		});
+		dialog.hide();
+		frm.reload_doc();
+	} finally {
+		dialog.enable_primary_action();
+	}
+};
+
+(() => {
+	const info = frappe.boot && frappe.boot.whatsapp;
+	if (!info) return;
+	for (const doctype of info.send_from_doctypes || []) {
+		frappe.ui.form.on(doctype, {
+			refresh(frm) {
+				if (frm.is_new()) return;
+				frm.add_custom_button(__("Send WhatsApp"), () => whatsapp_integration.send_dialog(frm));
+			},
+		});
+	}
+})();

@@ -1,0 +1,135 @@
+"""Aggregates of WhatsApp Message Log, computed in SQL (GROUP BY): a few grouped rows come back,
+never one query per message. Served by the (creation, direction, device, status) index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import frappe
+from frappe.utils import getdate
+
+from whatsapp_integration.core.operations.analytics import FailureCount, StatusCount
+
+LOG = "WhatsApp Message Log"
+LATENCY_SAMPLE_LIMIT = 20_000
+
+
+@dataclass(frozen=True)
+class LogFilters:
+	from_date: date
+	to_date: date
+	device: str | None = None
+	campaign: str | None = None
+	direction: str | None = None
+
+	@classmethod
+	def parse(cls, filters: dict[str, Any] | None) -> LogFilters:
+		filters = filters or {}
+		to_date = getdate(filters.get("to_date") or None)
+		from_date = getdate(filters.get("from_date") or (to_date - timedelta(days=29)))
+		return cls(
+			from_date=from_date,
+			to_date=to_date,
+			device=filters.get("device") or None,
+			campaign=filters.get("campaign") or None,
+			direction=filters.get("direction") or None,
+		)
+
+	def cache_key(self) -> str:
+		parts = (self.from_date, self.to_date, self.device, self.campaign, self.direction)
+		return ":".join(str(part or "") for part in parts)
+
+
+def has_campaign_field() -> bool:
+	"""Campaigns link their messages through a `campaign` field on the log, once that exists."""
+	return frappe.get_meta(LOG).has_field("campaign")
+
+
+def _where(filters: LogFilters) -> tuple[str, dict[str, Any]]:
+	# creation < the day after to_date (not DATE(creation) <= ...) so the index range applies.
+	clauses = ["creation >= %(start)s", "creation < %(end)s"]
+	values: dict[str, Any] = {
+		"start": datetime.combine(filters.from_date, datetime.min.time()),
+		"end": datetime.combine(filters.to_date + timedelta(days=1), datetime.min.time()),
+	}
+	for fieldname in ("device", "direction"):
+		if getattr(filters, fieldname):
+			clauses.append(f"`{fieldname}` = %({fieldname})s")
+			values[fieldname] = getattr(filters, fieldname)
+	if filters.campaign and has_campaign_field():
+		clauses.append("`campaign` = %(campaign)s")
+		values["campaign"] = filters.campaign
+	return " AND ".join(clauses), values
+
+
+def status_counts(filters: LogFilters) -> list[StatusCount]:
+	where, values = _where(filters)
+	rows = frappe.db.sql(
+		f"""SELECT DATE(creation) AS day, device, status, COUNT(*) AS count
+		FROM `tabWhatsApp Message Log` WHERE {where}
+		GROUP BY DATE(creation), device, status""",
+		values,
+	)
+	return [StatusCount(getdate(day), device, status, int(count)) for day, device, status, count in rows]
+
+
+def failure_counts(filters: LogFilters) -> list[FailureCount]:
+	where, values = _where(filters)
+	rows = frappe.db.sql(
+		f"""SELECT error_code, MAX(error_title), COUNT(*) FROM `tabWhatsApp Message Log`
+		WHERE {where} AND status = 'Failed' GROUP BY error_code ORDER BY COUNT(*) DESC""",
+		values,
+	)
+	return [FailureCount(code or None, title, int(count)) for code, title, count in rows]
+
+
+def outbound_status_counts_since(since: datetime) -> dict[tuple[str | None, str], int]:
+	"""Outbound messages created since `since`, by (device, status)."""
+	rows = frappe.db.sql(
+		"""SELECT device, status, COUNT(*) FROM `tabWhatsApp Message Log`
+		WHERE creation >= %(since)s AND direction = 'Outbound' GROUP BY device, status""",
+		{"since": since},
+	)
+	return {(device, status): int(count) for device, status, count in rows}
+
+
+def send_latencies_since(since: datetime) -> dict[str, list[float]]:
+	"""Seconds from creation to `sent_at` of recent sends, per device (newest rows first, capped)."""
+	rows = frappe.db.sql(
+		"""SELECT device, TIMESTAMPDIFF(MICROSECOND, creation, sent_at) / 1000000
+		FROM `tabWhatsApp Message Log`
+		WHERE creation >= %(since)s AND direction = 'Outbound' AND sent_at IS NOT NULL
+		ORDER BY creation DESC LIMIT %(limit)s""",
+		{"since": since, "limit": LATENCY_SAMPLE_LIMIT},
+	)
+	latencies: dict[str, list[float]] = {}
+	for device, seconds in rows:
+		latencies.setdefault(device or "", []).append(float(seconds))
+	return latencies
+
+
+def queue_depth() -> dict[str, int]:
+	rows = frappe.db.sql(
+		"""SELECT device, COUNT(*) FROM `tabWhatsApp Message Log` WHERE status = 'Queued' GROUP BY device"""
+	)
+	return {device or "": int(count) for device, count in rows}
+
+
+def failures_by_device_since(since: datetime) -> dict[str, int]:
+	rows = frappe.db.sql(
+		"""SELECT device, COUNT(*) FROM `tabWhatsApp Message Log`
+		WHERE creation >= %(since)s AND status = 'Failed' AND direction = 'Outbound' GROUP BY device""",
+		{"since": since},
+	)
+	return {device or "": int(count) for device, count in rows}
+
+
+def expired_token_devices_since(since: datetime) -> list[str]:
+	"""Devices with a send refused for an expired token (Meta error 190) since `since`."""
+	return frappe.db.sql_list(
+		"""SELECT DISTINCT device FROM `tabWhatsApp Message Log`
+		WHERE modified >= %(since)s AND status = 'Failed' AND error_code = 190""",
+		{"since": since},
+	)

@@ -1,0 +1,49 @@
+// Copyright (c) 2026, whatsapp_integration developers and contributors
+// For license information, please see license.txt
+
+frappe.query_reports["WhatsApp Message Analytics"] = {
+	filters: [
+		{
+			fieldname: "from_date",
+			label: __("From Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.add_days(frappe.datetime.get_today(), -29),
+			reqd: 1,
+		},
+		{
+			fieldname: "to_date",
+			label: __("To Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.get_today(),
+			reqd: 1,
+		},
+		{
+			fieldname: "device",
+			label: __("Device"),
+			fieldtype: "Link",
+			options: "WhatsApp Device",
+		},
+		{
+			fieldname: "campaign",
+			label: __("Campaign"),
+			fieldtype: "Link",
+			options: "WhatsApp Campaign",
+			hidden: 1,
+		},
+		{
+			fieldname: "direction",
+			label: __("Direction"),
+			fieldtype: "Select",
+			options: ["", "Outbound", "Inbound"],
+		},
+	],
+
+	onload(report) {
+		// Messages carry a campaign only once campaigns link them: show the filter then.
+		frappe.model.with_doctype("WhatsApp Message Log", () => {
+			if (frappe.meta.has_field("WhatsApp Message Log", "campaign")) {
+				report.get_filter("campaign").toggle(true);
+			}
+		});
+	},
+};
