@@ -13,8 +13,6 @@ from whatsapp_integration.settings import get_config
 
 T = TypeVar("T")
 STATS_PREFIX = "whatsapp:stats:"
-# The Redis namespace of the WhatsApp Web session host (core/web/protocol.py keys).
-SESSION_HOST_NAMESPACE = "whatsapp:web:"
 COUNTER_HISTORY_PREFIX = "whatsapp:counter_history:"
 COUNTER_HISTORY_SECONDS = 2 * 3600
 
@@ -37,7 +35,7 @@ def record_counter(name: str, value: float, now: float | None = None) -> list[tu
 	"""Append a reading of a growing counter to its history (kept two hours) and return the history,
 	oldest first: `core.operations.metrics.increase` turns it into "how many in the last hour"."""
 	now = time.time() if now is None else now
-	key = _key(COUNTER_HISTORY_PREFIX + name)
+	key = frappe.cache.make_key(COUNTER_HISTORY_PREFIX + name)
 	pipeline = frappe.cache.pipeline()
 	pipeline.rpush(key, json.dumps([now, value]))
 	pipeline.expire(key, COUNTER_HISTORY_SECONDS)
@@ -54,22 +52,14 @@ def clear_stats_cache() -> None:
 
 
 def session_host_heartbeat() -> float | None:
-	"""Epoch seconds of the session host's last heartbeat (`{"at": ...}` JSON, see
-	core/web/host.py), or None when there is none: the key has a TTL, so no key means no host."""
-	raw = frappe.cache.get(session_host_heartbeat_key())
-	if not raw:
-		return None
+	"""Epoch seconds of the WhatsApp Web session host's last heartbeat (core/web/host.py writes
+	`{"at": ...}` with a TTL, so no key means no host), or None."""
 	try:
-		return float(json.loads(raw)["at"])
-	except (ValueError, TypeError, KeyError):
+		from whatsapp_integration.web_runtime import host_client
+	except ImportError:  # a build without web mode
 		return None
-
-
-def session_host_heartbeat_key() -> str:
-	"""The one place that knows where the session host's heartbeat lives."""
-	return _key(SESSION_HOST_NAMESPACE) + "heartbeat"
-
-
-def _key(name: str) -> str:
-	key = frappe.cache.make_key(name)
-	return key.decode() if isinstance(key, bytes) else key
+	beat = host_client().heartbeat()
+	try:
+		return float(beat["at"]) if beat else None
+	except (KeyError, TypeError, ValueError):
+		return None

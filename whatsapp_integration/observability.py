@@ -19,7 +19,7 @@ from whatsapp_integration.settings import get_config
 
 DEVICE = "WhatsApp Device"
 # Where a device's WhatsApp Web session state lives (the web-mode issue adds it), first match wins.
-SESSION_STATE_FIELDS = ("session_state", "state", "web_state", "session_status")
+SESSION_STATE_FIELDS = ("web_state", "session_state")
 HEARTBEAT_MAX_AGE = 60.0
 SCHEDULER_MAX_AGE = 900.0
 

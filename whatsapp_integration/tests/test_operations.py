@@ -23,6 +23,7 @@ from whatsapp_integration.whatsapp_integration.report.whatsapp_message_analytics
 LOG = "WhatsApp Message Log"
 DEVICE_A = "_Test Ops Device A"
 DEVICE_B = "_Test Ops Device B"
+WEB_DEVICE = "_Test Ops Web Device"
 MANAGER = "whatsapp-ops-manager@example.com"
 USER = "whatsapp-ops-user@example.com"
 TODAY = now_datetime().replace(hour=9, minute=0, second=0, microsecond=0)
@@ -133,6 +134,19 @@ class TestOperations(FrappeTestCase):
 			frappe.set_user("Administrator")
 			frappe.delete_doc("WhatsApp Device", DEVICE_A, force=True)
 
+	def test_web_device_not_working_and_no_session_host_degrade_health(self) -> None:
+		ensure_device(WEB_DEVICE, mode="Web", phone_number_id=None)
+		frappe.db.set_value("WhatsApp Device", WEB_DEVICE, "web_state", "SCAN_QR_CODE")
+		try:
+			frappe.set_user(MANAGER)
+			checks = {check["name"]: check for check in health.status()["checks"]}
+			self.assertEqual(checks[f"device:{WEB_DEVICE}"]["status"], "degraded")
+			self.assertIn("SCAN_QR_CODE", checks[f"device:{WEB_DEVICE}"]["detail"])
+			self.assertEqual(checks["session_host"]["status"], "degraded")  # no host runs in tests
+		finally:
+			frappe.set_user("Administrator")
+			frappe.delete_doc("WhatsApp Device", WEB_DEVICE, force=True)
+
 	def test_token_check_is_cached(self) -> None:
 		from whatsapp_integration.tests.utils import start_fake_graph
 
@@ -174,6 +188,24 @@ class TestOperations(FrappeTestCase):
 			frappe.db.sql(
 				"DELETE FROM `tabWhatsApp Message Log` WHERE device=%s AND creation >= %s", (DEVICE_B, now)
 			)
+			frappe.db.delete("Notification Log", {"for_user": MANAGER})
+
+	def test_a_session_leaving_working_alerts_once(self) -> None:
+		frappe.cache.delete_keys("whatsapp:alert:")
+		ensure_device(WEB_DEVICE, mode="Web", phone_number_id=None)
+		frappe.db.set_value("WhatsApp Device", WEB_DEVICE, "web_state", "WORKING")
+		try:
+			alerting.check_and_alert()  # remembers WORKING
+			frappe.db.set_value("WhatsApp Device", WEB_DEVICE, "web_state", "FAILED")
+			lost = [i.subject for i in alerting.check_and_alert() if i.kind == "session_lost"]
+			again = [i.subject for i in alerting.check_and_alert() if i.kind == "session_lost"]
+			self.assertEqual((lost, again), ([WEB_DEVICE], []))
+			link = frappe.db.get_value(
+				"Notification Log", {"for_user": MANAGER, "subject": ("like", "%left WORKING%")}, "link"
+			)
+			self.assertEqual(link, f"/app/whatsapp-device/{WEB_DEVICE}")
+		finally:
+			frappe.delete_doc("WhatsApp Device", WEB_DEVICE, force=True)
 			frappe.db.delete("Notification Log", {"for_user": MANAGER})
 
 	# metrics endpoint
