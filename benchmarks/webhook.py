@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ import requests
 from whatsapp_integration.core.webhook import sign
 from whatsapp_integration.settings import SETTINGS, clear_config_cache
 from whatsapp_integration.testing import webhook_payloads as payloads
+from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
 
 APP_SECRET = "benchmark-webhook-secret"
 DEVICE = "_Benchmark Webhook Device"
@@ -147,30 +147,11 @@ def open_loop(label: str, call: Callable[[], bool], rate: float, seconds: float)
 	return run
 
 
-def start(command: list[str], log: str) -> subprocess.Popen:
-	output = open(f"/tmp/whatsapp-benchmark-{log}.log", "w")
-	return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop(process: subprocess.Popen) -> None:
-	os.killpg(process.pid, signal.SIGTERM)
+def answers(url: str, site: str) -> bool:
 	try:
-		process.wait(timeout=20)
-	except subprocess.TimeoutExpired:
-		os.killpg(process.pid, signal.SIGKILL)
-		process.wait()
-
-
-def wait_for(url: str, site: str, timeout: float = 60) -> None:
-	deadline = time.monotonic() + timeout
-	while time.monotonic() < deadline:
-		try:
-			if requests.get(url, headers={"X-Frappe-Site-Name": site}, timeout=2).status_code == 200:
-				return
-		except requests.RequestException:
-			pass
-		time.sleep(0.3)
-	raise SystemExit(f"{url} did not answer within {timeout:g} s")
+		return requests.get(url, headers={"X-Frappe-Site-Name": site}, timeout=2).status_code == 200
+	except requests.RequestException:
+		return False
 
 
 def configure(site: str) -> None:
@@ -213,7 +194,7 @@ def main() -> None:
 	python = str(bench / "env" / "bin" / "python")
 	gunicorn = [str(bench / "env" / "bin" / "gunicorn"), "-b", f"127.0.0.1:{args.port}", "-w", "2"]
 	gunicorn += ["-t", "120", "--preload", "frappe.app:application"]
-	server = start(gunicorn, "gunicorn")
+	server = start_process(gunicorn, "/tmp/whatsapp-benchmark-gunicorn.log")
 	worker_command = [
 		python,
 		"-m",
@@ -226,14 +207,18 @@ def main() -> None:
 	workers: list[subprocess.Popen] = []
 
 	def start_workers() -> None:
-		workers.extend(start(worker_command, f"worker{i}") for i in range(args.workers))
+		workers.extend(
+			start_process(worker_command, f"/tmp/whatsapp-benchmark-worker{i}.log")
+			for i in range(args.workers)
+		)
 
 	try:
-		wait_for(f"http://127.0.0.1:{args.port}{PING_PATH}", args.site)
+		ping_url = f"http://127.0.0.1:{args.port}{PING_PATH}"
+		wait_until(lambda: answers(ping_url, args.site), 60, ping_url)
 		report(Sender(f"http://127.0.0.1:{args.port}", args.site), args, start_workers)
 	finally:
 		for process in [server, *workers]:
-			stop(process)
+			stop_process(process)
 		frappe.destroy()
 
 

@@ -8,12 +8,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from frappe.utils import get_bench_path
 
 from whatsapp_integration.core.webhook import sign
 from whatsapp_integration.testing import webhook_payloads as payloads
+from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
 from whatsapp_integration.tests.utils import configure_settings
 from whatsapp_integration.tests.webhook_utils import (
 	APP_SECRET,
@@ -42,34 +40,10 @@ INBOX = "WhatsApp Webhook Event"
 
 
 def start(*command: str, log: str) -> subprocess.Popen:
-	"""A `frappe` CLI command of this bench in its own process group (stopped by pid in tearDown)."""
+	"""A `frappe` CLI command of this bench, run from its sites folder."""
 	sites = Path(get_bench_path()) / "sites"
-	with open(f"/tmp/whatsapp-webhook-test-{log}.log", "w") as output:
-		return subprocess.Popen(
-			[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", *command],
-			cwd=sites,
-			stdout=output,
-			stderr=subprocess.STDOUT,
-			start_new_session=True,
-		)
-
-
-def stop(process: subprocess.Popen) -> None:
-	os.killpg(process.pid, signal.SIGTERM)
-	try:
-		process.wait(timeout=15)
-	except subprocess.TimeoutExpired:
-		os.killpg(process.pid, signal.SIGKILL)
-		process.wait()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-	deadline = time.monotonic() + timeout
-	while time.monotonic() < deadline:
-		if condition():
-			return
-		time.sleep(0.25)
-	raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+	command = (sys.executable, "-m", "frappe.utils.bench_helper", "frappe", *command)
+	return start_process(command, f"/tmp/whatsapp-webhook-test-{log}.log", cwd=sites)
 
 
 def server_up() -> bool:
@@ -102,8 +76,8 @@ class TestWebhookOverHttp(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls) -> None:
-		stop(cls.server)
-		stop(cls.worker)
+		stop_process(cls.server)
+		stop_process(cls.worker)
 		super().tearDownClass()
 
 	def test_handshake(self) -> None:
