@@ -9,9 +9,11 @@ body or any secret. Processing happens in `whatsapp_integration.tasks.drain_webh
 
 from __future__ import annotations
 
+import logging
 import time
 
 import frappe
+import redis
 from werkzeug.wrappers import Response
 
 from whatsapp_integration.core.errors import InvalidSignature, InvalidWebhookPayload
@@ -23,6 +25,7 @@ READABLE_PATH = "whatsapp/webhook"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 DRAIN_JOB = "whatsapp_integration.tasks.drain_webhook_inbox"
 REJECTION_COUNTER = "whatsapp:webhook:rejected"
+LOGGER = "whatsapp_integration.webhook"
 _drain_queued_at: dict[str, int] = {}  # site -> the second this process last queued a drain
 
 
@@ -102,9 +105,7 @@ def enqueue_processing() -> None:
 		frappe.enqueue(DRAIN_JOB, queue="short", job_id=f"whatsapp-webhook-drain::{second}", deduplicate=True)
 		_drain_queued_at[frappe.local.site] = second
 	except Exception:
-		frappe.logger("whatsapp_integration.webhook").warning(
-			"webhook event stored but no drain queued; the scheduler will process it"
-		)
+		_logger().warning("webhook event stored but no drain queued; the scheduler will process it")
 
 
 def _reject(status: int, reason: str) -> Response:
@@ -113,7 +114,7 @@ def _reject(status: int, reason: str) -> Response:
 		frappe.cache.hincrby(_counter_key(), reason, 1)
 	except Exception:  # a counter must never turn a 403 into a 500 (Redis down)
 		pass
-	frappe.logger("whatsapp_integration.webhook").warning(
+	_logger().warning(
 		"webhook request refused: reason=%s status=%s remote=%s bytes=%s",
 		reason,
 		status,
@@ -123,9 +124,17 @@ def _reject(status: int, reason: str) -> Response:
 	return _plain(status)
 
 
+def _logger() -> logging.Logger:
+	"""`logs/whatsapp_integration.webhook.log` (bench and site). Frappe's default level outside
+	`bench serve` is ERROR; refusals are warnings, so this logger keeps WARNING and above."""
+	logger = frappe.logger(LOGGER)
+	logger.setLevel(logging.WARNING)
+	return logger
+
+
 def rejection_counts() -> dict[str, int]:
 	"""How many webhook requests were refused since the cache was last cleared, by reason."""
-	counts = frappe.cache.hgetall(_counter_key()) or {}
+	counts = redis.Redis.hgetall(frappe.cache, _counter_key()) or {}  # raw: the wrapper would unpickle
 	return {_text(reason): int(count) for reason, count in counts.items()}
 
 

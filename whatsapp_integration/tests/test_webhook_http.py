@@ -19,6 +19,7 @@ import requests
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
+from whatsapp_integration.api.webhook import LOGGER, rejection_counts
 from whatsapp_integration.core.webhook import sign
 from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
@@ -105,7 +106,7 @@ class TestWebhookOverHttp(FrappeTestCase):
 			"sha1": (sha1, 403),
 			"other body": (sign(raw + b" ", APP_SECRET), 403),
 		}
-		inbox_before = count(INBOX, {})
+		inbox_before, counts_before = count(INBOX, {}), rejection_counts()
 		for label, (signature, status) in cases.items():
 			answer = post(raw, signature)
 			self.assertEqual(answer.status_code, status, label)
@@ -113,6 +114,13 @@ class TestWebhookOverHttp(FrappeTestCase):
 			self.assertNotIn(APP_SECRET, answer.text, label)
 		self.assertEqual(count(INBOX, {}), inbox_before)
 		self.assertEqual(count(LOG, {"wamid": ("like", run + "%")}), 0)
+		counts = rejection_counts()
+		for reason, added in (("missing_signature", 2), ("bad_signature", 3)):
+			self.assertEqual(counts.get(reason, 0) - counts_before.get(reason, 0), added, reason)
+		log = (Path(get_bench_path()) / "logs" / f"{LOGGER}.log").read_text()
+		self.assertIn("reason=bad_signature status=403", log)
+		self.assertNotIn(APP_SECRET, log)
+		self.assertNotIn(run, log)  # no body
 
 	def test_oversized_and_invalid_bodies(self) -> None:
 		raw = payloads.encode({"object": "whatsapp_business_account", "entry": [], "padding": "x" * 5000})
