@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +15,7 @@ from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import InvalidWebhookPayload
 from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.status import DELIVERED, FAILED, READ, SENT, apply_event
+from whatsapp_integration.core.webhook import verify_signature
 from whatsapp_integration.services.webhook_repository import ContactLink, MemoryWebhookRepository
 from whatsapp_integration.services.webhook_service import (
 	INBOX_FAILED,
@@ -253,3 +255,40 @@ def test_inbox_decision() -> None:
 	assert inbox_decision(3, config, crashed=True) == InboxDecision(INBOX_FAILED)
 	assert inbox_decision(2, config, crashed=False, unmatched_statuses=1).state == INBOX_QUEUED
 	assert inbox_decision(3, config, crashed=False, unmatched_statuses=1) == InboxDecision(INBOX_PROCESSED)
+
+
+SHARED_SAMPLES = Path(os.environ.get("WHATSAPP_SHARED_WEBHOOK_SAMPLES", "/work/shared/fixtures/webhooks"))
+
+
+@pytest.mark.skipif(
+	not (SHARED_SAMPLES / "signatures.json").exists(), reason="shared samples not on this machine"
+)
+def test_shared_samples_verify_and_apply_as_expected() -> None:
+	"""Meta-shaped samples signed elsewhere: an independent check of signature and results."""
+	signatures = json.loads((SHARED_SAMPLES / "signatures.json").read_text())
+	for name, header in signatures["headers"].items():
+		raw = (SHARED_SAMPLES / f"{name}.body").read_bytes()
+		expect = json.loads((SHARED_SAMPLES / f"{name}.expect.json").read_text())
+		verify_signature(raw, header, signatures["app_secret"])
+		phone_ids = {
+			change.get("value", {}).get("metadata", {}).get("phone_number_id") for change in _changes(raw)
+		}
+		repository = MemoryWebhookRepository(
+			[DeviceProfile(f"D{i}", phone_number_id=p) for i, p in enumerate(phone_ids)]
+		)
+		for wamid in expect["statuses"]:
+			repository.add_outbound(wamid)
+		WebhookService(repository, WhatsAppConfig()).process(raw)
+		assert sorted(repository.inbound) == sorted(expect["inbound"]), name
+		assert {w: repository.outbound[w].status.lower() for w in expect["statuses"]} == expect["statuses"], (
+			name
+		)
+		for wamid, code in expect.get("error_codes", {}).items():
+			assert repository.outbound[wamid].error_code == code, name
+		assert sorted(repository.opt_outs) == sorted("+" + number for number in expect.get("opt_out", [])), (
+			name
+		)
+
+
+def _changes(raw: bytes) -> list[dict[str, Any]]:
+	return [change for entry in json.loads(raw)["entry"] for change in entry["changes"]]
