@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+from conftest import ACCESS_TOKEN
 
 from whatsapp_integration.core.campaign import planning, policy
-from whatsapp_integration.core.campaign.planning import RecipientInput, plan_recipients
+from whatsapp_integration.core.campaign.planning import RecipientInput, parse_csv, plan_recipients
 from whatsapp_integration.core.campaign.rendering import (
 	check_parameter_count,
 	render_parameters,
@@ -26,6 +27,7 @@ from whatsapp_integration.core.campaign.schedule import (
 	run_after,
 	to_utc,
 )
+from whatsapp_integration.core.campaign.templates import fetch_templates, parameter_count
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import (
 	CampaignStateError,
@@ -33,6 +35,8 @@ from whatsapp_integration.core.errors import (
 	InvalidCampaign,
 	InvalidMessage,
 )
+from whatsapp_integration.core.graph import GraphClient
+from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
 NEW_YORK = "America/New_York"
 
@@ -217,3 +221,41 @@ def test_template_parameter_count_is_checked() -> None:
 	check_parameter_count("order_update", 2, 2)
 	with pytest.raises(InvalidCampaign, match="has 2 parameter"):
 		check_parameter_count("order_update", 2, 1)
+
+
+# Templates
+
+
+def test_templates_are_fetched_from_meta_with_their_parameter_counts(fake_graph: FakeGraphApi) -> None:
+	fake_graph.set_templates(
+		[
+			{
+				"id": "991",
+				"name": "order_update",
+				"language": "en_US",
+				"status": "APPROVED",
+				"category": "UTILITY",
+				"components": [
+					{"type": "HEADER", "format": "TEXT", "text": "Order"},
+					{"type": "BODY", "text": "Hi {{1}}, order {{2}} ships {{2}}."},
+				],
+			},
+			{"id": "992", "name": "hello", "language": "en", "status": "PENDING", "components": []},
+		]
+	)
+	client = GraphClient(f"{fake_graph.url}/v21.0", ACCESS_TOKEN, timeout=5)
+	templates = fetch_templates(client, "WABA1")
+	assert [(t.name, t.language, t.status, t.parameter_count) for t in templates] == [
+		("order_update", "en_US", "APPROVED", 2),
+		("hello", "en", "PENDING", 0),
+	]
+	assert fake_graph.requests[-1].path == "/v21.0/WABA1/message_templates"
+	assert parameter_count("Dear {{ name }}, your {{item}} for {{name}}") == 2
+
+
+def test_csv_recipients_with_and_without_a_header() -> None:
+	plain = parse_csv("+14155550101, Ann\n\n+14155550102\n")
+	assert [(r.number, r.recipient_name) for r in plain] == [("+14155550101", "Ann"), ("+14155550102", None)]
+	headed = parse_csv("Phone,Name,City,Order No\n+14155550103,Bob,Pune,SO-1\n")
+	assert headed[0].recipient_name == "Bob" and headed[0].context == {"city": "Pune", "order_no": "SO-1"}
+	assert parse_csv("  \n") == []

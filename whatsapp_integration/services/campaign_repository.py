@@ -143,6 +143,10 @@ class CampaignRepository(Protocol):
 		"""Message Log wamids of the idempotency keys that were sent."""
 		...
 
+	def next_due(self, campaign: str) -> datetime | None:
+		"""The earliest next attempt of the campaign's Pending rows that wait for one."""
+		...
+
 	def progress(self, campaign: str) -> dict[str, int]:
 		"""Rows per state, counted from the rows."""
 		...

@@ -97,11 +97,13 @@ class CampaignService:
 		*,
 		render: Renderer = sandboxed_render,
 		notify: Notifier | None = None,
+		on_batch: Callable[[CampaignRecord], None] | None = None,
 		time_zone: str = "UTC",
 		now: Callable[[], datetime] = datetime.now,
 		sleep: Callable[[float], None] = time.sleep,
 		rand: Callable[[], float] = random.random,
 		max_pacing_wait: float = 5.0,
+		max_idle_wait: float = 15.0,
 	) -> None:
 		self.repository = repository
 		self.messages = messages
@@ -109,11 +111,13 @@ class CampaignService:
 		self.journal = journal
 		self._render = render
 		self._notify = notify or (lambda campaign, reason: None)
+		self._on_batch = on_batch or (lambda campaign: None)
 		self._time_zone = time_zone
 		self._now = now
 		self._sleep = sleep
 		self._rand = rand
 		self._max_pacing_wait = max_pacing_wait
+		self._max_idle_wait = max_idle_wait
 
 	# Recipients and lifecycle
 
@@ -236,20 +240,37 @@ class CampaignService:
 		self, device: str, *, owner: str | None = None, until: float | None = None
 	) -> DispatchReport:
 		"""Send the Running campaigns of `device` batch by batch until nothing is due (or the
-		monotonic time `until`). One call is one dispatcher; several may run at once."""
+		monotonic time `until`). One call is one dispatcher; several may run at once.
+		`on_batch` (progress reports, heartbeats) runs after every batch that claimed rows."""
 		owner = owner or uuid.uuid4().hex
 		report = DispatchReport()
 		while until is None or time.monotonic() < until:
-			progressed = False
-			for campaign in self.repository.campaigns_with_status([policy.RUNNING], device):
-				result = self.run_batch(campaign, owner)
-				report.batches += 1 if result.claimed else 0
-				report.sent += result.sent
-				report.failed += result.failed
-				progressed = progressed or (result.claimed > 0 and result.stop_reason is None)
-			if not progressed:
-				break
+			campaigns = self.repository.campaigns_with_status([policy.RUNNING], device)
+			if not any([self._dispatch_once(campaign, owner, report) for campaign in campaigns]):
+				if not self._wait_for_due(campaigns):
+					break
 		return report
+
+	def _dispatch_once(self, campaign: CampaignRecord, owner: str, report: DispatchReport) -> bool:
+		result = self.run_batch(campaign, owner)
+		report.batches += 1 if result.claimed else 0
+		report.sent += result.sent
+		report.failed += result.failed
+		if result.claimed:
+			self._on_batch(campaign)
+		return result.claimed > 0 and result.stop_reason is None
+
+	def _wait_for_due(self, campaigns: list[CampaignRecord]) -> bool:
+		"""Sleep until the next deferred row (pair rate, short retry) is due, when that is soon;
+		later ones are left to the scheduler's next tick. True if it waited."""
+		due = [at for at in (self.repository.next_due(campaign.name) for campaign in campaigns) if at]
+		if not due:
+			return False
+		wait = (min(due) - self._now()).total_seconds()
+		if wait > self._max_idle_wait:
+			return False
+		self._sleep(max(wait, 0.0))
+		return True
 
 	def run_batch(self, campaign: CampaignRecord, owner: str) -> BatchResult:
 		"""Claim one batch of `campaign`, send it, store the outcomes; finish the run when done."""

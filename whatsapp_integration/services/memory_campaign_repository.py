@@ -135,6 +135,15 @@ class MemoryCampaignRepository:
 				found[key] = record.wamid
 		return found
 
+	def next_due(self, campaign: str) -> datetime | None:
+		with self._lock:
+			waiting = [
+				r.next_attempt_at
+				for r in self._campaign_rows(campaign)
+				if r.state == PENDING and r.next_attempt_at
+			]
+			return min(waiting, default=None)
+
 	def progress(self, campaign: str) -> dict[str, int]:
 		with self._lock:
 			return dict(Counter(row.state for row in self._campaign_rows(campaign)))

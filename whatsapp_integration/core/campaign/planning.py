@@ -6,6 +6,8 @@ duplicate numbers are reported to the user before anything is sent, each with it
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,3 +106,22 @@ def _plan_one(
 			source, number, SKIPPED, f"{SKIP_OPTED_OUT}: the number is on the WhatsApp Opt Out list"
 		)
 	return PlannedRecipient(source, number, PENDING)
+
+
+def parse_csv(text: str) -> list[RecipientInput]:
+	"""Recipients from pasted or imported CSV: number first, then name; with a header row, the
+	other columns become placeholder values ({{ city }} for a column "city")."""
+	rows = [row for row in csv.reader(io.StringIO(text.strip())) if any(cell.strip() for cell in row)]
+	if not rows:
+		return []
+	header = [cell.strip().lower().replace(" ", "_") for cell in rows[0]]
+	has_header = not any(character.isdigit() for character in rows[0][0])
+	body = rows[1:] if has_header else rows
+	return [_csv_recipient(row, header if has_header else []) for row in body]
+
+
+def _csv_recipient(row: list[str], header: list[str]) -> RecipientInput:
+	cells = [cell.strip() for cell in row]
+	name = cells[1] if len(cells) > 1 and cells[1] else None
+	context = {key: value for key, value in zip(header[2:], cells[2:], strict=False) if key}
+	return RecipientInput(cells[0], name, context=context)

@@ -1,0 +1,416 @@
+"""`CampaignRepository` on the site's database: WhatsApp Campaign and its recipient rows.
+
+Recipients are a standalone DocType, not a child table: a campaign of 10,000 rows would load
+and rewrite all of them with every form load and save (and a save would overwrite the
+dispatchers' leases). Standalone rows are claimed with one conditional UPDATE per batch and
+settled with one UPDATE each plus bulk inserts of their Message Log rows, in one commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import frappe
+from frappe.utils import get_datetime, getdate, now_datetime
+
+from whatsapp_integration.core.campaign.planning import FAILED, PENDING, SENDING, SKIPPED
+from whatsapp_integration.core.campaign.templates import TemplateInfo
+from whatsapp_integration.services.campaign_repository import (
+	CampaignRecord,
+	NewRecipient,
+	RecipientOutcome,
+	RecipientRow,
+)
+from whatsapp_integration.services.repository import MessageRecord
+
+CAMPAIGN = "WhatsApp Campaign"
+RECIPIENT = "WhatsApp Campaign Recipient"
+TEMPLATE = "WhatsApp Template"
+LOG = "WhatsApp Message Log"
+EVENT = "WhatsApp Message Status Event"
+OPT_OUT = "WhatsApp Opt Out"
+_CAMPAIGN_COLUMNS = frozenset({"status", "status_reason", "run", "next_run_at", "scheduled_start"})
+_RECIPIENT_FIELDS = (
+	"name",
+	"campaign",
+	"number",
+	"recipient_name",
+	"reference_doctype",
+	"reference_name",
+	"context",
+	"state",
+	"skip_reason",
+	"attempts",
+	"next_attempt_at",
+	"lease_owner",
+	"lease_until",
+	"last_attempt_at",
+	"last_error",
+	"error_code",
+	"wamid",
+	"message_log",
+	"run",
+)
+_LOG_FIELDS = (
+	"direction",
+	"device",
+	"to_number",
+	"from_number",
+	"message_type",
+	"text",
+	"template_name",
+	"template_language",
+	"template_params",
+	"media_link",
+	"media_caption",
+	"media_filename",
+	"status",
+	"wamid",
+	"idempotency_key",
+	"callback_data",
+	"error_code",
+	"error_title",
+	"error_reason",
+	"error_action",
+	"attempts",
+	"reference_doctype",
+	"reference_name",
+	"requested_by",
+	"sent_at",
+)
+_DOC_FIELDS = ("name", "creation", "modified", "owner", "modified_by", "docstatus")
+_CHUNK = 1000
+
+
+class FrappeCampaignRepository:
+	def get_campaign(self, name: str) -> CampaignRecord:
+		doc = frappe.db.get_value(CAMPAIGN, name, "*", as_dict=True)
+		if not doc:
+			raise LookupError(f"WhatsApp Campaign {name!r} does not exist.")
+		return campaign_from(doc)
+
+	def campaigns_with_status(
+		self, statuses: Iterable[str], device: str | None = None
+	) -> list[CampaignRecord]:
+		filters: dict[str, Any] = {"status": ("in", list(statuses))}
+		if device:
+			filters["device"] = device
+		return [campaign_from(row) for row in frappe.get_all(CAMPAIGN, filters=filters, fields=["*"])]
+
+	def update_campaign(self, name: str, expected: Iterable[str], **values: Any) -> bool:
+		unknown = set(values) - _CAMPAIGN_COLUMNS
+		if unknown:
+			raise ValueError(f"Cannot set {', '.join(sorted(unknown))} on a campaign here.")
+		expected = list(expected)
+		assignments = ", ".join(f"`{column}` = %({column})s" for column in values)
+		frappe.db.sql(
+			f"""update `tabWhatsApp Campaign` set {assignments}, modified = %(modified)s
+			where name = %(name)s and status in %(expected)s""",
+			{**values, "modified": now_datetime(), "name": name, "expected": tuple(expected)},
+		)
+		changed = frappe.db._cursor.rowcount == 1
+		frappe.db.commit()  # nosemgrep: a status change must be visible to every worker at once
+		return changed
+
+	def add_recipients(self, campaign: str, rows: list[NewRecipient]) -> int:
+		fields = (*_DOC_FIELDS, "campaign", "number", "recipient_name", "reference_doctype", "reference_name")
+		fields += ("context", "state", "skip_reason", "attempts", "run")
+		values = [
+			(
+				*_doc_values(),
+				campaign,
+				row.number,
+				row.recipient_name,
+				row.reference_doctype,
+				row.reference_name,
+				json.dumps(dict(row.context), default=str) if row.context else None,
+				row.state,
+				row.skip_reason,
+				0,
+				0,
+			)
+			for row in rows
+		]
+		frappe.db.bulk_insert(RECIPIENT, fields, values, chunk_size=_CHUNK)
+		frappe.db.commit()  # nosemgrep: recipients added from the form are kept even if a later step fails
+		return len(values)
+
+	def recipients(self, campaign: str) -> list[RecipientRow]:
+		rows = frappe.db.sql(
+			f"""select {", ".join(_RECIPIENT_FIELDS)} from `tabWhatsApp Campaign Recipient`
+			where campaign = %s order by creation, name""",
+			campaign,
+			as_dict=True,
+		)
+		return [_recipient_from(row) for row in rows]
+
+	def reset_for_run(self, campaign: str, run: int, skipped: Mapping[str, str]) -> None:
+		frappe.db.sql(
+			"""update `tabWhatsApp Campaign Recipient` set state = %s, skip_reason = null, run = %s,
+			attempts = 0, next_attempt_at = null, lease_owner = null, lease_until = null,
+			last_attempt_at = null, last_error = null, error_code = 0, wamid = null, message_log = null
+			where campaign = %s""",
+			(PENDING, run, campaign),
+		)
+		by_reason: dict[str, list[str]] = defaultdict(list)
+		for name, reason in skipped.items():
+			by_reason[reason].append(name)
+		for reason, names in by_reason.items():
+			for chunk in _chunks(names):
+				frappe.db.sql(
+					"""update `tabWhatsApp Campaign Recipient` set state = %s, skip_reason = %s
+					where name in %s""",
+					(SKIPPED, reason, tuple(chunk)),
+				)
+		frappe.db.commit()  # nosemgrep: the planned run must be visible to the dispatchers
+
+	def claim(
+		self, campaign: str, owner: str, now: datetime, lease_until: datetime, limit: int
+	) -> list[RecipientRow]:
+		"""One conditional UPDATE leases the rows (InnoDB re-checks the condition on rows another
+		dispatcher just leased), then the leased rows are read back by their owner."""
+		frappe.db.sql(
+			"""update `tabWhatsApp Campaign Recipient`
+			set state = %(sending)s, lease_owner = %(owner)s, lease_until = %(until)s
+			where campaign = %(campaign)s and (
+				(state = %(pending)s and (next_attempt_at is null or next_attempt_at <= %(now)s))
+				or (state = %(sending)s and lease_until <= %(now)s))
+			order by creation, name limit %(limit)s""",
+			{
+				"sending": SENDING,
+				"pending": PENDING,
+				"owner": owner,
+				"until": lease_until,
+				"campaign": campaign,
+				"now": now,
+				"limit": limit,
+			},
+		)
+		frappe.db.commit()  # nosemgrep: the lease must be visible before anything is sent
+		rows = frappe.db.sql(
+			f"""select {", ".join(_RECIPIENT_FIELDS)} from `tabWhatsApp Campaign Recipient`
+			where campaign = %s and lease_owner = %s and state = %s order by creation, name""",
+			(campaign, owner, SENDING),
+			as_dict=True,
+		)
+		return [_recipient_from(row) for row in rows]
+
+	def save_outcomes(self, owner: str, outcomes: list[RecipientOutcome]) -> None:
+		logs: list[tuple[str, MessageRecord]] = []
+		for outcome in outcomes:
+			log_name = frappe.generate_hash(length=10) if outcome.log else None
+			if _settle(owner, outcome, log_name) and outcome.log and log_name:
+				logs.append((log_name, outcome.log))
+		_insert_logs(logs)
+		frappe.db.commit()  # nosemgrep: one commit per batch: outcomes and their Message Log rows
+
+	def release(self, owner: str, names: Iterable[str]) -> None:
+		names = list(names)
+		if names:
+			frappe.db.sql(
+				"""update `tabWhatsApp Campaign Recipient` set state = %s, lease_owner = null, lease_until = null
+				where name in %s and lease_owner = %s and state = %s""",
+				(PENDING, tuple(names), owner, SENDING),
+			)
+			frappe.db.commit()  # nosemgrep: released rows go back to the other dispatchers at once
+
+	def opted_out(self, numbers: Iterable[str]) -> set[str]:
+		found: set[str] = set()
+		for chunk in _chunks(list(numbers)):
+			found.update(frappe.get_all(OPT_OUT, filters={"name": ("in", chunk)}, pluck="name"))
+		return found
+
+	def logged_sends(self, keys: Iterable[str]) -> dict[str, str]:
+		keys = list(keys)
+		if not keys:
+			return {}
+		rows = frappe.db.sql(
+			"""select idempotency_key, wamid from `tabWhatsApp Message Log`
+			where idempotency_key in %s and wamid is not null and wamid != ''""",
+			(tuple(keys),),
+		)
+		return dict(rows)
+
+	def next_due(self, campaign: str) -> datetime | None:
+		value = frappe.db.sql(
+			"""select min(next_attempt_at) from `tabWhatsApp Campaign Recipient`
+			where campaign = %s and state = %s and next_attempt_at is not null""",
+			(campaign, PENDING),
+		)[0][0]
+		return get_datetime(value) if value else None
+
+	def progress(self, campaign: str) -> dict[str, int]:
+		rows = frappe.db.sql(
+			"""select state, count(*) from `tabWhatsApp Campaign Recipient`
+			where campaign = %s group by state""",
+			campaign,
+		)
+		return {state: int(count) for state, count in rows}
+
+	def recent_failures(self, campaign: str, limit: int) -> list[bool]:
+		rows = frappe.db.sql(
+			"""select state, last_error from `tabWhatsApp Campaign Recipient`
+			where campaign = %s and last_attempt_at is not null
+			order by last_attempt_at desc limit %s""",
+			(campaign, limit),
+		)
+		return [state == FAILED or (state in (PENDING, SENDING) and bool(error)) for state, error in rows]
+
+	def set_device_cooldown(self, device: str, until: datetime) -> None:
+		seconds = max(1, int((until - now_datetime()).total_seconds()) + 1)
+		frappe.cache.set_value(_cooldown_key(device), until.isoformat(), expires_in_sec=seconds)
+
+	def device_cooldown(self, device: str) -> datetime | None:
+		value = frappe.cache.get_value(_cooldown_key(device))
+		return get_datetime(value) if value else None
+
+
+def upsert_templates(device: str, templates: list[TemplateInfo]) -> int:
+	"""Create or update the WhatsApp Template rows of `device` from Meta's list."""
+	for template in templates:
+		name = f"{template.name}-{template.language}"
+		doc = frappe.get_doc(TEMPLATE, name) if frappe.db.exists(TEMPLATE, name) else frappe.new_doc(TEMPLATE)
+		doc.update(
+			{
+				"template_name": template.name,
+				"language": template.language,
+				"category": template.category,
+				"status": template.status,
+				"device": device,
+				"meta_id": template.meta_id,
+				"parameter_count": template.parameter_count,
+				"body": template.body,
+				"components": json.dumps(template.components),
+			}
+		)
+		doc.save(ignore_permissions=True)
+	frappe.db.commit()  # nosemgrep: a sync is one unit, kept when it finishes
+	return len(templates)
+
+
+def _settle(owner: str, outcome: RecipientOutcome, log_name: str | None) -> bool:
+	values: dict[str, Any] = {
+		"state": outcome.state,
+		"attempts": outcome.attempts,
+		"next_attempt_at": outcome.next_attempt_at,
+		"skip_reason": outcome.skip_reason,
+		"name": outcome.name,
+		"owner": owner,
+	}
+	assignments = "state = %(state)s, attempts = %(attempts)s, next_attempt_at = %(next_attempt_at)s, "
+	assignments += "skip_reason = %(skip_reason)s, lease_owner = null, lease_until = null"
+	if outcome.attempted:
+		values.update(at=outcome.at, error=outcome.last_error, code=outcome.error_code or 0)
+		assignments += ", last_attempt_at = %(at)s, last_error = %(error)s, error_code = %(code)s"
+	if outcome.wamid:
+		values["wamid"] = outcome.wamid
+		assignments += ", wamid = %(wamid)s"
+	if log_name:
+		values["log"] = log_name
+		assignments += ", message_log = %(log)s"
+	frappe.db.sql(
+		f"""update `tabWhatsApp Campaign Recipient` set {assignments}
+		where name = %(name)s and lease_owner = %(owner)s""",
+		values,
+	)
+	return frappe.db._cursor.rowcount == 1
+
+
+def _insert_logs(logs: list[tuple[str, MessageRecord]]) -> None:
+	if not logs:
+		return
+	log_values, event_values = [], []
+	for name, record in logs:
+		doc = _doc_values(name, record.created_at)
+		log_values.append((*doc, *(_log_value(record, field) for field in _LOG_FIELDS)))
+		for index, event in enumerate(record.events, start=1):
+			event_values.append(
+				(
+					*_doc_values(),
+					name,
+					LOG,
+					"status_events",
+					index,
+					event.status,
+					event.at,
+					event.error_code or 0,
+					event.error_title,
+				)
+			)
+	frappe.db.bulk_insert(LOG, (*_DOC_FIELDS, *_LOG_FIELDS), log_values, chunk_size=_CHUNK)
+	event_fields = (*_DOC_FIELDS, "parent", "parenttype", "parentfield", "idx", "status", "at")
+	frappe.db.bulk_insert(
+		EVENT, (*event_fields, "error_code", "error_title"), event_values, chunk_size=_CHUNK
+	)
+
+
+def _log_value(record: MessageRecord, field: str) -> Any:
+	value = getattr(record, field)
+	if field == "template_params":
+		return json.dumps(value) if value else None
+	if field == "error_code":
+		return value or 0
+	return value
+
+
+def _doc_values(name: str | None = None, at: datetime | None = None) -> tuple:
+	at = at or now_datetime()
+	user = frappe.session.user if getattr(frappe.local, "session", None) else "Administrator"
+	return (name or frappe.generate_hash(length=10), at, at, user, user, 0)
+
+
+def campaign_from(doc: Mapping[str, Any]) -> CampaignRecord:
+	template = (
+		frappe.db.get_value(
+			TEMPLATE, doc.get("template"), ["template_name", "language", "parameter_count"], as_dict=True
+		)
+		if doc.get("template")
+		else None
+	)
+	parameters = [
+		line.strip() for line in (doc.get("template_parameters") or "").splitlines() if line.strip()
+	]
+	return CampaignRecord(
+		name=doc["name"],
+		device=doc.get("device"),
+		status=doc.get("status") or "Draft",
+		message_type=doc.get("message_type") or "text",
+		text=doc.get("message"),
+		template_name=template.template_name if template else None,
+		template_language=template.language if template else None,
+		template_params=tuple(parameters),
+		template_parameter_count=int(template.parameter_count or 0) if template else None,
+		media_link=doc.get("media_link"),
+		scheduled_start=get_datetime(doc["scheduled_start"]) if doc.get("scheduled_start") else None,
+		recurrence=doc.get("recurrence") or "None",
+		repeat_until=getdate(doc["repeat_until"]) if doc.get("repeat_until") else None,
+		run=int(doc.get("run") or 0),
+		next_run_at=get_datetime(doc["next_run_at"]) if doc.get("next_run_at") else None,
+		throughput_cap=float(doc.get("throughput_cap") or 0),
+		auto_pause_failure_rate=float(doc.get("auto_pause_failure_rate") or 0),
+		status_reason=doc.get("status_reason"),
+		owner=doc.get("owner"),
+	)
+
+
+def _recipient_from(row: Mapping[str, Any]) -> RecipientRow:
+	values = dict(row)
+	context = values.pop("context", None)
+	values["context"] = json.loads(context) if isinstance(context, str) and context else dict(context or {})
+	values["attempts"] = int(values.get("attempts") or 0)
+	values["run"] = int(values.get("run") or 0)
+	values["error_code"] = int(values["error_code"]) if values.get("error_code") else None
+	return RecipientRow(**values)
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+	for start in range(0, len(items), _CHUNK):
+		yield items[start : start + _CHUNK]
+
+
+def _cooldown_key(device: str) -> str:
+	return f"whatsapp_integration:device_cooldown:{device}"

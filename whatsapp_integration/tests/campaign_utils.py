@@ -1,0 +1,148 @@
+"""Bench fixtures for campaigns: a fake Graph API process, RQ workers, campaigns with recipients."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import frappe
+import requests
+from frappe.utils import get_bench_path
+
+from whatsapp_integration import campaign_runtime
+from whatsapp_integration.core.campaign.planning import RecipientInput
+from whatsapp_integration.tests.utils import TEST_DEVICE, TEST_TOKEN, configure_settings, ensure_device
+
+CAMPAIGN = "WhatsApp Campaign"
+RECIPIENT = "WhatsApp Campaign Recipient"
+
+
+def start_process(*command: str, log: str) -> subprocess.Popen:
+	"""A process of this bench's Python in its own process group (so a kill takes its children)."""
+	sites = Path(get_bench_path()) / "sites"
+	with open(f"/tmp/whatsapp-campaign-test-{log}.log", "w") as output:
+		return subprocess.Popen(
+			[sys.executable, *command],
+			cwd=sites,
+			stdout=output,
+			stderr=subprocess.STDOUT,
+			start_new_session=True,
+		)
+
+
+def start_worker(log: str = "worker") -> subprocess.Popen:
+	return start_process("-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "long", log=log)
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+	try:
+		os.killpg(process.pid, sig)
+	except ProcessLookupError:
+		return
+	try:
+		process.wait(timeout=15)
+	except subprocess.TimeoutExpired:
+		os.killpg(process.pid, signal.SIGKILL)
+		process.wait()
+
+
+class FakeGraphProcess:
+	"""`python -m whatsapp_integration.testing.fake_graph` on 127.0.0.1, scripted over HTTP."""
+
+	def __init__(self, port: int, no_bodies: bool = False) -> None:
+		self.url = f"http://127.0.0.1:{port}"
+		extra = ["--no-bodies"] if no_bodies else []
+		module = ("-m", "whatsapp_integration.testing.fake_graph", "--port", str(port))
+		self.process = start_process(*module, "--access-token", TEST_TOKEN, *extra, log=f"graph-{port}")
+		wait_until(self._up, 20, f"the fake Graph API on port {port}")
+
+	def _up(self) -> bool:
+		try:
+			return requests.get(f"{self.url}/_fake/requests", timeout=1).ok
+		except requests.RequestException:
+			return False
+
+	def requests(self) -> list[dict[str, Any]]:
+		answer = requests.get(f"{self.url}/_fake/requests", timeout=30).json()
+		return [request for request in answer if request["path"].endswith("/messages")]
+
+	def sent_to(self) -> Counter:
+		return Counter(request["body"]["to"] for request in self.requests())
+
+	def reset(self) -> None:
+		requests.post(f"{self.url}/_fake/reset", timeout=10)
+
+	def fail(self, code: int | None, times: int = 1, http_status: int = 400) -> None:
+		requests.post(
+			f"{self.url}/_fake/fail",
+			json={"code": code, "times": times, "http_status": http_status},
+			timeout=10,
+		)
+
+	def stop(self) -> None:
+		stop(self.process)
+
+
+def point_settings_at(graph: FakeGraphProcess, **values: Any) -> None:
+	defaults = {"send_rate_per_second": 1000, "send_burst": 1000, "campaign_lease_seconds": 10}
+	defaults.update(pair_rate_seconds=6, campaign_batch_size=50, campaign_failure_window=50)
+	defaults.update(campaign_auto_pause_failure_rate=0.5, max_retry_attempts=3)
+	configure_settings(graph_api_base_url=graph.url, access_token=TEST_TOKEN, **{**defaults, **values})
+	ensure_device(TEST_DEVICE, phone_number_id="100200300", is_default=1)
+
+
+def numbers(count: int, start: int = 0) -> list[RecipientInput]:
+	return [
+		RecipientInput(f"+1415{2000000 + start + index:07d}", f"Customer {start + index}")
+		for index in range(count)
+	]
+
+
+def new_campaign(recipients: list[RecipientInput], **values: Any) -> str:
+	doc = frappe.get_doc(
+		{
+			"doctype": CAMPAIGN,
+			"campaign_name": values.pop("campaign_name", "Bench campaign"),
+			"device": TEST_DEVICE,
+			"message": "Hello {{ recipient_name }}, this is your offer.",
+			**values,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	frappe.db.commit()
+	campaign_runtime.campaign_service().add_recipients(doc.name, recipients)
+	return doc.name
+
+
+def fresh(doctype: str, name: str, field: str) -> Any:
+	frappe.db.rollback()  # a fresh snapshot: workers commit in other connections
+	return frappe.db.get_value(doctype, name, field)
+
+
+def states(campaign: str) -> dict[str, int]:
+	frappe.db.rollback()
+	rows = frappe.db.sql(
+		f"select state, count(*) from `tab{RECIPIENT}` where campaign = %s group by state", campaign
+	)
+	return {state: int(count) for state, count in rows}
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+	deadline = time.monotonic() + timeout
+	while time.monotonic() < deadline:
+		if condition():
+			return
+		time.sleep(0.25)
+	raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def clear_dispatchers() -> None:
+	"""Forget dispatcher heartbeats of earlier tests, so the next tick enqueues at once."""
+	frappe.cache.delete(campaign_runtime.dispatcher_key(TEST_DEVICE))
