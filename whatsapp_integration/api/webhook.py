@@ -37,9 +37,18 @@ def receive() -> Response:
 			return _handshake()
 		return _accept()
 	except Exception:
+		_record_failure()
+		return _plain(500)
+
+
+def _record_failure() -> None:
+	"""The traceback goes to Error Log; if even that fails (database down), to the log file."""
+	try:
 		frappe.db.rollback()
 		frappe.log_error(title="WhatsApp webhook could not be stored")
-		return _plain(500)
+		frappe.db.commit()
+	except Exception:
+		_logger().exception("webhook request failed and could not be written to Error Log")
 
 
 class WebhookPage:

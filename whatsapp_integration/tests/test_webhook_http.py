@@ -21,6 +21,7 @@ from frappe.utils import get_bench_path
 
 from whatsapp_integration.api.webhook import LOGGER, rejection_counts
 from whatsapp_integration.core.webhook import sign
+from whatsapp_integration.settings import SETTINGS, clear_config_cache
 from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
 from whatsapp_integration.tests.utils import configure_settings
@@ -134,6 +135,19 @@ class TestWebhookOverHttp(FrappeTestCase):
 			answer = post(body, sign(body, APP_SECRET), **{"Content-Type": "text/plain"})
 			self.assertEqual((answer.status_code, answer.text), (400, ""), body)
 		self.assertEqual(count(INBOX, {}), inbox_before)
+
+	def test_a_failure_is_a_bare_500_without_traceback(self) -> None:
+		raw, _, run = fresh_fixture("mixed_batch")
+		frappe.db.set_single_value(SETTINGS, "webhook_max_body_bytes", 10)  # below the minimum: config error
+		frappe.db.commit()
+		clear_config_cache()
+		try:
+			answer = post(raw, sign(raw, APP_SECRET))
+		finally:
+			configure_settings(webhook_max_body_bytes=1_048_576)
+		self.assertEqual((answer.status_code, answer.text), (500, ""))
+		self.assertEqual(count(LOG, {"wamid": ("like", run + "%")}), 0)
+		self.assertTrue(frappe.db.exists("Error Log", {"method": "WhatsApp webhook could not be stored"}))
 
 	def test_fixtures_end_to_end_and_redelivery(self) -> None:
 		names = ("every_message_type", "mixed_batch", "keywords", "bsuid_only_sender", "failed_opted_out")
