@@ -19,6 +19,7 @@ from frappe.utils import get_datetime, getdate, now_datetime
 
 from whatsapp_integration.core.campaign.planning import FAILED, PENDING, SENDING, SKIPPED
 from whatsapp_integration.core.campaign.templates import TemplateInfo
+from whatsapp_integration.repositories.messages import _SCALAR_FIELDS as MESSAGE_LOG_FIELDS
 from whatsapp_integration.services.campaign_repository import (
 	CampaignRecord,
 	NewRecipient,
@@ -55,33 +56,8 @@ _RECIPIENT_FIELDS = (
 	"message_log",
 	"run",
 )
-_LOG_FIELDS = (
-	"direction",
-	"device",
-	"to_number",
-	"from_number",
-	"message_type",
-	"text",
-	"template_name",
-	"template_language",
-	"template_params",
-	"media_link",
-	"media_caption",
-	"media_filename",
-	"status",
-	"wamid",
-	"idempotency_key",
-	"callback_data",
-	"error_code",
-	"error_title",
-	"error_reason",
-	"error_action",
-	"attempts",
-	"reference_doctype",
-	"reference_name",
-	"requested_by",
-	"sent_at",
-)
+# The Message Log columns a campaign send fills: the message repository's, plus the parameters.
+_LOG_FIELDS = (*MESSAGE_LOG_FIELDS, "template_params")
 _DOC_FIELDS = ("name", "creation", "modified", "owner", "modified_by", "docstatus")
 _CHUNK = 1000
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,39 +14,29 @@ from frappe.utils import get_bench_path
 
 from whatsapp_integration import campaign_runtime
 from whatsapp_integration.core.campaign.planning import RecipientInput
+from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
 from whatsapp_integration.tests.utils import TEST_DEVICE, TEST_TOKEN, configure_settings, ensure_device
 
 CAMPAIGN = "WhatsApp Campaign"
 RECIPIENT = "WhatsApp Campaign Recipient"
 
 
-def start_process(*command: str, log: str) -> subprocess.Popen:
-	"""A process of this bench's Python in its own process group (so a kill takes its children)."""
+def start_bench_process(*arguments: str, log: str) -> subprocess.Popen:
+	"""This bench's Python with `arguments`, in its own process group (a kill takes its children)."""
 	sites = Path(get_bench_path()) / "sites"
-	with open(f"/tmp/whatsapp-campaign-test-{log}.log", "w") as output:
-		return subprocess.Popen(
-			[sys.executable, *command],
-			cwd=sites,
-			stdout=output,
-			stderr=subprocess.STDOUT,
-			start_new_session=True,
-		)
+	return start_process([sys.executable, *arguments], f"/tmp/whatsapp-campaign-test-{log}.log", cwd=sites)
 
 
 def start_worker(log: str = "worker") -> subprocess.Popen:
-	return start_process("-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "long", log=log)
+	return start_bench_process(
+		"-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "long", log=log
+	)
 
 
-def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-	try:
-		os.killpg(process.pid, sig)
-	except ProcessLookupError:
-		return
-	try:
-		process.wait(timeout=15)
-	except subprocess.TimeoutExpired:
-		os.killpg(process.pid, signal.SIGKILL)
-		process.wait()
+def stop(process: subprocess.Popen) -> None:
+	"""Stop a process group that may already be gone (killed on purpose by a test)."""
+	if process.poll() is None:
+		stop_process(process)
 
 
 class FakeGraphProcess:
@@ -60,7 +46,7 @@ class FakeGraphProcess:
 		self.url = f"http://127.0.0.1:{port}"
 		extra = ["--no-bodies"] if no_bodies else []
 		module = ("-m", "whatsapp_integration.testing.fake_graph", "--port", str(port))
-		self.process = start_process(*module, "--access-token", TEST_TOKEN, *extra, log=f"graph-{port}")
+		self.process = start_bench_process(*module, "--access-token", TEST_TOKEN, *extra, log=f"graph-{port}")
 		wait_until(self._up, 20, f"the fake Graph API on port {port}")
 
 	def _up(self) -> bool:
@@ -132,15 +118,6 @@ def states(campaign: str) -> dict[str, int]:
 		f"select state, count(*) from `tab{RECIPIENT}` where campaign = %s group by state", campaign
 	)
 	return {state: int(count) for state, count in rows}
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-	deadline = time.monotonic() + timeout
-	while time.monotonic() < deadline:
-		if condition():
-			return
-		time.sleep(0.25)
-	raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 def clear_dispatchers() -> None:

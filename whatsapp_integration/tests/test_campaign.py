@@ -17,6 +17,7 @@ from whatsapp_integration import campaign_runtime
 from whatsapp_integration.api import campaigns as api
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.services.campaign_service import IN_DOUBT_REASON
+from whatsapp_integration.testing.processes import wait_until
 from whatsapp_integration.tests.campaign_utils import (
 	CAMPAIGN,
 	RECIPIENT,
@@ -29,7 +30,6 @@ from whatsapp_integration.tests.campaign_utils import (
 	start_worker,
 	states,
 	stop,
-	wait_until,
 )
 from whatsapp_integration.tests.utils import ensure_user
 
@@ -106,7 +106,7 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 			before = len(self.graph.requests())
 			self.assertLess(before, 600, "killed mid-run")
 		finally:
-			self.worker = start_worker()
+			type(self).worker = start_worker()
 		wait_until(lambda: self._tick_until_done(name), 120, "the resumed campaign to finish")
 		sent_to = self.graph.sent_to()
 		self.assertEqual(max(sent_to.values()), 1, "no number got two messages")
