@@ -198,6 +198,9 @@ def test_pacing_spaces_sends_and_refuses_what_would_wait_too_long(
 		with pytest.raises(RateLimited) as capped:
 			harness.supervisor.send_text("Shop", "+14155550123", "four", max_wait=5)
 		assert "daily cap of 3" in str(capped.value) and capped.value.retry_after > 0
+		arrivals = [message["at"] for message in web.messages if message["text"] in ("one", "two", "three")]
+		assert len(arrivals) == 3
+		assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(arrivals))
 	finally:
 		harness.close()
 

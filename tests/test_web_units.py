@@ -88,6 +88,15 @@ def test_pacing_books_slots_a_gap_plus_jitter_apart() -> None:
 	assert pacer.reserve("Other", max_wait=60) == 0
 
 
+def test_the_gap_counts_from_the_end_of_a_slow_send() -> None:
+	clock = _Clock()
+	pacer = SendPacer(8.0, 0.0, 100, MemoryDailyCounter(), clock=clock, rand=lambda: 0.0)
+	pacer.reserve("Shop", max_wait=0)
+	clock.now += 5
+	pacer.record_send("Shop")
+	assert pacer.reserve("Shop", max_wait=60) == pytest.approx(8.0)
+
+
 def test_a_slot_too_far_away_is_refused_and_not_booked() -> None:
 	clock = _Clock()
 	pacer = SendPacer(8.0, 0.0, 100, MemoryDailyCounter(), clock=clock, rand=lambda: 0.0)

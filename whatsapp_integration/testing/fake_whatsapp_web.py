@@ -220,7 +220,9 @@ def _message(state: FakeWebState, body: dict[str, Any]) -> tuple[int, Any]:
 	if body.get("token") not in state.tokens:
 		return 401, {"error": "logged out"}
 	message_id = f"3EB0{next(state.ids):012X}"
-	state.messages.append({"id": message_id, "phone": body.get("phone"), "text": body.get("text")})
+	state.messages.append(
+		{"id": message_id, "phone": body.get("phone"), "text": body.get("text"), "at": time.monotonic()}
+	)
 	return 200, {"id": message_id, "held": state.hold_ticks}
 
 

@@ -93,6 +93,12 @@ class SendPacer:
 			self._counter.increment(device, self._day())
 			return slot - now
 
+	def record_send(self, device: str) -> None:
+		"""A send has finished: the next slot counts its gap from now, so the gap also holds
+		between the moments WhatsApp receives two messages, however long a send took."""
+		with self._lock:
+			self._last_slot[device] = max(self._last_slot.get(device, self._clock()), self._clock())
+
 	def _check_cap(self, device: str) -> None:
 		if self._counter.count(device, self._day()) < self.daily_cap:
 			return

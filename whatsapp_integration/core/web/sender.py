@@ -55,12 +55,16 @@ class WebSender:
 		timeout: float,
 		*,
 		poll: float = 0.1,
+		before_send: Callable[[], None] | None = None,
 	) -> None:
+		"""`before_send` runs once the chat is open, right before the click: pacing waits there,
+		so the gap is kept between the sends WhatsApp sees, and refused numbers use no slot."""
 		self._driver = driver
 		self._base_url = base_url
 		self._registry = registry
 		self._timeout = timeout
 		self._poll = poll
+		self._before_send = before_send
 
 	def send_text(self, to: str, text: str, *, callback_data: str | None = None) -> SendReceipt:
 		with self._driver.lock:
@@ -85,6 +89,8 @@ class WebSender:
 		view = self._wait(self._chat_or_refusal, "the chat")
 		self._raise_for_page(view, to)
 		before = view.outgoing
+		if self._before_send is not None:
+			self._before_send()
 		self._click_send()
 		self._wait(lambda view: view.outgoing > before, "the sent message")
 		return SendReceipt(message_id=self._confirm_sent(text), recipient_id=digits(to))

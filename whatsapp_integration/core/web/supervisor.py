@@ -152,17 +152,24 @@ class SessionSupervisor:
 		return snapshot
 
 	def send_text(self, device: str, to: str, text: str, max_wait: float) -> SendReceipt:
-		"""Send through the device's WORKING session, after its pacing slot (see `SendPacer`)."""
+		"""Send through the device's WORKING session; the click waits for its pacing slot."""
 		session = self._ensure_working(device)
-		time.sleep(self._pacer.reserve(device, max_wait))
 		with session.send_lock:
 			driver = self._working_driver(session)
-			sender = WebSender(driver, self.config.web_base_url, self.selectors, self.config.element_timeout)
+			sender = WebSender(
+				driver,
+				self.config.web_base_url,
+				self.selectors,
+				self.config.element_timeout,
+				before_send=lambda: time.sleep(self._pacer.reserve(device, max_wait)),
+			)
 			try:
 				receipt = sender.send_text(to, text)
 			except WebSessionLoggedOut as error:
 				self._fail(session, session.generation, error.reason)
 				raise
+			finally:
+				self._pacer.record_send(device)
 		with self._lock:
 			session.last_seen, session.last_active = self._clock(), self._monotonic()
 		return receipt
