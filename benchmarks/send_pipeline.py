@@ -51,6 +51,8 @@ class RawClient:
 
 	def __init__(self, base_url: str) -> None:
 		self.session = requests.Session()
+		# The ceiling skips per-request environment lookups, as the app's GraphClient does.
+		self.session.trust_env = False
 		self.url = f"{base_url}/{VERSION}/{PHONE_NUMBER_ID}/messages"
 		self.headers = {"Authorization": f"Bearer {TOKEN}"}
 

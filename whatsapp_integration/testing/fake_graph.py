@@ -17,6 +17,7 @@ import itertools
 import json
 import re
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -79,7 +80,7 @@ class FakeGraphApi:
 	def __init__(self, access_token: str | None = None, port: int = 0, record_bodies: bool = True) -> None:
 		self.state = FakeGraphState(access_token=access_token, record_bodies=record_bodies)
 		handler = type("BoundHandler", (_Handler,), {"state": self.state})
-		self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+		self._server = _QuietServer(("127.0.0.1", port), handler)
 		self._server.daemon_threads = True
 		self._thread = threading.Thread(target=self._server.serve_forever, name="fake-graph", daemon=True)
 
@@ -132,6 +133,15 @@ class FakeGraphApi:
 		with self.state.lock:
 			self.state.requests.clear()
 			self.state.failures.clear()
+
+
+class _QuietServer(ThreadingHTTPServer):
+	daemon_threads = True
+
+	def handle_error(self, request: Any, client_address: Any) -> None:
+		"""A client that timed out and hung up is expected in tests; anything else is reported."""
+		if not isinstance(sys.exc_info()[1], ConnectionError):
+			super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
