@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import frappe
+from frappe.model.document import Document
 from frappe.utils import convert_utc_to_system_timezone, now_datetime
 
 from whatsapp_integration.core.senders.factory import DeviceProfile
@@ -64,17 +65,8 @@ class FrappeWebhookRepository:
 		return _link(contact) if contact else None
 
 	def insert_inbound(self, record: InboundRecord) -> bool:
-		doc = frappe.get_doc({"doctype": LOG, **_inbound_values(record)})
-		frappe.db.savepoint("whatsapp_inbound")
-		try:
-			doc.db_insert()  # verbatim: a customer's text is not HTML to sanitise
-		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-			frappe.db.rollback(save_point="whatsapp_inbound")
-			frappe.clear_messages()
-			frappe.db.commit()  # end the transaction: its snapshot predates the racing insert
-			return False
-		frappe.db.commit()
-		return True
+		# db_insert stores verbatim: a customer's text is not HTML to sanitise
+		return _insert_once(frappe.get_doc({"doctype": LOG, **_inbound_values(record)}))
 
 	def add_status_event(self, wamid: str, event: StatusEvent) -> StatusResult:
 		row = frappe.db.get_value(
@@ -97,18 +89,27 @@ class FrappeWebhookRepository:
 			return
 		doc = frappe.get_doc({"doctype": OPT_OUT, "number": number, "reason": reason, "source": source})
 		doc.name = number
-		frappe.db.savepoint("whatsapp_opt_out")
-		try:
-			doc.db_insert()
-		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-			frappe.db.rollback(save_point="whatsapp_opt_out")
-			frappe.clear_messages()
-			return
-		frappe.db.commit()
+		_insert_once(doc)
 
 	def remove_opt_out(self, number: str) -> None:
 		frappe.db.delete(OPT_OUT, {"name": number})
 		frappe.db.commit()
+
+
+def _insert_once(doc: Document) -> bool:
+	"""Insert and commit `doc`; False when a unique key (its name, a wamid) is already taken,
+	also by a racing worker (the database decides). Either way the transaction ends, so the
+	next read sees what other workers committed."""
+	frappe.db.savepoint("whatsapp_insert_once")
+	try:
+		doc.db_insert()
+	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+		frappe.db.rollback(save_point="whatsapp_insert_once")
+		frappe.clear_messages()
+		frappe.db.commit()
+		return False
+	frappe.db.commit()
+	return True
 
 
 def _inbound_values(record: InboundRecord) -> dict[str, Any]:
