@@ -20,6 +20,7 @@ import argparse
 import itertools
 import json
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ class FakeWhatsAppWeb:
 	def __init__(self, rotate_seconds: float = 20.0, qr_attribute: bool = True, port: int = 0) -> None:
 		self.state = FakeWebState(rotate_seconds=rotate_seconds, qr_attribute=qr_attribute)
 		handler = type("BoundHandler", (_Handler,), {"state": self.state})
-		self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+		self._server = _QuietServer(("127.0.0.1", port), handler)
 		self._server.daemon_threads = True
 		self._thread = threading.Thread(target=self._server.serve_forever, name="fake-wa-web", daemon=True)
 
@@ -85,6 +86,11 @@ class FakeWhatsAppWeb:
 		"""What the phone does: link the page that shows the code `ref` (only the current one)."""
 		return _scan(self.state, ref)
 
+	def pending_refs(self) -> list[str]:
+		"""The codes pages show right now, waiting for a scan (newest last)."""
+		with self.state.lock:
+			return [pairing.ref for pairing in self.state.pairings.values() if pairing.token is None]
+
 	def logout_all(self) -> None:
 		with self.state.lock:
 			self.state.tokens.clear()
@@ -106,6 +112,15 @@ class FakeWhatsAppWeb:
 	def issued_refs(self) -> int:
 		with self.state.lock:
 			return self.state.issued_refs
+
+
+class _QuietServer(ThreadingHTTPServer):
+	daemon_threads = True
+
+	def handle_error(self, request: Any, client_address: Any) -> None:
+		"""A browser quit mid-request (every logout does) is not an error of the fake."""
+		if not isinstance(sys.exc_info()[1], ConnectionError):
+			super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

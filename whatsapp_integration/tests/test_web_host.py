@@ -1,0 +1,140 @@
+"""WhatsApp Web on a real site: the session host as the bench command, linking through the
+devices API with the QR stored on the Device, and a test send ending in a Sent Message Log row.
+
+Needs Chromium and chromedriver on the bench machine (scripts/test.sh installs them)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import get_bench_path
+
+from whatsapp_integration.api import devices
+from whatsapp_integration.core.web.processes import ProcessRegistry
+from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
+from whatsapp_integration.tests.utils import configure_settings, ensure_device
+from whatsapp_integration.web_runtime import host_client, state_dir
+
+DEVICE = "_Test WhatsApp Web Device"
+DEVICE_DOCTYPE = "WhatsApp Device"
+
+
+class TestWebHost(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls) -> None:
+		super().setUpClass()
+		cls.web = FakeWhatsAppWeb(rotate_seconds=60.0).start()
+		configure_settings(
+			web_base_url=cls.web.url,
+			web_min_send_gap_seconds=0,
+			web_send_jitter_seconds=0,
+			element_timeout=10,
+			page_load_timeout=30,
+		)
+		ensure_device(DEVICE, mode="Web", phone_number="+919876500077", is_default=0)
+		frappe.db.set_value(DEVICE_DOCTYPE, DEVICE, "web_state", "STOPPED")
+		frappe.db.commit()
+		cls.host = subprocess.Popen(
+			[
+				sys.executable,
+				"-m",
+				"frappe.utils.bench_helper",
+				"frappe",
+				"--site",
+				frappe.local.site,
+				"whatsapp-web-host",
+			],
+			cwd=f"{get_bench_path()}/sites",
+		)
+		_wait_until(lambda: host_client().is_running(), 60, "the session host did not start")
+
+	@classmethod
+	def tearDownClass(cls) -> None:
+		cls.host.send_signal(signal.SIGTERM)
+		cls.host.wait(60)
+		cls.web.stop()
+		super().tearDownClass()
+
+	def test_link_then_send_through_the_api_ending_in_a_sent_log_row(self) -> None:
+		devices.logout(DEVICE)
+		self.assertEqual(devices.start_session(DEVICE)["state"], "STARTING")
+		shown = _wait_for_device(lambda row: row.web_state == "SCAN_QR_CODE" and bool(row.web_qr_image))
+		self.assertTrue(shown.web_qr_image.startswith("data:image/png;base64,"))
+		self.assertTrue(self.web.scan(self.web.pending_refs()[-1]))
+		linked = _wait_for_device(lambda row: row.web_state == "WORKING")
+		history = [entry["state"] for entry in json.loads(linked.web_state_history)]
+		self.assertEqual(history[-3:], ["STARTING", "SCAN_QR_CODE", "WORKING"])
+		self.assertEqual(linked.web_qr_image, "")
+		self.assertIn("whatsapp_web", linked.web_profile_path)
+		result = devices.send_test(DEVICE, "+14155550123", "Hello from the bench")
+		self.assertEqual(result["status"], "Sent", result)
+		log = frappe.get_doc("WhatsApp Message Log", result["message_log"])
+		self.assertEqual((log.device, log.to_number, log.status), (DEVICE, "+14155550123", "Sent"))
+		self.assertTrue(log.wamid.startswith("true_14155550123@c.us_"))
+		self.assertEqual(self.web.messages[-1]["text"], "Hello from the bench")
+		self.assertEqual(devices.session_status(DEVICE)["state"], "WORKING")
+
+	def test_stop_keeps_the_login_and_logout_wipes_it(self) -> None:
+		devices.logout(DEVICE)
+		devices.start_session(DEVICE)
+		_wait_for_device(lambda row: row.web_state == "SCAN_QR_CODE")
+		self.web.scan(self.web.pending_refs()[-1])
+		_wait_for_device(lambda row: row.web_state == "WORKING")
+		self.assertEqual(devices.stop_session(DEVICE)["state"], "STOPPED")
+		devices.start_session(DEVICE)
+		restored = _wait_for_device(lambda row: row.web_state in ("WORKING", "SCAN_QR_CODE"))
+		self.assertEqual(restored.web_state, "WORKING")
+		self.assertEqual(devices.logout(DEVICE)["state"], "STOPPED")
+		devices.start_session(DEVICE)
+		self.assertEqual(
+			_wait_for_device(lambda row: row.web_state in ("WORKING", "SCAN_QR_CODE")).web_state,
+			"SCAN_QR_CODE",
+		)
+		devices.stop_session(DEVICE)
+
+	def test_an_official_device_cannot_be_linked_with_a_qr_code(self) -> None:
+		ensure_device("_Test WhatsApp Official Device", phone_number_id="100200399", is_default=0)
+		with self.assertRaises(frappe.ValidationError):
+			devices.start_session("_Test WhatsApp Official Device")
+
+
+class TestWebHostLeavesNoBrowser(FrappeTestCase):
+	"""Runs after TestWebHost (classes run in name order) has stopped its host."""
+
+	def test_no_browser_process_of_the_site_outlives_the_host(self) -> None:
+		ensure_device(DEVICE, mode="Web", phone_number="+919876500077", is_default=0)
+		self.assertFalse(host_client().is_running())
+		self.assertEqual(ProcessRegistry(state_dir() / "processes.json").live_processes(), [])
+		with self.assertRaises(frappe.ValidationError) as caught:
+			devices.start_session(DEVICE)
+		self.assertIn("whatsapp-web-host", str(caught.exception))
+
+
+def _wait_for_device(done: Callable[[frappe._dict], bool], timeout: float = 30.0) -> frappe._dict:
+	fields = ["web_state", "web_state_reason", "web_qr_image", "web_state_history", "web_profile_path"]
+	row = frappe._dict()
+
+	def check() -> bool:
+		nonlocal row
+		frappe.db.commit()  # end this transaction: the host's commits become visible
+		row = frappe.db.get_value(DEVICE_DOCTYPE, DEVICE, fields, as_dict=True)
+		return done(row)
+
+	_wait_until(check, timeout, lambda: f"the device stayed {row.web_state}: {row.web_state_reason}")
+	return row
+
+
+def _wait_until(check: Callable[[], bool], timeout: float, problem: str | Callable[[], str]) -> None:
+	deadline = time.monotonic() + timeout
+	while time.monotonic() < deadline:
+		if check():
+			return
+		time.sleep(0.2)
+	raise AssertionError(problem() if callable(problem) else problem)
