@@ -15,6 +15,7 @@ from conftest import FakeClock
 from whatsapp_integration.core.ratelimit import RedisRateLimiter
 from whatsapp_integration.services.send_journal import IN_DOUBT, RedisSendJournal
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
+from whatsapp_integration.testing.pacing import achieved_rate, busiest_second, record_arrivals
 
 pytestmark = pytest.mark.redis
 RATE = 20
@@ -33,34 +34,10 @@ class RealClock(FakeClock):
 		time.sleep(seconds)
 
 
-class ArrivalTimes(list):
-	"""The fake API's request list, noting when each request arrived."""
-
-	def __init__(self) -> None:
-		super().__init__()
-		self.times: list[float] = []
-
-	def append(self, item: object) -> None:
-		self.times.append(time.monotonic())
-		super().append(item)
-
-
-def busiest_second(times: list[float]) -> int:
-	"""The most requests in any one-second window [t, t + 1)."""
-	times = sorted(times)
-	most, first = 0, 0
-	for last, at in enumerate(times):
-		while at - times[first] >= 1.0:
-			first += 1
-		most = max(most, last - first + 1)
-	return most
-
-
 def test_two_dispatchers_never_exceed_the_device_rate_in_any_second(
 	redis_url: str, fake_graph: FakeGraphApi
 ) -> None:
-	arrivals = ArrivalTimes()
-	fake_graph.state.requests = arrivals
+	arrivals = record_arrivals(fake_graph)
 	client = redis.Redis.from_url(redis_url)
 	harness = make_harness(fake_graph, RealClock(), send_rate_per_second=float(RATE))
 	harness.limiter = RedisRateLimiter(client, prefix=f"test:{uuid.uuid4().hex}:")
@@ -79,7 +56,7 @@ def test_two_dispatchers_never_exceed_the_device_rate_in_any_second(
 		thread.join()
 	assert len(arrivals.times) == 3 * RATE + 1 and len(set(harness.sent_to())) == 3 * RATE + 1
 	assert busiest_second(arrivals.times) <= RATE
-	achieved = (len(arrivals.times) - 1) / (arrivals.times[-1] - arrivals.times[0])
+	achieved = achieved_rate(arrivals.times)
 	assert RATE * 0.95 <= achieved <= RATE * 1.01
 
 

@@ -17,6 +17,7 @@ from whatsapp_integration.core.errors import CampaignStateError, InvalidCampaign
 from whatsapp_integration.core.status import FAILED as LOG_FAILED
 from whatsapp_integration.core.status import SENT as LOG_SENT
 from whatsapp_integration.services.campaign_service import IN_DOUBT_REASON
+from whatsapp_integration.services.repository import SendOutcome
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
 
@@ -378,3 +379,17 @@ def test_send_test_goes_to_the_given_number_only(harness: CampaignHarness) -> No
 	assert harness.sent_to() == ["14155550199"]
 	assert harness.graph.message_requests()[0].body["text"]["body"] == "Hello Customer 0!"
 	assert harness.campaigns.get_campaign("CAMP-1").status == policy.DRAFT
+
+
+def test_progress_follows_delivery_statuses_of_the_message_log(
+	harness: CampaignHarness, clock: FakeClock
+) -> None:
+	harness.campaign(recipients=3)
+	service = harness.service()
+	service.start("CAMP-1")
+	service.dispatch_device(harness.device.name)
+	logs = [row.message_log or "" for row in harness.campaigns.recipients("CAMP-1")]
+	harness.messages.save_outcome(logs[0], SendOutcome("Delivered", clock.now(), 1))
+	harness.messages.save_outcome(logs[1], SendOutcome("Read", clock.now(), 1))
+	counts = service.progress("CAMP-1")["counts"]
+	assert (counts[planning.SENT], counts[planning.DELIVERED], counts[planning.READ]) == (1, 1, 1)

@@ -17,7 +17,7 @@ from typing import Any
 import frappe
 from frappe.utils import get_datetime, getdate, now_datetime
 
-from whatsapp_integration.core.campaign.planning import FAILED, PENDING, SENDING, SKIPPED
+from whatsapp_integration.core.campaign.planning import FAILED, LATER_STATES, PENDING, SENDING, SENT, SKIPPED
 from whatsapp_integration.core.campaign.templates import TemplateInfo
 from whatsapp_integration.repositories.messages import _SCALAR_FIELDS as MESSAGE_LOG_FIELDS
 from whatsapp_integration.services.campaign_repository import (
@@ -221,9 +221,11 @@ class FrappeCampaignRepository:
 
 	def progress(self, campaign: str) -> dict[str, int]:
 		rows = frappe.db.sql(
-			"""select state, count(*) from `tabWhatsApp Campaign Recipient`
-			where campaign = %s group by state""",
-			campaign,
+			"""select case when r.state = %s and l.status in %s then l.status else r.state end, count(*)
+			from `tabWhatsApp Campaign Recipient` r
+			left join `tabWhatsApp Message Log` l on l.name = r.message_log
+			where r.campaign = %s group by 1""",
+			(SENT, LATER_STATES, campaign),
 		)
 		return {state: int(count) for state, count in rows}
 

@@ -148,7 +148,8 @@ class CampaignRepository(Protocol):
 		...
 
 	def progress(self, campaign: str) -> dict[str, int]:
-		"""Rows per state, counted from the rows."""
+		"""Rows per state, counted from the rows; a Sent row counts as Delivered, Read or Failed
+		once its Message Log row says so (webhook statuses update the log, not the row)."""
 		...
 
 	def recent_failures(self, campaign: str, limit: int) -> list[bool]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from whatsapp_integration.core.campaign.planning import FAILED, PENDING, SENDING, SKIPPED
+from whatsapp_integration.core.campaign.planning import FAILED, LATER_STATES, PENDING, SENDING, SENT, SKIPPED
 from whatsapp_integration.core.errors import DuplicateKey
 from whatsapp_integration.services.campaign_repository import (
 	CampaignRecord,
@@ -146,7 +146,13 @@ class MemoryCampaignRepository:
 
 	def progress(self, campaign: str) -> dict[str, int]:
 		with self._lock:
-			return dict(Counter(row.state for row in self._campaign_rows(campaign)))
+			return dict(Counter(self._shown_state(row) for row in self._campaign_rows(campaign)))
+
+	def _shown_state(self, row: RecipientRow) -> str:
+		if row.state != SENT or not row.message_log:
+			return row.state
+		status = self.messages.get_message(row.message_log).status
+		return status if status in LATER_STATES else row.state
 
 	def recent_failures(self, campaign: str, limit: int) -> list[bool]:
 		with self._lock:

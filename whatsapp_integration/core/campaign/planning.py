@@ -26,6 +26,8 @@ SKIPPED = "Skipped"
 RECIPIENT_STATES = (PENDING, SENDING, SENT, DELIVERED, READ, FAILED, SKIPPED)
 OPEN_STATES = (PENDING, SENDING)
 SUCCESS_STATES = (SENT, DELIVERED, READ)
+# What a Sent recipient shows once its Message Log row hears back from WhatsApp (webhook statuses).
+LATER_STATES = (DELIVERED, READ, FAILED)
 
 # Why a recipient is skipped (the first word is what reports group by)
 SKIP_INVALID = "Invalid number"
