@@ -7,6 +7,7 @@ import time
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime
 
+from whatsapp_integration import campaign_runtime
 from whatsapp_integration.alerting import check_and_alert
 from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
 from whatsapp_integration.runtime import message_service, webhook_service
@@ -87,13 +88,9 @@ def purge_webhook_events() -> None:
 
 def run_campaigns() -> None:
 	"""Every minute: start campaigns whose time has come; give each sending device a dispatcher."""
-	from whatsapp_integration import campaign_runtime
-
 	campaign_runtime.run_scheduler_tick()
 
 
 def sync_whatsapp_templates() -> None:
 	"""Daily: refresh WhatsApp Template rows (names, status, parameters) from Meta."""
-	from whatsapp_integration import campaign_runtime
-
 	campaign_runtime.sync_templates()
