@@ -50,6 +50,12 @@ def session_status(device: str) -> dict[str, Any]:
 	return _session(device, "read", QrService.session_status)
 
 
+@frappe.whitelist()
+def selector_canary(device: str) -> dict[str, Any]:
+	"""Check the WhatsApp Web selectors against the page the device's browser shows now."""
+	return _session(device, "write", QrService.canary)
+
+
 @frappe.whitelist(methods=["POST"])
 def send_test(device: str, to: str, text: str | None = None) -> dict[str, Any]:
 	"""Send one text through the device, logged like any message (Message Log)."""

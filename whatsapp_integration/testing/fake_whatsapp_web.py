@@ -9,7 +9,8 @@ so a browser restarted on the same profile is still linked.
 
 Control endpoints (not WhatsApp's): `POST /_fake/scan` `{"ref": ...}` links whoever shows
 that code; `POST /_fake/logout` revokes every login; `POST /_fake/not_on_whatsapp`
-`{"phones": [...]}`; `POST /_fake/hold_ticks` `{"hold": true}`; `GET /_fake/messages`.
+`{"phones": [...]}`; `POST /_fake/hold_ticks` `{"hold": true}`; `GET /_fake/messages`;
+`GET /_fake/pending` (the codes waiting for a scan).
 
 	python -m whatsapp_integration.testing.fake_whatsapp_web --port 8766
 """
@@ -88,8 +89,7 @@ class FakeWhatsAppWeb:
 
 	def pending_refs(self) -> list[str]:
 		"""The codes pages show right now, waiting for a scan (newest last)."""
-		with self.state.lock:
-			return [pairing.ref for pairing in self.state.pairings.values() if pairing.token is None]
+		return _get(self.state, "/_fake/pending", {})[1]["refs"]
 
 	def logout_all(self) -> None:
 		with self.state.lock:
@@ -175,6 +175,10 @@ def _get(state: FakeWebState, path: str, query: dict[str, str]) -> tuple[int, An
 			return 200, _contact(state, query.get("phone") or "", query.get("token") or "")
 		if path == "/_fake/messages":
 			return 200, {"messages": state.messages}
+		if path == "/_fake/pending":
+			return 200, {
+				"refs": [pairing.ref for pairing in state.pairings.values() if pairing.token is None]
+			}
 	return 404, {"error": "not found"}
 
 

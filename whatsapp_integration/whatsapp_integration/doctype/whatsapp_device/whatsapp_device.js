@@ -52,11 +52,13 @@ function stop_listening(frm) {
 
 function render_session(frm) {
 	const state = frm.doc.web_state || "STOPPED";
-	frm.dashboard.clear_headline();
-	frm.dashboard.set_headline_alert(
-		`<span class="indicator ${STATE_COLORS[state] || "gray"}">${STATE_LABELS[state] || state}</span>` +
-			(frm.doc.web_state_reason ? ` &middot; ${frappe.utils.escape_html(frm.doc.web_state_reason)}` : "")
+	frm.set_intro("");
+	frm.set_intro(
+		`<span class="whatsapp-session-state">${__("WhatsApp Web")}: <b>${STATE_LABELS[state] || state}</b></span>` +
+			(frm.doc.web_state_reason ? ` &middot; ${frappe.utils.escape_html(frm.doc.web_state_reason)}` : ""),
+		STATE_COLORS[state] || "gray"
 	);
+	frm.refresh_fields(["web_state", "web_state_reason"]);
 	const field = frm.get_field("web_qr_html");
 	if (!field) {
 		return;
