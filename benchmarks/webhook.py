@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ class Sender:
 		self.run_id = uuid.uuid4().hex[:8]
 		self.sent_wamids: list[str] = []
 		self._lock = threading.Lock()
-		self._counter = 0
+		self._bodies: deque[tuple[str, bytes, dict[str, str]]] = deque()
 		self._local = threading.local()
 
 	def session(self) -> requests.Session:
@@ -91,17 +92,23 @@ class Sender:
 		"""Frappe's ceiling: the cheapest guest method on the same server."""
 		return self.session().get(self.base + PING_PATH, timeout=30).status_code == 200
 
-	def webhook(self) -> bool:
-		with self._lock:
-			self._counter += 1
-			index = self._counter
+	def prepare(self, count: int) -> None:
+		"""Build and sign `count` bodies before any timing, so the client's CPU (same machine)
+		is spent on sending, as for ping."""
+		start = len(self._bodies) + len(self.sent_wamids)
+		self._bodies.extend(self._body(index) for index in range(start, start + count))
+
+	def _body(self, index: int) -> tuple[str, bytes, dict[str, str]]:
 		wamid = f"wamid.bench{self.run_id}.{index}"
 		sender_number = f"49{int(self.run_id, 16) % 10**4:04d}{index:07d}"
 		message = payloads.text_message(wamid, f"benchmark {index}", wa_id=sender_number)
-		raw = payloads.encode(
-			payloads.envelope([payloads.messages_change([message], phone_number_id=PHONE_NUMBER_ID)])
-		)
-		headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, APP_SECRET)}
+		change = payloads.messages_change([message], phone_number_id=PHONE_NUMBER_ID)
+		raw = payloads.encode(payloads.envelope([change]))
+		return wamid, raw, {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, APP_SECRET)}
+
+	def webhook(self) -> bool:
+		with self._lock:
+			wamid, raw, headers = self._bodies.popleft()
 		answer = self.session().post(self.base + WEBHOOK_PATH, data=raw, headers=headers, timeout=30)
 		if answer.status_code == 200:
 			with self._lock:
@@ -224,6 +231,7 @@ def main() -> None:
 
 def measure(sender: Sender, args: argparse.Namespace, title: str) -> None:
 	"""Alternating closed-loop rounds, then the fixed rate, for ping and webhook."""
+	sender.prepare(args.rounds * args.requests + int(args.rate * args.seconds))
 	ping, hook = Run(f"ping, {args.clients} clients"), Run(f"webhook, {args.clients} clients")
 	for _ in range(args.rounds):
 		ping.add(closed_loop("ping", sender.ping, args.clients, args.requests))
