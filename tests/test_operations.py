@@ -208,18 +208,20 @@ class TestAnalytics:
 			StatusCount(day1, "B", "Failed", 1),
 			StatusCount(day2, "A", "Delivered", 4),
 			StatusCount(day2, "A", "Queued", 1),
+			StatusCount(day2, "A", "Received", 2),
 		]
 		failures = [FailureCount(131026, "Message undeliverable", 1), FailureCount(190, "Expired", 5)]
 		result = analytics.build(groups, failures)
 		assert [(row["day"], row["device"], row["total"]) for row in result.rows] == [
 			(day1, "A", 5),
 			(day1, "B", 1),
-			(day2, "A", 5),
+			(day2, "A", 7),
 		]
 		first = result.rows[0]
 		assert (first["sent"], first["delivered"], first["read"], first["delivery_rate"]) == (5, 3, 3, 60.0)
 		assert result.rows[1]["delivery_rate"] == 0.0
 		assert (result.totals.reached_sent, result.totals.failed, result.totals.queued) == (9, 1, 1)
+		assert (result.received, result.message_count, result.rows[2]["received"]) == (2, 13, 2)
 		assert [step.count for step in result.funnel] == [9, 7, 3]
 		assert [failure.code for failure in result.failures] == [190, 131026]
 		assert "expired" in (result.failures[0].advice or "")
@@ -232,6 +234,7 @@ class TestAnalytics:
 			"Read": [3, 0],
 			"Failed": [1, 0],
 			"Queued": [0, 1],
+			"Received": [0, 2],
 		}
 
 	def test_no_messages_gives_empty_figures(self) -> None:

@@ -13,6 +13,7 @@ from whatsapp_integration.settings import get_config
 
 SEND_ROLES = ("WhatsApp User", "WhatsApp Manager", "System Manager")
 TEMPLATE = "WhatsApp Template"
+CAMPAIGN = "WhatsApp Campaign"
 TIMELINE_LIMIT = 50
 STATUS_COLORS = {"Queued": "orange", "Sent": "blue", "Delivered": "green", "Read": "green", "Failed": "red"}
 
@@ -25,11 +26,11 @@ def boot_session(bootinfo: Any) -> None:
 		doctypes = list(get_config().send_from_doctypes)
 	except Exception:  # Settings not readable yet (install, broken config): no button, no crash
 		doctypes = []
-	bootinfo.whatsapp = {"send_from_doctypes": doctypes, "has_templates": _has_templates()}
-
-
-def _has_templates() -> bool:
-	return bool(frappe.db.exists("DocType", TEMPLATE))
+	bootinfo.whatsapp = {
+		"send_from_doctypes": doctypes,
+		"has_templates": bool(frappe.db.exists("DocType", TEMPLATE)),
+		"has_campaigns": bool(frappe.db.exists("DocType", CAMPAIGN)),
+	}
 
 
 def timeline_content(doctype: str, docname: str) -> list[dict[str, Any]]:

@@ -13,6 +13,8 @@ from frappe.utils import getdate
 from whatsapp_integration.core.operations.analytics import FailureCount, StatusCount
 
 LOG = "WhatsApp Message Log"
+CAMPAIGN_RECIPIENT = "WhatsApp Campaign Recipient"
+CAMPAIGN_RECIPIENT = "WhatsApp Campaign Recipient"
 LATENCY_SAMPLE_LIMIT = 20_000
 
 
@@ -42,11 +44,6 @@ class LogFilters:
 		return ":".join(str(part or "") for part in parts)
 
 
-def has_campaign_field() -> bool:
-	"""Campaigns link their messages through a `campaign` field on the log, once that exists."""
-	return frappe.get_meta(LOG).has_field("campaign")
-
-
 def _where(filters: LogFilters) -> tuple[str, dict[str, Any]]:
 	# creation < the day after to_date (not DATE(creation) <= ...) so the index range applies.
 	clauses = ["creation >= %(start)s", "creation < %(end)s"]
@@ -58,10 +55,21 @@ def _where(filters: LogFilters) -> tuple[str, dict[str, Any]]:
 		if getattr(filters, fieldname):
 			clauses.append(f"`{fieldname}` = %({fieldname})s")
 			values[fieldname] = getattr(filters, fieldname)
-	if filters.campaign and has_campaign_field():
-		clauses.append("`campaign` = %(campaign)s")
+	if filters.campaign:
+		clauses.append(_campaign_clause())
 		values["campaign"] = filters.campaign
 	return " AND ".join(clauses), values
+
+
+def _campaign_clause() -> str:
+	"""A campaign's messages: through a `campaign` field on the log if it has one, else through the
+	campaign's recipient rows, which link the Message Log they sent."""
+	if frappe.get_meta(LOG).has_field("campaign"):
+		return "`campaign` = %(campaign)s"
+	if frappe.db.exists("DocType", CAMPAIGN_RECIPIENT):
+		return f"""name IN (SELECT message_log FROM `tab{CAMPAIGN_RECIPIENT}`
+			WHERE campaign = %(campaign)s AND message_log IS NOT NULL)"""
+	return "1 = 0"
 
 
 def status_counts(filters: LogFilters) -> list[StatusCount]:

@@ -11,10 +11,17 @@ from typing import Any
 
 from whatsapp_integration.core.errors import advice_for
 from whatsapp_integration.core.operations.metrics import FunnelStep, OutcomeCounts, funnel
-from whatsapp_integration.core.status import DELIVERED, FAILED, QUEUED, READ, SENT
+from whatsapp_integration.core.status import DELIVERED, FAILED, QUEUED, READ, RECEIVED, SENT
 
-CHART_STATUSES = (SENT, DELIVERED, READ, FAILED, QUEUED)
-CHART_COLORS = {SENT: "#5e64ff", DELIVERED: "#29cd42", READ: "#00a2a8", FAILED: "#ff5858", QUEUED: "#ffa00a"}
+CHART_STATUSES = (SENT, DELIVERED, READ, FAILED, QUEUED, RECEIVED)
+CHART_COLORS = {
+	SENT: "#5e64ff",
+	DELIVERED: "#29cd42",
+	READ: "#00a2a8",
+	FAILED: "#ff5858",
+	QUEUED: "#ffa00a",
+	RECEIVED: "#b8c2cc",
+}
 
 
 @dataclass(frozen=True)
@@ -42,15 +49,21 @@ class FailureCount:
 class Analytics:
 	rows: list[dict[str, Any]]
 	totals: OutcomeCounts
-	per_day: dict[date, OutcomeCounts]
+	per_day: dict[date, dict[str, int]]
 	funnel: list[FunnelStep]
 	failures: list[FailureCount] = field(default_factory=list)
+	received: int = 0
+
+	@property
+	def message_count(self) -> int:
+		"""Every message in the period, inbound ones included."""
+		return self.totals.total + self.received
 
 	def chart(self) -> dict[str, Any]:
 		"""Frappe chart: messages per day, one stacked bar dataset per status."""
 		days = sorted(self.per_day)
 		datasets = [
-			{"name": status, "values": [_count(self.per_day[day], status) for day in days]}
+			{"name": status, "values": [self.per_day[day].get(status, 0) for day in days]}
 			for status in CHART_STATUSES
 		]
 		return {
@@ -71,8 +84,9 @@ def build(groups: Iterable[StatusCount], failures: Iterable[FailureCount]) -> An
 		overall[group.status] += group.count
 	totals = OutcomeCounts.from_status_counts(overall)
 	rows = [_row(day, device, counts) for (day, device), counts in sorted(by_day_device.items(), key=_order)]
-	per_day = {day: OutcomeCounts.from_status_counts(counts) for day, counts in by_day.items()}
-	return Analytics(rows, totals, per_day, funnel(totals), sorted(failures, key=lambda f: -f.count))
+	per_day = {day: dict(counts) for day, counts in by_day.items()}
+	failures_by_count = sorted(failures, key=lambda f: -f.count)
+	return Analytics(rows, totals, per_day, funnel(totals), failures_by_count, overall.get(RECEIVED, 0))
 
 
 def _order(item: tuple[tuple[date, str | None], Mapping[str, int]]) -> tuple[date, str]:
@@ -91,15 +105,10 @@ def _row(day: date, device: str | None, status_counts: Mapping[str, int]) -> dic
 		"delivered": counts.reached_delivered,
 		"read": counts.read,
 		"failed": counts.failed,
+		"received": status_counts.get(RECEIVED, 0),
 		"delivery_rate": percent(counts.delivery_rate),
 		"read_rate": percent(counts.read_rate),
 	}
-
-
-def _count(counts: OutcomeCounts, status: str) -> int:
-	return {SENT: counts.sent, DELIVERED: counts.delivered, READ: counts.read, FAILED: counts.failed}.get(
-		status, counts.queued
-	)
 
 
 def percent(rate: float | None) -> float | None:

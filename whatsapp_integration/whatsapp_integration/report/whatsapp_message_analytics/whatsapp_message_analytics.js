@@ -39,11 +39,9 @@ frappe.query_reports["WhatsApp Message Analytics"] = {
 	],
 
 	onload(report) {
-		// Messages carry a campaign only once campaigns link them: show the filter then.
-		frappe.model.with_doctype("WhatsApp Message Log", () => {
-			if (frappe.meta.has_field("WhatsApp Message Log", "campaign")) {
-				report.get_filter("campaign").toggle(true);
-			}
-		});
+		// The campaign filter only where campaigns exist (see whatsapp_integration/desk.py boot info).
+		if ((frappe.boot.whatsapp || {}).has_campaigns) {
+			report.get_filter("campaign").toggle(true);
+		}
 	},
 };

@@ -43,6 +43,7 @@ def _columns() -> list[dict[str, Any]]:
 		column("read", "Read"),
 		column("failed", "Failed"),
 		column("queued", "Queued"),
+		column("received", "Received"),
 		column("delivery_rate", "Delivery %", "Percent"),
 		column("read_rate", "Read %", "Percent"),
 	]
@@ -52,11 +53,12 @@ def _summary(analytics: Analytics) -> list[dict[str, Any]]:
 	totals = analytics.totals
 	delivery, failure = percent(totals.delivery_rate), percent(totals.failure_rate)
 	return [
-		{"label": _("Messages"), "value": totals.total, "datatype": "Int", "indicator": "Blue"},
+		{"label": _("Messages"), "value": analytics.message_count, "datatype": "Int", "indicator": "Blue"},
 		{"label": _("Sent"), "value": totals.reached_sent, "datatype": "Int", "indicator": "Blue"},
 		{"label": _("Delivered"), "value": totals.reached_delivered, "datatype": "Int", "indicator": "Green"},
 		{"label": _("Read"), "value": totals.read, "datatype": "Int", "indicator": "Green"},
 		{"label": _("Failed"), "value": totals.failed, "datatype": "Int", "indicator": "Red"},
+		{"label": _("Received"), "value": analytics.received, "datatype": "Int", "indicator": "Grey"},
 		{"label": _("Delivery Rate"), "value": delivery or 0, "datatype": "Percent", "indicator": "Green"},
 		{"label": _("Failure Rate"), "value": failure or 0, "datatype": "Percent", "indicator": "Red"},
 	]

@@ -1,0 +1,194 @@
+"""Browser checks of the desk experience against a running `bench serve`: the WhatsApp workspace,
+the analytics report, the Send WhatsApp dialog (and a real send into the document's timeline)
+and a failed Message Log's Retry button, in headless Chromium. Screenshots go to test-artifacts/.
+
+    cd /opt/frappe-bench && bench serve --port 8005 &
+    .venv/bin/python scripts/browser_checks.py --url http://127.0.0.1:8005 --site test.localhost
+
+Sends go to a fake Graph API started here (Settings point at it during the run, then back).
+Exits non-zero when a check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from whatsapp_integration.testing.fake_graph import FakeGraphApi
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CONTACT = "WA Browser Check"
+NUMBER = "+919876543210"
+TOKEN = "browser-check-token"
+SETTINGS = "/api/resource/WhatsApp Integration Settings/WhatsApp Integration Settings"
+
+
+class Desk:
+	def __init__(self, url: str, site: str, password: str) -> None:
+		self.url = url.rstrip("/")
+		self.http = requests.Session()
+		self.http.headers["Host"] = site
+		self.http.headers["Accept"] = "application/json"
+		response = self.http.post(
+			f"{self.url}/api/method/login", data={"usr": "Administrator", "pwd": password}
+		)
+		response.raise_for_status()
+
+	def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+		response = self.http.request(method, f"{self.url}{path}", **kwargs)
+		if not response.ok:
+			raise RuntimeError(f"{method} {path}: HTTP {response.status_code} {response.text[:500]}")
+		return response.json()
+
+	def contact(self) -> str:
+		found = self.call(
+			"GET", "/api/resource/Contact", params={"filters": f'[["first_name","=","{CONTACT}"]]'}
+		)
+		if found["data"]:
+			return found["data"][0]["name"]
+		doc = {"first_name": CONTACT, "phone_nos": [{"phone": NUMBER, "is_primary_mobile_no": 1}]}
+		return self.call("POST", "/api/resource/Contact", json=doc)["data"]["name"]
+
+
+def browser(desk: Desk, site: str, password: str) -> WebDriver:
+	"""Chromium with a session of its own (sharing the API session's sid would give it a CSRF token
+	that the API calls here do not send)."""
+	options = webdriver.ChromeOptions()
+	options.binary_location = "/usr/bin/chromium"
+	for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1500"):
+		options.add_argument(argument)
+	options.add_argument(f"--host-resolver-rules=MAP {site} 127.0.0.1")
+	driver = webdriver.Chrome(service=webdriver.ChromeService("/usr/bin/chromedriver"), options=options)
+	driver.get(f"{desk.site_url}/login")
+	for cookie in Desk(desk.url, site, password).http.cookies:
+		driver.add_cookie({"name": cookie.name, "value": cookie.value, "path": "/"})
+	return driver
+
+
+def wait_for(driver: WebDriver, css: str, timeout: float = 30) -> Any:
+	return WebDriverWait(driver, timeout).until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def wait_for_text(driver: WebDriver, css: str, text: str, timeout: float = 30) -> None:
+	WebDriverWait(driver, timeout).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+
+
+def settle(seconds: float = 1.5) -> None:
+	"""Charts and number cards animate in; a screenshot a moment later shows them drawn."""
+	time.sleep(seconds)
+
+
+def check_workspace(driver: WebDriver, base: str) -> None:
+	driver.get(f"{base}/app/whatsapp")
+	wait_for(driver, ".number-widget-box .widget-content .number")
+	titles = [
+		title.text.lower()
+		for title in driver.find_elements(By.CSS_SELECTOR, ".number-widget-box .widget-title")
+	]
+	for expected in ("sent today", "delivery rate 7 days", "failed 24 h", "devices working", "queue depth"):
+		assert any(expected in title for title in titles), f"no number card {expected!r} in {titles}"
+	wait_for_text(driver, ".layout-main-section", "Message Log")
+	wait_for(driver, ".widget.dashboard-widget-box .chart-container svg")
+	settle(3)
+	driver.execute_script("window.scrollTo(0, 0)")
+	driver.save_screenshot(str(ARTIFACTS / "workspace.png"))
+
+
+def check_report(driver: WebDriver, base: str) -> None:
+	driver.get(f"{base}/app/query-report/WhatsApp Message Analytics")
+	wait_for(driver, ".report-summary")
+	wait_for(driver, ".chart-container svg")
+	wait_for_text(driver, ".report-wrapper, .layout-main-section", "Funnel")
+	settle()
+	driver.save_screenshot(str(ARTIFACTS / "report.png"))
+
+
+def check_send_dialog(driver: WebDriver, base: str, contact: str) -> None:
+	driver.get(f"{base}/app/contact/{contact}")
+	button = WebDriverWait(driver, 30).until(
+		ec.element_to_be_clickable((By.XPATH, "//button[contains(normalize-space(.), 'Send WhatsApp')]"))
+	)
+	button.click()
+	dialog = wait_for(driver, ".modal.show")
+	wait_for_text(driver, ".modal.show .modal-title", "Send WhatsApp")
+	number = dialog.find_element(By.CSS_SELECTOR, "input[data-fieldname='to']").get_attribute("value")
+	assert number.replace(" ", "") == NUMBER, f"the dialog shows {number!r}, not the contact's number"
+	dialog.find_element(By.CSS_SELECTOR, "textarea[data-fieldname='text']").send_keys(
+		"Hello from the browser check"
+	)
+	settle(0.5)
+	driver.save_screenshot(str(ARTIFACTS / "send-dialog.png"))
+	dialog.find_element(By.CSS_SELECTOR, ".modal-footer .btn-primary").click()
+	item = WebDriverWait(driver, 30).until(
+		ec.presence_of_element_located((By.CSS_SELECTOR, ".whatsapp-timeline-item"))
+	)
+	driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
+	assert "Hello from the browser check" in item.text, item.text
+	settle()
+	driver.save_screenshot(str(ARTIFACTS / "timeline.png"))
+
+
+def check_retry_button(driver: WebDriver, base: str, desk: Desk) -> None:
+	failed = desk.call(
+		"GET",
+		"/api/resource/WhatsApp Message Log",
+		params={"filters": '[["status","=","Failed"],["direction","=","Outbound"]]', "limit_page_length": 1},
+	)["data"]
+	if not failed:
+		print("no failed message on the site: Retry button not checked")
+		return
+	driver.get(f"{base}/app/whatsapp-message-log/{failed[0]['name']}")
+	WebDriverWait(driver, 30).until(
+		ec.visibility_of_element_located((By.XPATH, "//button[contains(normalize-space(.), 'Retry')]"))
+	)
+	settle()
+	driver.save_screenshot(str(ARTIFACTS / "message-log-retry.png"))
+
+
+def main() -> int:
+	parser = argparse.ArgumentParser(description=__doc__)
+	parser.add_argument("--url", default="http://127.0.0.1:8005")
+	parser.add_argument("--site", default="test.localhost")
+	parser.add_argument("--password", default="admin")
+	args = parser.parse_args()
+	ARTIFACTS.mkdir(exist_ok=True)
+	desk = Desk(args.url, args.site, args.password)
+	port = args.url.rsplit(":", 1)[-1].strip("/")
+	desk.site_url = f"http://{args.site}:{port}"  # the browser must send the site's Host
+	previous = desk.call("GET", SETTINGS)["data"]["graph_api_base_url"]
+	with FakeGraphApi(access_token=TOKEN) as graph:
+		desk.call("PUT", SETTINGS, json={"graph_api_base_url": graph.url, "access_token": TOKEN})
+		driver = browser(desk, args.site, args.password)
+		try:
+			contact = desk.contact()
+			for name, check in (
+				("workspace", lambda: check_workspace(driver, desk.site_url)),
+				("report", lambda: check_report(driver, desk.site_url)),
+				("send dialog", lambda: check_send_dialog(driver, desk.site_url, contact)),
+				("retry button", lambda: check_retry_button(driver, desk.site_url, desk)),
+			):
+				check()
+				print(f"ok: {name}")
+			assert graph.message_requests(), "the dialog's send never reached the Graph API"
+		except Exception:
+			driver.save_screenshot(str(ARTIFACTS / "failure.png"))
+			raise
+		finally:
+			driver.quit()
+			desk.call("PUT", SETTINGS, json={"graph_api_base_url": previous or ""})
+	print(f"screenshots in {ARTIFACTS}")
+	return 0
+
+
+if __name__ == "__main__":
+	sys.exit(main())
