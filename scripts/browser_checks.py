@@ -30,6 +30,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CONTACT = "WA Browser Check"
 NUMBER = "+919876543210"
 TOKEN = "browser-check-token"
+TEMPLATE = "browser_check_order_update"
 SETTINGS = "/api/resource/WhatsApp Integration Settings/WhatsApp Integration Settings"
 
 
@@ -49,6 +50,19 @@ class Desk:
 		if not response.ok:
 			raise RuntimeError(f"{method} {path}: HTTP {response.status_code} {response.text[:500]}")
 		return response.json()
+
+	def template(self) -> str:
+		name = f"{TEMPLATE}-en_US"
+		if not self.call(
+			"GET", "/api/resource/WhatsApp Template", params={"filters": f'[["name","=","{name}"]]'}
+		)["data"]:
+			doc = {"template_name": TEMPLATE, "language": "en_US", "status": "APPROVED", "parameter_count": 2}
+			self.call(
+				"POST",
+				"/api/resource/WhatsApp Template",
+				json={**doc, "body": "Hi {{1}}, order {{2}} shipped"},
+			)
+		return name
 
 	def contact(self) -> str:
 		found = self.call(
@@ -138,6 +152,29 @@ def check_send_dialog(driver: WebDriver, base: str, contact: str) -> None:
 	driver.save_screenshot(str(ARTIFACTS / "timeline.png"))
 
 
+def check_template_dialog(
+	driver: WebDriver, base: str, contact: str, template: str, graph: FakeGraphApi
+) -> None:
+	driver.get(f"{base}/app/contact/{contact}")
+	WebDriverWait(driver, 30).until(
+		ec.element_to_be_clickable((By.XPATH, "//button[contains(normalize-space(.), 'Send WhatsApp')]"))
+	).click()
+	wait_for_text(driver, ".modal.show .modal-title", "Send WhatsApp")
+	driver.execute_script("cur_dialog.set_value('kind', 'Template')")
+	driver.execute_script(f"cur_dialog.set_value('template', {template!r})")
+	parameters = wait_for(driver, ".modal.show textarea[data-fieldname='parameters']")
+	parameters.send_keys("Ada\nSO-0001")
+	settle(0.5)
+	driver.save_screenshot(str(ARTIFACTS / "send-dialog-template.png"))
+	driver.find_element(By.CSS_SELECTOR, ".modal.show .modal-footer .btn-primary").click()
+	WebDriverWait(driver, 30).until(
+		lambda _: any("template" in (r.body or {}) for r in graph.message_requests())
+	)
+	sent = next(r.body["template"] for r in graph.message_requests() if "template" in (r.body or {}))
+	values = [p["text"] for p in sent["components"][0]["parameters"]]
+	assert (sent["name"], values) == (TEMPLATE, ["Ada", "SO-0001"]), sent
+
+
 def check_retry_button(driver: WebDriver, base: str, desk: Desk) -> None:
 	failed = desk.call(
 		"GET",
@@ -170,11 +207,15 @@ def main() -> int:
 		desk.call("PUT", SETTINGS, json={"graph_api_base_url": graph.url, "access_token": TOKEN})
 		driver = browser(desk, args.site, args.password)
 		try:
-			contact = desk.contact()
+			contact, template = desk.contact(), desk.template()
 			for name, check in (
 				("workspace", lambda: check_workspace(driver, desk.site_url)),
 				("report", lambda: check_report(driver, desk.site_url)),
 				("send dialog", lambda: check_send_dialog(driver, desk.site_url, contact)),
+				(
+					"template dialog",
+					lambda: check_template_dialog(driver, desk.site_url, contact, template, graph),
+				),
 				("retry button", lambda: check_retry_button(driver, desk.site_url, desk)),
 			):
 				check()
