@@ -20,6 +20,7 @@ frappe.ui.form.on("WhatsApp Device", {
 		listen_for_session(frm);
 		render_session(frm);
 		add_session_buttons(frm);
+		poll_while_pending(frm);
 	},
 	onload_post_render(frm) {
 		frm.$wrapper.on("remove", () => stop_listening(frm));
@@ -31,19 +32,40 @@ function listen_for_session(frm) {
 		return;
 	}
 	frm.whatsapp_session_handler = (data) => {
-		if (!data || data.device !== frm.doc.name) {
-			return;
+		if (data && data.device === frm.doc.name) {
+			show_session(frm, data.state, data.reason, data.qr_image);
 		}
-		frm.doc.web_state = data.state;
-		frm.doc.web_state_reason = data.reason;
-		frm.doc.web_qr_image = data.qr_image || "";
-		render_session(frm);
-		add_session_buttons(frm);
 	};
 	frappe.realtime.on("whatsapp_web_session", frm.whatsapp_session_handler);
 }
 
+function show_session(frm, state, reason, qr_image) {
+	frm.doc.web_state = state;
+	frm.doc.web_state_reason = reason;
+	frm.doc.web_qr_image = qr_image || "";
+	render_session(frm);
+	add_session_buttons(frm);
+	poll_while_pending(frm);
+}
+
+// Realtime can miss an event (a socket still connecting); while a session is on its way,
+// the stored state is re-read every few seconds as well.
+function poll_while_pending(frm) {
+	clearTimeout(frm.whatsapp_poll);
+	if (!["STARTING", "SCAN_QR_CODE"].includes(frm.doc.web_state)) {
+		return;
+	}
+	frm.whatsapp_poll = setTimeout(async () => {
+		const fields = ["web_state", "web_state_reason", "web_qr_image"];
+		const { message } = await frappe.db.get_value("WhatsApp Device", frm.doc.name, fields);
+		if (message && frm.doc.name && frappe.get_route_str().includes(frm.doc.name)) {
+			show_session(frm, message.web_state, message.web_state_reason, message.web_qr_image);
+		}
+	}, 3000);
+}
+
 function stop_listening(frm) {
+	clearTimeout(frm.whatsapp_poll);
 	if (frm.whatsapp_session_handler) {
 		frappe.realtime.off("whatsapp_web_session", frm.whatsapp_session_handler);
 		frm.whatsapp_session_handler = null;
@@ -102,11 +124,9 @@ function session_call(frm, method) {
 		args: { device: frm.doc.name },
 		freeze: true,
 		callback: (response) => {
-			if (response.message && response.message.state) {
-				frm.doc.web_state = response.message.state;
-				frm.doc.web_state_reason = response.message.reason;
-				render_session(frm);
-				add_session_buttons(frm);
+			const session = response.message;
+			if (session && session.state) {
+				show_session(frm, session.state, session.reason, frm.doc.web_qr_image);
 			}
 		},
 	});
