@@ -160,8 +160,13 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 		reason = fresh(CAMPAIGN, name, "status_reason")
 		self.assertTrue(reason.startswith("10 of the last 10 messages failed"), reason)
 		self.assertLessEqual(len(self.graph.requests()), 15)
-		notices = frappe.get_all(
-			"Notification Log", filters={"for_user": MANAGER, "document_name": name}, pluck="subject"
-		)
+		wait_until(lambda: bool(self._notices(name)), 30, "the managers' notification")
+		notices = self._notices(name)
 		self.assertEqual(len(notices), 1)
 		self.assertIn("was paused", notices[0])
+
+	def _notices(self, name: str) -> list[str]:
+		frappe.db.rollback()  # the worker notifies just after it commits the pause
+		return frappe.get_all(
+			"Notification Log", filters={"for_user": MANAGER, "document_name": name}, pluck="subject"
+		)
