@@ -49,3 +49,6 @@ doc_events = {
 app_include_js = "whatsapp_integration.bundle.js"
 boot_session = "whatsapp_integration.desk.boot_session"
 additional_timeline_content = {"*": ["whatsapp_integration.desk.timeline_content"]}
+
+# Prometheus scrapers authenticate with the Metrics Token of Settings (Bearer) on the metrics endpoint
+auth_hooks = ["whatsapp_integration.api.metrics.authenticate_scraper"]

@@ -12,6 +12,20 @@ from whatsapp_integration.core.operations.prometheus import CONTENT_TYPE, render
 from whatsapp_integration.settings import get_config
 from whatsapp_integration.site_metrics import collect, families
 
+ENDPOINT = "whatsapp_integration.api.metrics.prometheus"
+# Who a request with a valid metrics token runs as: no User row, so no roles and no desk access.
+SCRAPER = "whatsapp-metrics-scraper"
+
+
+def authenticate_scraper() -> None:
+	"""An `auth_hooks` entry. Frappe answers 401 to any request with a two-part Authorization
+	header it cannot turn into a user (it takes `Bearer` for OAuth); for this endpoint only, a
+	valid metrics token identifies the scraper, so its request reaches `prometheus`."""
+	if frappe.request.path.rstrip("/") not in (f"/api/method/{ENDPOINT}", f"/api/v2/method/{ENDPOINT}"):
+		return
+	if _refusal(frappe.get_request_header("Authorization") or "") is None:
+		frappe.set_user(SCRAPER)
+
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
 def prometheus() -> Response:

@@ -231,10 +231,14 @@ class TestOperations(FrappeTestCase):
 			frappe.db.delete("Notification Log", {"for_user": MANAGER})
 
 	# metrics endpoint
-	def call_prometheus(self, authorization: str | None) -> tuple[int, str]:
+	def call_prometheus(
+		self, authorization: str | None, path: str = f"/api/method/{metrics.ENDPOINT}"
+	) -> tuple[int, str]:
+		"""Through the auth hook first (as Frappe's validate_auth runs it), then the endpoint."""
 		headers = {"Authorization": authorization} if authorization else {}
-		frappe.local.request = Request(EnvironBuilder(path="/api/method/x", headers=headers).get_environ())
+		frappe.local.request = Request(EnvironBuilder(path=path, headers=headers).get_environ())
 		try:
+			metrics.authenticate_scraper()
 			response = metrics.prometheus()
 		finally:
 			frappe.local.request = None
@@ -249,10 +253,18 @@ class TestOperations(FrappeTestCase):
 		frappe.set_user("Guest")
 		self.assertEqual(self.call_prometheus(None)[0], 401)
 		self.assertEqual(self.call_prometheus("Bearer wrong")[0], 401)
+		self.assertEqual(frappe.session.user, "Guest")
 		status, body = self.call_prometheus("Bearer scrape-secret-1")
-		self.assertEqual(status, 200)
+		self.assertEqual((status, frappe.session.user), (200, metrics.SCRAPER))
+		self.assertLessEqual(set(frappe.get_roles(metrics.SCRAPER)), {"All", "Guest"})
 		self.assertIn("# TYPE whatsapp_queue_depth gauge", body)
 		self.assertNotIn("scrape-secret-1", body)
+
+	def test_the_metrics_token_authenticates_only_the_metrics_endpoint(self) -> None:
+		configure_settings(metrics_token="scrape-secret-1")
+		frappe.set_user("Guest")
+		self.call_prometheus("Bearer scrape-secret-1", path="/api/method/frappe.client.get_list")
+		self.assertEqual(frappe.session.user, "Guest")
 
 	# retention, retry, timeline
 	def test_log_settings_clearing_deletes_only_old_logs(self) -> None:
