@@ -48,6 +48,7 @@ def drain_webhook_inbox() -> None:
 def process_webhook_event(name: str, service: WebhookService | None = None) -> None:
 	"""Apply one inbox row unless another worker has it or it is not ready."""
 	frappe.set_user("Administrator")
+	service = service or webhook_service()  # a Settings problem raises here, before a row is taken
 	inbox = FrappeWebhookInbox()
 	now = now_datetime()
 	claimed = inbox.claim(name, now, add_to_date(now, seconds=WEBHOOK_LEASE_SECONDS))
@@ -56,14 +57,15 @@ def process_webhook_event(name: str, service: WebhookService | None = None) -> N
 	body, attempts = claimed
 	attempts += 1
 	try:
-		result = (service or webhook_service()).process(body.encode())
+		result = service.process(body.encode())
 	except Exception as error:
 		frappe.db.rollback()
 		frappe.log_error(title=f"WhatsApp webhook event {name} failed")
-		_finish(inbox, name, attempts, inbox_decision(attempts, get_config(), crashed=True), repr(error))
+		decision = inbox_decision(attempts, service.config, crashed=True)
+		_finish(inbox, name, attempts, decision, repr(error))
 		return
 	decision = inbox_decision(
-		attempts, get_config(), crashed=False, unmatched_statuses=result.statuses_unmatched
+		attempts, service.config, crashed=False, unmatched_statuses=result.statuses_unmatched
 	)
 	_finish(inbox, name, attempts, decision, result.summary())
 
