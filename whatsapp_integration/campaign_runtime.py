@@ -33,9 +33,6 @@ from whatsapp_integration.settings import get_config
 
 DISPATCH_JOB = "whatsapp_integration.campaign_runtime.dispatch"
 PROGRESS_EVENT = "whatsapp_campaign_progress"
-# A dispatcher job stops after this long (the "long" queue allows 25 minutes); the next
-# scheduler tick starts another if work remains.
-DISPATCH_SECONDS = 20 * 60
 
 
 def campaign_service() -> CampaignService:
@@ -90,7 +87,8 @@ def dispatch(device: str, keep_alive: bool = True) -> dict[str, int]:
 	"""The dispatcher job: sends the device's Running campaigns until nothing is due."""
 	frappe.local.whatsapp_dispatcher_device = device if keep_alive else None
 	try:
-		report = campaign_service().dispatch_device(device, until=time.monotonic() + DISPATCH_SECONDS)
+		until = time.monotonic() + get_config().campaign_dispatch_seconds
+		report = campaign_service().dispatch_device(device, until=until)
 	finally:
 		if keep_alive:
 			frappe.cache.delete(dispatcher_key(device))

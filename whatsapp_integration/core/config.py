@@ -92,6 +92,10 @@ class WhatsAppConfig:
 	campaign_lease_seconds: float = field(default=300.0, metadata=_positive(10))
 	campaign_failure_window: int = field(default=50, metadata=_positive(1))
 	campaign_auto_pause_failure_rate: float = field(default=0.5, metadata=_positive(0.01))
+	campaign_pacing_wait_seconds: float = field(default=5.0, metadata=_positive(0.1))
+	campaign_pacing_guard: float = field(default=0.02, metadata=_positive(0.0))
+	campaign_idle_wait_seconds: float = field(default=15.0, metadata=_positive(0.0))
+	campaign_dispatch_seconds: float = field(default=1200.0, metadata=_positive(60))
 	# Operations
 	metrics_token: str = field(default="", repr=False)
 	alert_failure_threshold: int = field(default=5, metadata=_positive(1))

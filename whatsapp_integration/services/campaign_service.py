@@ -102,8 +102,6 @@ class CampaignService:
 		now: Callable[[], datetime] = datetime.now,
 		sleep: Callable[[float], None] = time.sleep,
 		rand: Callable[[], float] = random.random,
-		max_pacing_wait: float = 5.0,
-		max_idle_wait: float = 15.0,
 	) -> None:
 		self.repository = repository
 		self.messages = messages
@@ -116,8 +114,6 @@ class CampaignService:
 		self._now = now
 		self._sleep = sleep
 		self._rand = rand
-		self._max_pacing_wait = max_pacing_wait
-		self._max_idle_wait = max_idle_wait
 
 	# Recipients and lifecycle
 
@@ -267,7 +263,7 @@ class CampaignService:
 		if not due:
 			return False
 		wait = (min(due) - self._now()).total_seconds()
-		if wait > self._max_idle_wait:
+		if wait > self.config.campaign_idle_wait_seconds:
 			return False
 		self._sleep(max(wait, 0.0))
 		return True
@@ -422,14 +418,15 @@ class CampaignService:
 
 	def _pace(self, batch: _Batch) -> None:
 		"""Take a token from the device's bucket (shared with single sends and other workers).
-		Burst 1 spaces sends evenly, so no one-second window gets more than the rate."""
-		rate = self.send_rate(batch.campaign)
+		Burst 1 spaces sends evenly; the guard keeps R sends a little over a second apart, so
+		jitter between the token and the request's arrival never puts R + 1 into one second."""
+		rate = self.send_rate(batch.campaign) * (1.0 - min(self.config.campaign_pacing_guard, 0.5))
 		acquire(
 			self.messages.limiter,
 			f"device:{batch.device.name}",
 			rate,
 			1.0,
-			max_wait=self._max_pacing_wait,
+			max_wait=self.config.campaign_pacing_wait_seconds,
 			sleep=self._sleep,
 			what=f"device {batch.device.name}",
 		)

@@ -26,8 +26,12 @@ class WhatsAppIntegrationSettings(Document):
 		blocked_phrases: DF.SmallText | None
 		campaign_auto_pause_failure_rate: DF.Float
 		campaign_batch_size: DF.Int
+		campaign_dispatch_seconds: DF.Float
 		campaign_failure_window: DF.Int
+		campaign_idle_wait_seconds: DF.Float
 		campaign_lease_seconds: DF.Float
+		campaign_pacing_guard: DF.Float
+		campaign_pacing_wait_seconds: DF.Float
 		chrome_binary: DF.Data | None
 		chrome_options: DF.SmallText | None
 		chromedriver_path: DF.Data | None
