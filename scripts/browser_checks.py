@@ -137,17 +137,17 @@ def check_send_dialog(driver: WebDriver, base: str, contact: str) -> None:
 	wait_for_text(driver, ".modal.show .modal-title", "Send WhatsApp")
 	number = dialog.find_element(By.CSS_SELECTOR, "input[data-fieldname='to']").get_attribute("value")
 	assert number.replace(" ", "") == NUMBER, f"the dialog shows {number!r}, not the contact's number"
-	dialog.find_element(By.CSS_SELECTOR, "textarea[data-fieldname='text']").send_keys(
-		"Hello from the browser check"
-	)
+	text = f"Hello from the browser check at {time.strftime('%H:%M:%S')}"
+	dialog.find_element(By.CSS_SELECTOR, "textarea[data-fieldname='text']").send_keys(text)
 	settle(0.5)
 	driver.save_screenshot(str(ARTIFACTS / "send-dialog.png"))
 	dialog.find_element(By.CSS_SELECTOR, ".modal-footer .btn-primary").click()
 	item = WebDriverWait(driver, 30).until(
-		ec.presence_of_element_located((By.CSS_SELECTOR, ".whatsapp-timeline-item"))
+		ec.presence_of_element_located(
+			(By.XPATH, f"//*[contains(@class, 'whatsapp-timeline-item')][contains(., '{text}')]")
+		)
 	)
 	driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
-	assert "Hello from the browser check" in item.text, item.text
 	settle()
 	driver.save_screenshot(str(ARTIFACTS / "timeline.png"))
 

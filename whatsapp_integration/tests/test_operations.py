@@ -64,8 +64,8 @@ class TestOperations(FrappeTestCase):
 	def tearDownClass(cls) -> None:
 		frappe.set_user("Administrator")
 		delete_rows([DEVICE_A, DEVICE_B])
+		frappe.db.commit()  # before Settings, so the generated rows go even if saving Settings fails
 		configure_settings(stats_cache_ttl=300, metrics_token="", alert_failure_threshold=5)
-		frappe.db.commit()
 		super().tearDownClass()
 
 	def setUp(self) -> None:
