@@ -151,6 +151,8 @@ def test_link_and_send_through_the_host_ending_in_a_sent_log_row(
 		assert refused.status == FAILED and refused.error_action == ErrorAction.FIX_INPUT.value
 		with pytest.raises(WebRecipientInvalid):
 			host_client.call("send", "Shop", to="+1415", text="x", max_wait=5)
+		assert qr_service.relink("Shop")["state"] == "STARTING"
+		assert wait_state(host_client, "Shop", "SCAN_QR_CODE", "WORKING")["state"] == "SCAN_QR_CODE"
 	finally:
 		web.set_not_on_whatsapp()
 		running.stop()

@@ -5,6 +5,8 @@ profile (device) it was started with: stopping a session and starting it again r
 running browser, which is what makes a warm QR much faster than a cold start. At most
 `max_size` browsers exist at once (busy + idle); when the pool is full, the least recently
 used idle browser makes room, and when every browser is busy `DriverPoolExhausted` says so.
+A profile is held by one caller at a time (two browsers must never share a profile): a second
+caller for the same profile waits until the first gives its browser back.
 """
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ Quitter = Callable[[ManagedDriver], None]
 
 
 class DriverPool:
-	def __init__(self, launcher: Launcher, quitter: Quitter, max_size: int) -> None:
+	def __init__(
+		self, launcher: Launcher, quitter: Quitter, max_size: int, handoff_timeout: float = 30.0
+	) -> None:
 		self._launch = launcher
 		self._quit = quitter
 		self.max_size = max_size
+		self.handoff_timeout = handoff_timeout
 		self._idle: dict[Path, ManagedDriver] = {}
 		self._busy: set[ManagedDriver] = set()
+		self._held: set[Path] = set()
 		self._starting = 0
 		self._lock = threading.Lock()
+		self._changed = threading.Condition(self._lock)
 		self._closed = False
 
 	def acquire(self, profile_dir: Path) -> ManagedDriver:
@@ -40,7 +47,7 @@ class DriverPool:
 		if warm is not None:
 			if warm.alive():
 				return warm
-			self._forget_dead(warm)
+			self._replace_dead(warm)
 		return self._start(profile_dir)
 
 	def release(self, driver: ManagedDriver, reusable: bool = True) -> None:
@@ -51,8 +58,11 @@ class DriverPool:
 			if keep:
 				driver.last_used = time.monotonic()
 				self._idle[driver.profile_dir] = driver
+				self._unhold(driver.profile_dir)
 		if not keep:
 			self._quit(driver)
+			with self._lock:
+				self._unhold(driver.profile_dir)
 
 	def discard(self, profile_dir: Path) -> None:
 		"""Quit the idle browser of `profile_dir` (before its profile is wiped)."""
@@ -72,10 +82,13 @@ class DriverPool:
 			self._quit(driver)
 		return len(stale)
 
-	def close(self) -> None:
-		"""Quit every browser, busy ones included; the pool refuses new work afterwards."""
+	def close(self, timeout: float = 60.0) -> None:
+		"""Quit every browser, busy ones included, once the ones starting have started; the
+		pool refuses new work afterwards."""
 		with self._lock:
 			self._closed = True
+			self._changed.notify_all()
+			self._changed.wait_for(lambda: self._starting == 0, timeout)
 			drivers = [*self._idle.values(), *self._busy]
 			self._idle.clear()
 			self._busy.clear()
@@ -87,19 +100,23 @@ class DriverPool:
 			return {"busy": len(self._busy), "idle": len(self._idle), "starting": self._starting}
 
 	def _reserve(self, profile_dir: Path) -> tuple[ManagedDriver | None, ManagedDriver | None]:
-		"""Under the lock: take the warm browser, or a slot for a new one (evicting if needed)."""
+		"""Under the lock: hold the profile, then take its warm browser or a slot for a new one."""
 		with self._lock:
+			free = self._changed.wait_for(
+				lambda: self._closed or profile_dir not in self._held, self.handoff_timeout
+			)
 			if self._closed:
 				raise DriverPoolExhausted("The WhatsApp Web session host is shutting down.")
+			if not free:
+				raise DriverPoolExhausted("The browser of this device is still busy. Try again in a moment.")
 			warm = self._idle.pop(profile_dir, None)
 			if warm is not None:
 				self._busy.add(warm)
-				return warm, None
-			evicted = None
-			if self._size() >= self.max_size:
-				evicted = self._evict_oldest_idle()
-			self._starting += 1
-			return None, evicted
+			else:
+				evicted = self._evict_oldest_idle() if self._size() >= self.max_size else None
+				self._starting += 1
+			self._held.add(profile_dir)
+			return (warm, None) if warm is not None else (None, evicted)
 
 	def _evict_oldest_idle(self) -> ManagedDriver:
 		if not self._idle:
@@ -110,7 +127,7 @@ class DriverPool:
 		oldest = min(self._idle.values(), key=lambda driver: driver.last_used)
 		return self._idle.pop(oldest.profile_dir)
 
-	def _forget_dead(self, driver: ManagedDriver) -> None:
+	def _replace_dead(self, driver: ManagedDriver) -> None:
 		"""A warm browser that crashed: its slot goes to the browser that replaces it."""
 		with self._lock:
 			self._busy.discard(driver)
@@ -121,18 +138,30 @@ class DriverPool:
 		try:
 			driver = self._launch(profile_dir)
 		except BaseException:
-			with self._lock:
-				self._starting -= 1
+			self._started(profile_dir, None)
 			raise
 		with self._lock:
-			self._starting -= 1
 			closed = self._closed
-			if not closed:
-				self._busy.add(driver)
 		if closed:
 			self._quit(driver)
+			self._started(profile_dir, None)
 			raise DriverPoolExhausted("The WhatsApp Web session host is shutting down.")
+		self._started(profile_dir, driver)
 		return driver
+
+	def _started(self, profile_dir: Path, driver: ManagedDriver | None) -> None:
+		"""A start ended: the new browser is busy, or (on failure) the profile is free again."""
+		with self._lock:
+			self._starting -= 1
+			if driver is not None:
+				self._busy.add(driver)
+			else:
+				self._unhold(profile_dir)
+			self._changed.notify_all()
+
+	def _unhold(self, profile_dir: Path) -> None:
+		self._held.discard(profile_dir)
+		self._changed.notify_all()
 
 	def _size(self) -> int:
 		return len(self._idle) + len(self._busy) + self._starting
