@@ -163,6 +163,7 @@ def main() -> None:
 	parser.add_argument("--rate", type=float, default=50.0, help="R of the pacing run")
 	parser.add_argument("--pacing-seconds", type=float, default=20.0)
 	parser.add_argument("--port", type=int, default=8772)
+	parser.add_argument("--pacing-only", action="store_true", help="skip the two throughput runs")
 	args = parser.parse_args()
 	frappe.init(site=args.site)
 	frappe.connect()
@@ -180,11 +181,12 @@ def main() -> None:
 	print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, batch size {args.batch}")
 	try:
 		wait_until(lambda: _up(graph_url), 30, "the fake Graph API")
-		configure(graph_url, 100_000, args.batch)
-		stop_process(workers.pop())
-		throughput(args, graph_url, 1, start=0)
-		workers.append(start_process(worker_command, "/tmp/whatsapp-benchmark-campaign-worker1.log"))
-		throughput(args, graph_url, 2, start=args.n)
+		if not args.pacing_only:
+			configure(graph_url, 100_000, args.batch)
+			stop_process(workers.pop())
+			throughput(args, graph_url, 1, start=0)
+			workers.append(start_process(worker_command, "/tmp/whatsapp-benchmark-campaign-worker1.log"))
+			throughput(args, graph_url, 2, start=args.n)
 		pacing(args, start=2 * args.n)
 	finally:
 		for process in [graph, *workers]:
