@@ -22,6 +22,7 @@ DEVICE = "WhatsApp Device"
 SESSION_STATE_FIELDS = ("web_state", "session_state")
 HEARTBEAT_MAX_AGE = 60.0
 SCHEDULER_MAX_AGE = 900.0
+TOKEN_CHECK_TIMEOUT = 5.0  # a health answer must not wait out Meta's full request timeout per device
 
 
 @dataclass(frozen=True)
@@ -116,5 +117,6 @@ def token_check(device: DeviceState) -> Check:
 def _token_check(device: DeviceState) -> Check:
 	config = get_config()
 	token = get_decrypted_password(DEVICE, device.name, "access_token", raise_exception=False)
-	client = GraphClient(config.graph_api_root, token or config.access_token, timeout=config.request_timeout)
+	timeout = min(config.request_timeout, TOKEN_CHECK_TIMEOUT)
+	client = GraphClient(config.graph_api_root, token or config.access_token, timeout=timeout)
 	return health.token_check(client, device.phone_number_id or "", device.name)
