@@ -12,7 +12,7 @@ from frappe.utils.password import get_decrypted_password
 
 from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
 from whatsapp_integration.core.senders.factory import DeviceProfile
-from whatsapp_integration.core.status import FAILED, QUEUED
+from whatsapp_integration.core.status import FAILED, QUEUED, timestamp_field
 from whatsapp_integration.services.repository import OUTBOUND, MessageRecord, SendOutcome, StatusEvent
 
 LOG = "WhatsApp Message Log"
@@ -49,7 +49,6 @@ _SCALAR_FIELDS = (
 	"delivered_at",
 	"read_at",
 )
-_OUTCOME_TIMESTAMPS = {"Sent": "sent_at", "Delivered": "delivered_at", "Read": "read_at"}
 _DEVICE_FIELDS = ("name", "mode", "phone_number_id", "waba_id", "phone_number", "enabled", "daily_cap")
 
 
@@ -198,8 +197,9 @@ def _outcome_values(outcome: SendOutcome) -> dict[str, Any]:
 	}
 	if outcome.wamid:
 		values["wamid"] = outcome.wamid
-	if outcome.status in _OUTCOME_TIMESTAMPS:
-		values[_OUTCOME_TIMESTAMPS[outcome.status]] = outcome.at
+	stamped = timestamp_field(outcome.status)
+	if stamped:
+		values[stamped] = outcome.at
 	return values
 
 

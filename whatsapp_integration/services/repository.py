@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from whatsapp_integration.core.senders.factory import DeviceProfile
-from whatsapp_integration.core.status import DELIVERED, QUEUED, READ, SENT
+from whatsapp_integration.core.status import QUEUED, timestamp_field
 
 OUTBOUND = "Outbound"
 INBOUND = "Inbound"
@@ -114,9 +114,6 @@ class MessageRepository(Protocol):
 	def remove_opt_out(self, number: str) -> None: ...
 
 
-_TIMESTAMP_BY_STATUS = {SENT: "sent_at", DELIVERED: "delivered_at", READ: "read_at"}
-
-
 def apply_outcome(record: MessageRecord, outcome: SendOutcome) -> MessageRecord:
 	"""`record` as it reads after `outcome` is saved (the one definition repositories share)."""
 	record.status = outcome.status
@@ -127,8 +124,8 @@ def apply_outcome(record: MessageRecord, outcome: SendOutcome) -> MessageRecord:
 	record.error_title = outcome.error_title
 	record.error_reason = outcome.error_reason
 	record.error_action = outcome.error_action
-	timestamp_field = _TIMESTAMP_BY_STATUS.get(outcome.status)
-	if timestamp_field:
-		setattr(record, timestamp_field, outcome.at)
+	stamped = timestamp_field(outcome.status)
+	if stamped:
+		setattr(record, stamped, outcome.at)
 	record.events.append(StatusEvent(outcome.status, outcome.at, outcome.error_code, outcome.error_title))
 	return record
