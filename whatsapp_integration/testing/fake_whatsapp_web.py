@@ -238,7 +238,7 @@ def _contact(state: FakeWebState, phone: str, token: str) -> dict[str, str]:
 def _message(state: FakeWebState, body: dict[str, Any]) -> tuple[int, Any]:
 	if body.get("token") not in state.tokens:
 		return 401, {"error": "logged out"}
-	message_id = f"3EB0{next(state.ids):012X}"
+	message_id = f"3EB0{next(state.ids):04X}{secrets.token_hex(6).upper()}"
 	state.messages.append(
 		{"id": message_id, "phone": body.get("phone"), "text": body.get("text"), "at": time.monotonic()}
 	)
