@@ -15,13 +15,23 @@ import redis
 from PIL import Image
 
 from whatsapp_integration.core import errors
+from whatsapp_integration.core.config import MODE_WEB
+from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.web.pacing import MemoryDailyCounter, RedisDailyCounter, SendPacer
 from whatsapp_integration.core.web.processes import MARKER_VARIABLE, ProcessRegistry, is_alive
 from whatsapp_integration.core.web.protocol import error_reply, rebuild_error
 from whatsapp_integration.core.web.qr import QrCapture, render_qr
 from whatsapp_integration.core.web.selectors import load_registry
 from whatsapp_integration.core.web.sender import send_url
-from whatsapp_integration.core.web.states import SessionState, can_move, check_move
+from whatsapp_integration.core.web.states import (
+	SessionSnapshot,
+	SessionState,
+	Transition,
+	can_move,
+	check_move,
+)
+from whatsapp_integration.services.qr_service import SessionRecorder
+from whatsapp_integration.services.web_session_repository import MemoryWebSessionRepository
 
 S = SessionState
 
@@ -192,3 +202,17 @@ def test_orphans_are_found_by_their_ownership_tag_and_nothing_else_is_killed(tmp
 		for process in (ours, stranger):
 			process.kill()
 			process.wait()
+
+
+def test_sessions_a_dead_host_left_unfinished_are_stopped_and_working_ones_restored() -> None:
+	repository = MemoryWebSessionRepository(
+		[DeviceProfile(name="Shop", mode=MODE_WEB), DeviceProfile(name="Desk", mode=MODE_WEB)]
+	)
+	recorder = SessionRecorder(repository)
+	for device, state in (("Shop", S.WORKING), ("Desk", S.SCAN_QR_CODE)):
+		transition = Transition(state, 1000.0, "before the crash")
+		recorder.session_changed(SessionSnapshot(device, state, (transition,), qr_png=b"png"), transition)
+	assert repository.stop_unfinished("The host restarted") == ["Desk"]
+	desk = repository.sessions["Desk"]
+	assert desk.state is S.STOPPED and desk.qr_png is None and desk.history[-1].reason == "The host restarted"
+	assert repository.restorable_devices() == ["Shop"]

@@ -32,6 +32,7 @@ def run_host(workers: int = 8) -> None:
 	repository.profile_dir_for = supervisor.profile_dir
 	host = SessionHost(supervisor, client, namespace(), processes, workers=workers)
 	host.install_process_handlers()
+	repository.stop_unfinished("The session host restarted before the QR code was scanned. Click Link.")
 	restore = repository.restorable_devices()
 	frappe.db.commit()
 	try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -57,6 +58,16 @@ class FrappeWebSessionRepository:
 			filters={"mode": MODE_WEB, "enabled": 1, "web_state": SessionState.WORKING.value},
 			pluck="name",
 		)
+
+	def stop_unfinished(self, reason: str) -> list[str]:
+		unfinished = [SessionState.STARTING.value, SessionState.SCAN_QR_CODE.value]
+		devices = frappe.get_all(DEVICE, filters={"web_state": ("in", unfinished)}, pluck="name")
+		for device in devices:
+			stopped = SessionSnapshot(
+				device, SessionState.STOPPED, (Transition(SessionState.STOPPED, time.time(), reason),)
+			)
+			self.save_session(stopped, stopped.history[0])
+		return devices
 
 	def _history(self, device: str, transition: Transition) -> list[dict[str, Any]]:
 		stored = frappe.db.get_value(DEVICE, device, "web_state_history")

@@ -7,6 +7,7 @@ on the WhatsApp Device; `MemoryWebSessionRepository` keeps them in memory for ti
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,6 +30,11 @@ class WebSessionRepository(Protocol):
 
 	def restorable_devices(self) -> list[str]:
 		"""Enabled Web devices whose session was WORKING when the host last ran."""
+		...
+
+	def stop_unfinished(self, reason: str) -> list[str]:
+		"""Mark sessions left STARTING or SCAN_QR_CODE by a previous host as STOPPED (their
+		browser and QR are gone); returns their devices."""
 		...
 
 
@@ -72,6 +78,16 @@ class MemoryWebSessionRepository:
 			)
 			if transition is not None:
 				stored.history = [*stored.history, transition][-HISTORY_LIMIT:]
+
+	def stop_unfinished(self, reason: str) -> list[str]:
+		unfinished = {SessionState.STARTING, SessionState.SCAN_QR_CODE}
+		with self._lock:
+			devices = [name for name, stored in self.sessions.items() if stored.state in unfinished]
+			for name in devices:
+				stored = self.sessions[name]
+				stored.state, stored.qr_png = SessionState.STOPPED, None
+				stored.history = [*stored.history, Transition(SessionState.STOPPED, time.time(), reason)]
+		return devices
 
 	def restorable_devices(self) -> list[str]:
 		with self._lock:

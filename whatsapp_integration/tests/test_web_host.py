@@ -24,6 +24,7 @@ from whatsapp_integration.web_runtime import host_client, state_dir
 
 DEVICE = "_Test WhatsApp Web Device"
 DEVICE_DOCTYPE = "WhatsApp Device"
+LEFTOVER = "_Test WhatsApp Web Leftover"
 
 
 class TestWebHost(FrappeTestCase):
@@ -40,6 +41,8 @@ class TestWebHost(FrappeTestCase):
 		)
 		ensure_device(DEVICE, mode="Web", phone_number="+919876500077", is_default=0)
 		frappe.db.set_value(DEVICE_DOCTYPE, DEVICE, "web_state", "STOPPED")
+		ensure_device(LEFTOVER, mode="Web", phone_number="+919876500079", is_default=0)
+		frappe.db.set_value(DEVICE_DOCTYPE, LEFTOVER, {"web_state": "SCAN_QR_CODE", "web_qr_image": "data:,"})
 		frappe.db.commit()
 		cls.host = subprocess.Popen(
 			[
@@ -98,6 +101,14 @@ class TestWebHost(FrappeTestCase):
 			"SCAN_QR_CODE",
 		)
 		devices.stop_session(DEVICE)
+
+	def test_a_session_a_previous_host_left_waiting_for_a_scan_is_stopped(self) -> None:
+		frappe.db.commit()
+		row = frappe.db.get_value(
+			DEVICE_DOCTYPE, LEFTOVER, ["web_state", "web_state_reason", "web_qr_image"], as_dict=True
+		)
+		self.assertEqual((row.web_state, row.web_qr_image), ("STOPPED", ""))
+		self.assertIn("restarted", row.web_state_reason)
 
 	def test_an_official_device_cannot_be_linked_with_a_qr_code(self) -> None:
 		ensure_device("_Test WhatsApp Official Device", phone_number_id="100200399", is_default=0)
