@@ -393,3 +393,19 @@ def test_progress_follows_delivery_statuses_of_the_message_log(
 	harness.messages.save_outcome(logs[1], SendOutcome("Read", clock.now(), 1))
 	counts = service.progress("CAMP-1")["counts"]
 	assert (counts[planning.SENT], counts[planning.DELIVERED], counts[planning.READ]) == (1, 1, 1)
+
+
+def test_a_run_in_which_every_recipient_failed_ends_failed(harness: CampaignHarness) -> None:
+	harness.campaign(recipients=2)
+	service = harness.service()
+	service.start("CAMP-1")
+	harness.graph.fail_next(131009, times=2)
+	service.dispatch_device(harness.device.name)
+	campaign = harness.campaigns.get_campaign("CAMP-1")
+	assert campaign.status == policy.FAILED
+	assert campaign.status_reason == "All 2 attempted recipients failed; see their errors in Recipients."
+	assert service.start("CAMP-1") == policy.RUNNING, "a failed campaign can be started again"
+	assert service.dispatch_device(harness.device.name).sent == 2
+	keys = [request.body["biz_opaque_callback_data"] for request in harness.graph.message_requests()]
+	assert [key.rsplit(":", 1)[1] for key in keys] == ["0", "0", "1", "1"], "the restart is run 1"
+	assert harness.campaigns.get_campaign("CAMP-1").status == policy.COMPLETED

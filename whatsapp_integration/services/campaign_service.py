@@ -10,6 +10,7 @@ sends twice. Progress is always counted from the recipient rows.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 import uuid
@@ -63,6 +64,7 @@ Notifier = Callable[[CampaignRecord, str], None]
 @dataclass
 class BatchResult:
 	claimed: int = 0
+	handled: int = 0
 	sent: int = 0
 	failed: int = 0
 	deferred: int = 0
@@ -131,12 +133,15 @@ class CampaignService:
 		campaign = self.repository.get_campaign(name)
 		self.validate(campaign)
 		start = campaign.scheduled_start or self._now()
+		# A failed campaign started again is a new run: new idempotency keys, so the retried
+		# recipients get new Message Log rows next to the failed ones.
+		run = campaign.run + 1 if campaign.status == policy.FAILED else 0
 		if not is_due(start, self._time_zone, self._utc_now()):
 			policy.check_transition(campaign.status, policy.SCHEDULED)
-			self._set_status(campaign, policy.SCHEDULED, run=0, next_run_at=start, scheduled_start=start)
+			self._set_status(campaign, policy.SCHEDULED, run=run, next_run_at=start, scheduled_start=start)
 			return policy.SCHEDULED
 		policy.check_transition(campaign.status, policy.RUNNING)
-		self._begin_run(campaign, 0, scheduled_start=start)
+		self._begin_run(campaign, run, scheduled_start=start)
 		return policy.RUNNING
 
 	def start_due(self, now_utc: datetime | None = None) -> list[str]:
@@ -254,7 +259,7 @@ class CampaignService:
 		report.failed += result.failed
 		if result.claimed:
 			self._on_batch(campaign)
-		return result.claimed > 0 and result.stop_reason is None
+		return result.handled > result.deferred and result.stop_reason is None
 
 	def _wait_for_due(self, campaigns: list[CampaignRecord]) -> bool:
 		"""Sleep until the next deferred row (pair rate, short retry) is due, when that is soon;
@@ -327,7 +332,7 @@ class CampaignService:
 				planning.PENDING,
 				row.attempts,
 				now,
-				next_attempt_at=now + timedelta(seconds=wait),
+				next_attempt_at=now + _at_least(wait),
 				attempted=False,
 			)
 		try:
@@ -482,6 +487,13 @@ class CampaignService:
 			self.repository.update_campaign(
 				campaign.name, [policy.RUNNING], status=policy.SCHEDULED, run=run, next_run_at=at
 			)
+		elif counts.get(planning.FAILED) and not any(counts.get(state) for state in planning.SUCCESS_STATES):
+			reason = (
+				f"All {counts[planning.FAILED]} attempted recipients failed; see their errors in Recipients."
+			)
+			self.repository.update_campaign(
+				campaign.name, [policy.RUNNING], status=policy.FAILED, status_reason=reason
+			)
 		else:
 			self.repository.update_campaign(campaign.name, [policy.RUNNING], status=policy.COMPLETED)
 
@@ -495,6 +507,11 @@ class CampaignService:
 		if following and following[1] < self._now():
 			return next_run(schedule, self._now())
 		return following
+
+
+def _at_least(seconds: float) -> timedelta:
+	"""`seconds` rounded up to datetime's microsecond, so a wait never becomes no wait."""
+	return timedelta(microseconds=math.ceil(seconds * 1_000_000))
 
 
 def _sent(row: RecipientRow, record: MessageRecord, wamid: str, now: datetime) -> RecipientOutcome:
@@ -518,6 +535,7 @@ def _result(batch: _Batch, claimed: int) -> BatchResult:
 	states = [outcome.state for outcome in batch.outcomes]
 	return BatchResult(
 		claimed=claimed,
+		handled=len(states),
 		sent=states.count(planning.SENT),
 		failed=states.count(planning.FAILED),
 		deferred=states.count(planning.PENDING),
