@@ -14,24 +14,37 @@ SETTINGS = "WhatsApp Integration Settings"
 SECRET_FIELDS = ("access_token", "app_secret", "webhook_verify_token", "metrics_token")
 _CACHE_KEY = "whatsapp_integration:settings"
 _LOCAL_SECONDS = 30.0
+_PROCESS_CONFIGS: dict[tuple[str, str], tuple[WhatsAppConfig, float]] = {}
 
 
 def get_config() -> WhatsAppConfig:
 	"""The site's config. Non-secret values are cached in Redis for `settings_cache_ttl`
-	seconds (cleared when Settings are saved); secrets are decrypted from the Password
-	fields. The built object is kept on `frappe.local` for a request or job, and for at most
-	`_LOCAL_SECONDS` in long-running processes (the web session host) so changes reach them."""
+	seconds (cleared when Settings are saved). Decrypting the secrets costs four queries, so
+	each process keeps the built config for up to `_LOCAL_SECONDS`, keyed by the Settings'
+	`modified` stamp: a save reaches every process at its next request, and long-running
+	processes (the web session host) rebuild it at least that often."""
 	memo = getattr(frappe.local, "whatsapp_config", None)
 	if memo is None or memo[1] < time.monotonic():
-		config = WhatsAppConfig.from_mapping({**_cached_values(), **_secrets()})
-		memo = (config, time.monotonic() + _LOCAL_SECONDS)
+		memo = _process_config(_cached_values())
 		frappe.local.whatsapp_config = memo
 	return memo[0]
+
+
+def _process_config(values: dict[str, Any]) -> tuple[WhatsAppConfig, float]:
+	key = (frappe.local.site, str(values.get("modified")))
+	memo = _PROCESS_CONFIGS.get(key)
+	if memo is None or memo[1] < time.monotonic():
+		config = WhatsAppConfig.from_mapping({**values, **_secrets()})
+		memo = (config, time.monotonic() + _LOCAL_SECONDS)
+		_PROCESS_CONFIGS.clear()  # one entry per process: the current Settings of the current site
+		_PROCESS_CONFIGS[key] = memo
+	return memo
 
 
 def clear_config_cache() -> None:
 	frappe.cache.delete_value(_CACHE_KEY)
 	frappe.local.whatsapp_config = None
+	_PROCESS_CONFIGS.clear()
 
 
 def _cached_values() -> dict[str, Any]:
