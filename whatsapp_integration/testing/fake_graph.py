@@ -17,13 +17,14 @@ import itertools
 import json
 import re
 import socket
-import sys
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from whatsapp_integration.testing.local_server import LocalHttpServer
 
 _MESSAGES = re.compile(r"^/v[\d.]+/(?P<phone_number_id>[^/]+)/messages$")
 _TEMPLATES = re.compile(r"^/v[\d.]+/(?P<waba_id>[^/]+)/message_templates$")
@@ -74,33 +75,14 @@ class FakeGraphState:
 	run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10].upper())
 
 
-class FakeGraphApi:
+class FakeGraphApi(LocalHttpServer):
 	"""Start with `with FakeGraphApi() as api:`; `api.url` is the Graph API base URL."""
+
+	thread_name = "fake-graph"
 
 	def __init__(self, access_token: str | None = None, port: int = 0, record_bodies: bool = True) -> None:
 		self.state = FakeGraphState(access_token=access_token, record_bodies=record_bodies)
-		handler = type("BoundHandler", (_Handler,), {"state": self.state})
-		self._server = _QuietServer(("127.0.0.1", port), handler)
-		self._server.daemon_threads = True
-		self._thread = threading.Thread(target=self._server.serve_forever, name="fake-graph", daemon=True)
-
-	@property
-	def url(self) -> str:
-		return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-	def start(self) -> FakeGraphApi:
-		self._thread.start()
-		return self
-
-	def stop(self) -> None:
-		self._server.shutdown()
-		self._server.server_close()
-
-	def __enter__(self) -> FakeGraphApi:
-		return self.start()
-
-	def __exit__(self, *exc_info: object) -> None:
-		self.stop()
+		super().__init__(_Handler, self.state, port)
 
 	@property
 	def requests(self) -> list[RecordedRequest]:
@@ -133,15 +115,6 @@ class FakeGraphApi:
 		with self.state.lock:
 			self.state.requests.clear()
 			self.state.failures.clear()
-
-
-class _QuietServer(ThreadingHTTPServer):
-	daemon_threads = True
-
-	def handle_error(self, request: Any, client_address: Any) -> None:
-		"""A client that timed out and hung up is expected in tests; anything else is reported."""
-		if not isinstance(sys.exc_info()[1], ConnectionError):
-			super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -289,7 +262,7 @@ def main() -> None:
 	api = FakeGraphApi(access_token=args.access_token, port=args.port, record_bodies=not args.no_bodies)
 	print(f"fake Graph API on {api.url}", flush=True)
 	try:
-		api._server.serve_forever()
+		api.serve_forever()
 	except KeyboardInterrupt:
 		api.stop()
 

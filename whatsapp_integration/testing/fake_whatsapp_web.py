@@ -21,14 +21,15 @@ import argparse
 import itertools
 import json
 import secrets
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from whatsapp_integration.testing.local_server import LocalHttpServer
 
 PAGE_DIR = Path(__file__).with_name("fake_whatsapp_web")
 INVALID_NUMBER = "Phone number shared via url is invalid."
@@ -55,33 +56,14 @@ class FakeWebState:
 	ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
 
-class FakeWhatsAppWeb:
+class FakeWhatsAppWeb(LocalHttpServer):
 	"""`with FakeWhatsAppWeb() as web:`; `web.url` is the base URL to put in the config."""
+
+	thread_name = "fake-wa-web"
 
 	def __init__(self, rotate_seconds: float = 20.0, qr_attribute: bool = True, port: int = 0) -> None:
 		self.state = FakeWebState(rotate_seconds=rotate_seconds, qr_attribute=qr_attribute)
-		handler = type("BoundHandler", (_Handler,), {"state": self.state})
-		self._server = _QuietServer(("127.0.0.1", port), handler)
-		self._server.daemon_threads = True
-		self._thread = threading.Thread(target=self._server.serve_forever, name="fake-wa-web", daemon=True)
-
-	@property
-	def url(self) -> str:
-		return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-	def start(self) -> FakeWhatsAppWeb:
-		self._thread.start()
-		return self
-
-	def stop(self) -> None:
-		self._server.shutdown()
-		self._server.server_close()
-
-	def __enter__(self) -> FakeWhatsAppWeb:
-		return self.start()
-
-	def __exit__(self, *exc_info: object) -> None:
-		self.stop()
+		super().__init__(_Handler, self.state, port)
 
 	def scan(self, ref: str) -> bool:
 		"""What the phone does: link the page that shows the code `ref` (only the current one)."""
@@ -112,15 +94,6 @@ class FakeWhatsAppWeb:
 	def issued_refs(self) -> int:
 		with self.state.lock:
 			return self.state.issued_refs
-
-
-class _QuietServer(ThreadingHTTPServer):
-	daemon_threads = True
-
-	def handle_error(self, request: Any, client_address: Any) -> None:
-		"""A browser quit mid-request (every logout does) is not an error of the fake."""
-		if not isinstance(sys.exc_info()[1], ConnectionError):
-			super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
