@@ -32,7 +32,6 @@ from whatsapp_integration.core.campaign.rendering import (
 from whatsapp_integration.core.campaign.schedule import Schedule, is_due, next_run, run_after, to_utc
 from whatsapp_integration.core.errors import (
 	CampaignStateError,
-	ErrorAction,
 	InvalidCampaign,
 	RateLimited,
 	SendFailed,

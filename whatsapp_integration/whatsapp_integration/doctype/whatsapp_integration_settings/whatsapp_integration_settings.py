@@ -2,7 +2,6 @@
 # For license information, please see license.txt
 
 
-import frappe
 from frappe.model.document import Document
 
 from whatsapp_integration.core.config import WhatsAppConfig
