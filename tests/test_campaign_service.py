@@ -16,6 +16,7 @@ from whatsapp_integration.core.campaign.schedule import DAILY
 from whatsapp_integration.core.errors import CampaignStateError, InvalidCampaign
 from whatsapp_integration.core.status import FAILED as LOG_FAILED
 from whatsapp_integration.core.status import SENT as LOG_SENT
+from whatsapp_integration.services.campaign_repository import RecipientRow
 from whatsapp_integration.services.campaign_service import IN_DOUBT_REASON
 from whatsapp_integration.services.repository import SendOutcome
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
@@ -193,7 +194,7 @@ def _one_recipient_campaign(
 	harness.graph.fail_next(code, http_status=status, times=times)
 
 
-def _row(harness: CampaignHarness):
+def _row(harness: CampaignHarness) -> RecipientRow:
 	return harness.campaigns.recipients("CAMP-1")[0]
 
 
