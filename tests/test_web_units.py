@@ -29,6 +29,7 @@ from whatsapp_integration.core.web.states import (
 	Transition,
 	can_move,
 	check_move,
+	device_status,
 )
 from whatsapp_integration.services.qr_service import SessionRecorder
 from whatsapp_integration.services.web_session_repository import MemoryWebSessionRepository
@@ -59,6 +60,21 @@ def test_the_transition_table(current: S, target: S, allowed: bool) -> None:
 		with pytest.raises(errors.IllegalSessionTransition) as raised:
 			check_move("Shop", current, target)
 		assert f"is {current.value} and cannot become {target.value}" in str(raised.value)
+
+
+def test_the_device_status_follows_the_session_state() -> None:
+	statuses = {state: device_status(state) for state in S}
+	assert statuses == {
+		S.STOPPED: "Inactive",
+		S.STARTING: "Inactive",
+		S.SCAN_QR_CODE: "Inactive",
+		S.WORKING: "Active",
+		S.FAILED: "Error",
+	}
+	repository = MemoryWebSessionRepository([DeviceProfile(name="Shop", mode=MODE_WEB)])
+	failed = Transition(S.FAILED, 1000.0, "logged out")
+	repository.save_session(SessionSnapshot("Shop", S.FAILED, (failed,)), failed)
+	assert repository.sessions["Shop"].device_status == "Error"
 
 
 def test_the_rendered_png_encodes_exactly_the_captured_code() -> None:

@@ -19,7 +19,7 @@ from frappe.utils import convert_utc_to_system_timezone, now_datetime
 
 from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.senders.factory import DeviceProfile
-from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition
+from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition, device_status
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.services.web_session_repository import HISTORY_LIMIT
 
@@ -85,6 +85,7 @@ def _session_values(snapshot: SessionSnapshot) -> dict[str, Any]:
 	)
 	return {
 		"web_state": snapshot.state.value,
+		"status": device_status(snapshot.state),
 		"web_state_reason": snapshot.reason,
 		"web_last_seen": _local_time(snapshot.last_seen) if snapshot.last_seen else None,
 		"web_qr_image": qr_image,

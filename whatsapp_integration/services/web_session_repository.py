@@ -14,7 +14,7 @@ from typing import Protocol
 from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.errors import ConfigurationError, DeviceNotFound, DeviceUnavailable
 from whatsapp_integration.core.senders.factory import DeviceProfile
-from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition
+from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition, device_status
 
 HISTORY_LIMIT = 50
 
@@ -55,6 +55,10 @@ class StoredSession:
 	history: list[Transition] = field(default_factory=list)
 	qr_png: bytes | None = None
 	last_seen: float | None = None
+
+	@property
+	def device_status(self) -> str:
+		return device_status(self.state)
 
 
 class MemoryWebSessionRepository:

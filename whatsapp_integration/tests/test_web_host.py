@@ -42,7 +42,11 @@ class TestWebHost(FrappeTestCase):
 		ensure_device(DEVICE, mode="Web", phone_number="+919876500077", is_default=0)
 		frappe.db.set_value(DEVICE_DOCTYPE, DEVICE, "web_state", "STOPPED")
 		ensure_device(LEFTOVER, mode="Web", phone_number="+919876500079", is_default=0)
-		frappe.db.set_value(DEVICE_DOCTYPE, LEFTOVER, {"web_state": "SCAN_QR_CODE", "web_qr_image": "data:,"})
+		frappe.db.set_value(
+			DEVICE_DOCTYPE,
+			LEFTOVER,
+			{"web_state": "SCAN_QR_CODE", "web_qr_image": "data:,", "status": "Active"},
+		)
 		frappe.db.commit()
 		cls.host = subprocess.Popen(
 			[
@@ -74,7 +78,7 @@ class TestWebHost(FrappeTestCase):
 		linked = _wait_for_device(lambda row: row.web_state == "WORKING")
 		history = [entry["state"] for entry in json.loads(linked.web_state_history)]
 		self.assertEqual(history[-3:], ["STARTING", "SCAN_QR_CODE", "WORKING"])
-		self.assertEqual(linked.web_qr_image, "")
+		self.assertEqual((linked.web_qr_image, linked.status), ("", "Active"))
 		self.assertIn("whatsapp_web", linked.web_profile_path)
 		result = devices.send_test(DEVICE, "+14155550123", "Hello from the bench")
 		self.assertEqual(result["status"], "Sent", result)
@@ -91,6 +95,7 @@ class TestWebHost(FrappeTestCase):
 		self.web.scan(self.web.pending_refs()[-1])
 		_wait_for_device(lambda row: row.web_state == "WORKING")
 		self.assertEqual(devices.stop_session(DEVICE)["state"], "STOPPED")
+		self.assertEqual(_wait_for_device(lambda row: row.web_state == "STOPPED").status, "Inactive")
 		devices.start_session(DEVICE)
 		restored = _wait_for_device(lambda row: row.web_state in ("WORKING", "SCAN_QR_CODE"))
 		self.assertEqual(restored.web_state, "WORKING")
@@ -108,6 +113,7 @@ class TestWebHost(FrappeTestCase):
 			DEVICE_DOCTYPE, LEFTOVER, ["web_state", "web_state_reason", "web_qr_image"], as_dict=True
 		)
 		self.assertEqual((row.web_state, row.web_qr_image), ("STOPPED", ""))
+		self.assertEqual(frappe.db.get_value(DEVICE_DOCTYPE, LEFTOVER, "status"), "Inactive")
 		self.assertIn("restarted", row.web_state_reason)
 
 	def test_an_official_device_cannot_be_linked_with_a_qr_code(self) -> None:
@@ -129,7 +135,14 @@ class TestWebHostLeavesNoBrowser(FrappeTestCase):
 
 
 def _wait_for_device(done: Callable[[frappe._dict], bool], timeout: float = 30.0) -> frappe._dict:
-	fields = ["web_state", "web_state_reason", "web_qr_image", "web_state_history", "web_profile_path"]
+	fields = [
+		"web_state",
+		"web_state_reason",
+		"web_qr_image",
+		"web_state_history",
+		"web_profile_path",
+		"status",
+	]
 	row = frappe._dict()
 
 	def check() -> bool:

@@ -29,6 +29,13 @@ _ALLOWED: dict[SessionState, frozenset[SessionState]] = {
 }
 
 ACTIVE_STATES = frozenset({SessionState.STARTING, SessionState.SCAN_QR_CODE, SessionState.WORKING})
+_DEVICE_STATUS = {SessionState.WORKING: "Active", SessionState.FAILED: "Error"}
+
+
+def device_status(state: SessionState) -> str:
+	"""The WhatsApp Device `status` (Active/Inactive/Error) of a Web device whose session is in
+	`state`: what list views, filters and cards read without knowing about sessions."""
+	return _DEVICE_STATUS.get(state, "Inactive")
 
 
 def can_move(current: SessionState, target: SessionState) -> bool:

@@ -7,6 +7,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from whatsapp_integration.core.phone import normalize
+from whatsapp_integration.core.web.states import SessionState, device_status
 from whatsapp_integration.errors import user_errors
 from whatsapp_integration.settings import get_config
 
@@ -45,6 +46,8 @@ class WhatsAppDevice(Document):
 				self.phone_number = normalize(self.phone_number, get_config().default_country)
 		if self.mode == "Official" and not self.phone_number_id:
 			frappe.throw(_("Copy the Phone Number ID from the Meta app dashboard (WhatsApp > API Setup)."))
+		if self.mode == "Web":
+			self.status = device_status(SessionState(self.web_state or SessionState.STOPPED.value))
 
 	def on_update(self) -> None:
 		if self.is_default:
