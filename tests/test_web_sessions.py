@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -279,6 +280,21 @@ def test_the_pool_never_holds_more_browsers_than_its_size(web: FakeWhatsAppWeb, 
 		assert len(harness.processes.tracked_tags()) == 2
 	finally:
 		harness.close()
+
+
+def test_a_smaller_pool_from_changed_settings_quits_the_surplus_idle_browsers(harness: WebHarness) -> None:
+	for device in ("A", "B", "C"):
+		harness.supervisor.start(device)
+		assert harness.wait(device, S.SCAN_QR_CODE).state is S.SCAN_QR_CODE
+		harness.supervisor.stop(device)
+	assert harness.settled_pool()["idle"] == 3
+	harness.supervisor.reconfigure(replace(harness.config, driver_pool_size=1))
+	assert harness.supervisor.pool.counts()["idle"] == 1
+	kept = harness.processes.tracked_tags()
+	assert len(kept) == 1
+	harness.supervisor.start("C")
+	assert harness.wait("C", S.SCAN_QR_CODE).state is S.SCAN_QR_CODE
+	assert harness.processes.tracked_tags() == kept, "the most recently used browser stays warm"
 
 
 def test_concurrent_start_and_stop_from_many_threads_keep_every_session_consistent(

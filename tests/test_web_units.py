@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import threading
+import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -14,9 +17,11 @@ import qrcode
 import redis
 from PIL import Image
 
+from tests.web_harness import web_config
 from whatsapp_integration.core import errors
-from whatsapp_integration.core.config import MODE_WEB
+from whatsapp_integration.core.config import MODE_WEB, WhatsAppConfig
 from whatsapp_integration.core.senders.factory import DeviceProfile
+from whatsapp_integration.core.web.host import SessionHost, build_supervisor
 from whatsapp_integration.core.web.pacing import MemoryDailyCounter, RedisDailyCounter, SendPacer
 from whatsapp_integration.core.web.processes import MARKER_VARIABLE, ProcessRegistry, is_alive
 from whatsapp_integration.core.web.protocol import error_reply, rebuild_error
@@ -232,3 +237,58 @@ def test_sessions_a_dead_host_left_unfinished_are_stopped_and_working_ones_resto
 	desk = repository.sessions["Desk"]
 	assert desk.state is S.STOPPED and desk.qr_png is None and desk.history[-1].reason == "The host restarted"
 	assert repository.restorable_devices() == ["Shop"]
+
+
+class SettingsSource:
+	"""What `get_config()` gives the host: the Settings as saved now, or an error."""
+
+	def __init__(self, config: WhatsAppConfig) -> None:
+		self.config = config
+		self.problem: Exception | None = None
+		self.calls = 0
+
+	def __call__(self) -> WhatsAppConfig:
+		self.calls += 1
+		if self.problem is not None:
+			raise self.problem
+		return self.config
+
+	def wait_calls(self, more: int, timeout: float = 10.0) -> None:
+		target, deadline = self.calls + more, time.monotonic() + timeout
+		while self.calls < target and time.monotonic() < deadline:
+			time.sleep(0.05)
+		assert self.calls >= target, "the host did not ask for the settings before its sweeps"
+
+
+def test_the_host_applies_changed_settings_before_each_sweep(redis_url: str, tmp_path: Path) -> None:
+	source = SettingsSource(web_config("http://127.0.0.1:9", session_sweep_interval=1.0))
+	recorder = SessionRecorder(MemoryWebSessionRepository([]))
+	supervisor, processes = build_supervisor(source.config, tmp_path, recorder, MemoryDailyCounter())
+	host = SessionHost(
+		supervisor, redis.Redis.from_url(redis_url), "test:settings:", processes, config_source=source
+	)
+	serving = threading.Thread(target=host.run, daemon=True)
+	serving.start()
+	try:
+		changed = replace(
+			source.config,
+			qr_session_ttl=120.0,
+			web_min_send_gap_seconds=3.0,
+			web_send_jitter_seconds=0.0,
+			web_daily_cap=7,
+			driver_pool_size=2,
+		)
+		source.problem = errors.ConfigurationError("Settings could not be read")
+		source.config = changed
+		source.wait_calls(2)
+		assert supervisor.config.qr_session_ttl == 60.0, "a failing source must keep the current settings"
+		source.problem = None
+		source.wait_calls(2)
+		assert supervisor.config == changed
+		assert (supervisor.pool.max_size, supervisor.pacer.daily_cap) == (2, 7)
+		supervisor.pacer.reserve("Shop", max_wait=0)
+		with pytest.raises(errors.RateLimited, match="every 3 s"):
+			supervisor.pacer.reserve("Shop", max_wait=0)
+	finally:
+		host.stopping.set()
+		serving.join(30)

@@ -7,6 +7,7 @@ import logging
 
 import frappe
 
+from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.web.host import RelayListener, SessionHost, build_supervisor
 from whatsapp_integration.core.web.pacing import RedisDailyCounter
 from whatsapp_integration.repositories.web_sessions import FrappeWebSessionRepository
@@ -30,7 +31,9 @@ def run_host(workers: int = 8) -> None:
 		config, state_dir(), listener, RedisDailyCounter(client, namespace())
 	)
 	repository.profile_dir_for = supervisor.profile_dir
-	host = SessionHost(supervisor, client, namespace(), processes, workers=workers)
+	host = SessionHost(
+		supervisor, client, namespace(), processes, workers=workers, config_source=_current_config
+	)
 	host.install_process_handlers()
 	repository.stop_unfinished("The session host restarted before the QR code was scanned. Click Link.")
 	restore = repository.restorable_devices()
@@ -39,6 +42,13 @@ def run_host(workers: int = 8) -> None:
 		host.run(restore=restore)
 	finally:
 		listener.close()
+
+
+def _current_config() -> WhatsAppConfig:
+	"""The Settings as saved now. The host's transaction ends first: a snapshot opened long ago
+	would show old values (and put them back into the shared Settings cache)."""
+	frappe.db.rollback()
+	return get_config()
 
 
 def _connect(site: str, sites_path: str) -> None:

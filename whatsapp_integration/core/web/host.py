@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from whatsapp_integration.core.config import WhatsAppConfig
-from whatsapp_integration.core.web.browser import launch, quit_driver
+from whatsapp_integration.core.web.browser import ManagedDriver, launch, quit_driver
 from whatsapp_integration.core.web.pacing import DailyCounter, SendPacer
 from whatsapp_integration.core.web.pool import DriverPool
 from whatsapp_integration.core.web.processes import ProcessRegistry
@@ -86,7 +86,10 @@ class SessionHost:
 		*,
 		workers: int = 8,
 		heartbeat_ttl: float = HEARTBEAT_TTL,
+		config_source: Callable[[], WhatsAppConfig] | None = None,
 	) -> None:
+		"""`config_source`, when given, is asked for the current Settings before each sweep, on
+		the thread that runs `run` (the Frappe glue's source needs that thread's site connection)."""
 		self.supervisor = supervisor
 		self._redis = redis_client
 		self._namespace = namespace
@@ -94,6 +97,7 @@ class SessionHost:
 		self._processes = processes
 		self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whatsapp-web:cmd")
 		self._heartbeat_ttl = heartbeat_ttl
+		self._config_source = config_source
 		self.stopping = threading.Event()
 
 	def run(self, restore: list[str] | tuple[str, ...] = ()) -> None:
@@ -159,15 +163,15 @@ class SessionHost:
 
 	def _serve(self) -> None:
 		next_beat = next_sweep = 0.0
-		sweep_every = self.supervisor.config.session_sweep_interval
 		while not self.stopping.is_set():
 			now = time.monotonic()
 			if now >= next_beat:
 				self._beat()
 				next_beat = now + self._heartbeat_ttl / 3
 			if now >= next_sweep:
+				self._refresh_config()
 				self._executor.submit(self._sweep)
-				next_sweep = now + sweep_every
+				next_sweep = now + self.supervisor.config.session_sweep_interval
 			raw = self._redis.brpop(self._keys["commands"], timeout=1)
 			if raw is not None:
 				self._submit(Command.decode(raw[1]))
@@ -182,6 +186,19 @@ class SessionHost:
 		pipeline.lpush(key, json.dumps(reply))
 		pipeline.expire(key, REPLY_TTL)
 		pipeline.execute()
+
+	def _refresh_config(self) -> None:
+		"""Hand changed Settings to the supervisor; a source that fails keeps the current ones."""
+		if self._config_source is None:
+			return
+		try:
+			config = self._config_source()
+		except Exception:
+			logger.exception("could not read the WhatsApp settings; the session host keeps its current ones")
+			return
+		if config != self.supervisor.config:
+			self.supervisor.reconfigure(config)
+			logger.info("the session host applied changed WhatsApp settings")
 
 	def _sweep(self) -> None:
 		try:
@@ -202,11 +219,15 @@ def build_supervisor(
 	selectors: SelectorRegistry | None = None,
 	monotonic: Callable[[], float] = time.monotonic,
 ) -> tuple[SessionSupervisor, ProcessRegistry]:
-	"""Wire a supervisor: browsers launched per config, tracked in `state_dir/processes.json`,
-	profiles in `state_dir/profiles`, pacing from config."""
+	"""Wire a supervisor: browsers launched per its current config, tracked in
+	`state_dir/processes.json`, profiles in `state_dir/profiles`, pacing from config."""
 	processes = ProcessRegistry(state_dir / "processes.json")
+
+	def launch_with_current_config(profile: Path) -> ManagedDriver:
+		return launch(supervisor.config, profile, processes)
+
 	pool = DriverPool(
-		lambda profile: launch(config, profile, processes),
+		launch_with_current_config,
 		lambda driver: quit_driver(driver, processes),
 		config.driver_pool_size,
 	)

@@ -74,6 +74,11 @@ class SendPacer:
 		self._last_slot: dict[str, float] = {}
 		self._lock = threading.Lock()
 
+	def configure(self, min_gap: float, jitter: float, daily_cap: int) -> None:
+		"""New pacing from changed Settings; it applies from the next slot booked."""
+		with self._lock:
+			self.min_gap, self.jitter, self.daily_cap = min_gap, jitter, daily_cap
+
 	def reserve(self, device: str, max_wait: float) -> float:
 		"""Book the device's next send slot and return the seconds to wait for it; raise
 		`RateLimited` (booking nothing) when the slot is further than `max_wait` or the

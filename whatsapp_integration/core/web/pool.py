@@ -82,6 +82,19 @@ class DriverPool:
 			self._quit(driver)
 		return len(stale)
 
+	def resize(self, max_size: int) -> int:
+		"""A new maximum from changed Settings: idle browsers over it are quit at once (least
+		recently used first), busy ones only count against it; returns how many were quit."""
+		with self._lock:
+			self.max_size = max_size
+			oldest_first = sorted(self._idle.values(), key=lambda driver: driver.last_used)
+			surplus = oldest_first[: max(0, self._size() - max_size)]
+			for driver in surplus:
+				del self._idle[driver.profile_dir]
+		for driver in surplus:
+			self._quit(driver)
+		return len(surplus)
+
 	def close(self, timeout: float = 60.0) -> None:
 		"""Quit every browser, busy ones included, once the ones starting have started; the
 		pool refuses new work afterwards."""

@@ -85,7 +85,7 @@ class SessionSupervisor:
 		self.selectors = selectors
 		self.profiles_root = profiles_root
 		self._listener = listener
-		self._pacer = pacer
+		self.pacer = pacer
 		self._poll = poll_interval
 		self._clock = clock
 		self._monotonic = monotonic
@@ -161,7 +161,7 @@ class SessionSupervisor:
 				self.config.web_base_url,
 				self.selectors,
 				self.config.element_timeout,
-				before_send=lambda: time.sleep(self._pacer.reserve(device, max_wait)),
+				before_send=lambda: time.sleep(self.pacer.reserve(device, max_wait)),
 			)
 			try:
 				receipt = sender.send_text(to, text)
@@ -169,7 +169,7 @@ class SessionSupervisor:
 				self._fail(session, session.generation, error.reason)
 				raise
 			finally:
-				self._pacer.record_send(device)
+				self.pacer.record_send(device)
 		with self._lock:
 			session.last_seen, session.last_active = self._clock(), self._monotonic()
 		return receipt
@@ -199,6 +199,17 @@ class SessionSupervisor:
 			elif session.state in ACTIVE_STATES and session.driver is not None and not session.driver.alive():
 				self._fail(session, session.generation, "The browser of this session stopped unexpectedly")
 		self.pool.sweep(idle_after)
+
+	def reconfigure(self, config: WhatsAppConfig) -> None:
+		"""Apply changed Settings while running. Timeouts, TTLs, the base URL and pacing apply at
+		once, the pool size too (idle browsers over it are quit); browser options (Chrome options,
+		user agent, Grid URL) apply to browsers started from now on."""
+		with self._lock:
+			self.config = config
+		self.pacer.configure(
+			config.web_min_send_gap_seconds, config.web_send_jitter_seconds, config.web_daily_cap
+		)
+		self.pool.resize(config.driver_pool_size)
 
 	def shutdown(self) -> None:
 		"""Quit every browser. States are not changed: WORKING sessions are restored on restart."""
