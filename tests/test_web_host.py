@@ -4,6 +4,7 @@ message_service sending through it for Web devices, restarts and a killed host."
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import subprocess
@@ -36,7 +37,7 @@ from whatsapp_integration.core.status import FAILED, SENT
 from whatsapp_integration.core.web.client import HostClient, web_sender_builder
 from whatsapp_integration.core.web.host import RelayListener, SessionHost, build_supervisor
 from whatsapp_integration.core.web.pacing import RedisDailyCounter
-from whatsapp_integration.core.web.processes import ProcessRegistry
+from whatsapp_integration.core.web.processes import ProcessRegistry, is_alive
 from whatsapp_integration.services.memory_repository import MemoryRepository
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.services.qr_service import QrService, SessionRecorder
@@ -45,6 +46,7 @@ from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 WEB_DEVICES = [DeviceProfile(name="Shop", mode=MODE_WEB, phone_number="+15550100009")]
+SESSIONS, POOL_SIZE = 50, 4
 
 
 @pytest.fixture(scope="module")
@@ -187,27 +189,27 @@ def test_a_restarted_host_restores_working_sessions_without_a_scan(
 		second.stop()
 
 
-def test_after_a_killed_host_the_next_host_leaves_no_browser_process_of_ours(
+def test_after_50_sessions_and_a_killed_host_the_next_host_leaves_no_browser_process_of_ours(
 	client: redis.Redis, redis_url: str, namespace: str, web: FakeWhatsAppWeb, tmp_path: Path
 ) -> None:
-	devices = [f"Device {number}" for number in range(6)]
+	"""50 sessions through a host's pool of 4 (each batch shows its QR codes, then stops and
+	stays warm until the next batch evicts it); the host is SIGKILLed with its last browsers up."""
+	children_before = live_children()
 	host = subprocess.Popen(
 		[sys.executable, "-m", "whatsapp_integration.testing.web_host", "--redis-url", redis_url,
-		 "--namespace", namespace, "--state-dir", str(tmp_path), "--base-url", web.url, "--pool-size", "6"],
+		 "--namespace", namespace, "--state-dir", str(tmp_path), "--base-url", web.url,
+		 "--pool-size", str(POOL_SIZE)],
 		stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
 	)  # fmt: skip
 	host_client = HostClient(client, namespace)
 	try:
 		wait_for_heartbeat(host_client)
-		for device in devices:
-			host_client.call("start", device)
-		for device in devices:
-			assert wait_state(host_client, device, "SCAN_QR_CODE", timeout=60)["state"] == "SCAN_QR_CODE"
+		run_sessions(host_client, tmp_path)
 		registry = ProcessRegistry(tmp_path / "processes.json")
-		assert len(registry.live_processes()) >= 2 * len(devices)
+		assert len(registry.live_processes()) >= 2 * POOL_SIZE
 		os.kill(host.pid, signal.SIGKILL)
 		host.wait(10)
-		assert len(registry.live_processes()) >= 2 * len(devices), "the browsers outlive a killed host"
+		assert len(registry.live_processes()) >= 2 * POOL_SIZE, "the browsers outlive a killed host"
 	finally:
 		if host.poll() is None:
 			host.kill()
@@ -219,6 +221,41 @@ def test_after_a_killed_host_the_next_host_leaves_no_browser_process_of_ours(
 	finally:
 		successor.stop()
 	assert ProcessRegistry(tmp_path / "processes.json").live_processes() == []
+	assert live_children() == children_before
+
+
+def run_sessions(host_client: HostClient, state_dir: Path) -> None:
+	"""`SESSIONS` sessions in batches of `POOL_SIZE` started at once: each batch shows its QR
+	codes and is stopped (its browsers stay warm until the next batch evicts them), except the
+	last one, left running. The host never tracks more browsers than its pool holds."""
+	for first in range(0, SESSIONS, POOL_SIZE):
+		devices = [f"Device {number}" for number in range(first, min(first + POOL_SIZE, SESSIONS))]
+		for device in devices:
+			host_client.call("start", device)
+		for device in devices:
+			assert wait_state(host_client, device, "SCAN_QR_CODE", timeout=60)["state"] == "SCAN_QR_CODE"
+		assert len(tracked_browsers(state_dir)) <= POOL_SIZE
+		if first + POOL_SIZE < SESSIONS:
+			for device in devices:
+				host_client.call("stop", device)
+
+
+def tracked_browsers(state_dir: Path) -> list[str]:
+	"""The browsers the host's process registry tracks, read from its file (not rewritten)."""
+	return json.loads((state_dir / "processes.json").read_text())["tags"]
+
+
+def live_children() -> int:
+	"""Processes (zombies aside) whose parent is this test process."""
+	parent = f"PPid:\t{os.getpid()}\n"
+	count = 0
+	for pid in map(int, filter(str.isdigit, os.listdir("/proc"))):
+		try:
+			is_child = parent in Path(f"/proc/{pid}/status").read_text()
+		except OSError:
+			continue
+		count += is_child and is_alive(pid)
+	return count
 
 
 def wait_for_heartbeat(
