@@ -25,6 +25,7 @@ def get_config() -> WhatsAppConfig:
 	processes (the web session host) rebuild it at least that often."""
 	memo = getattr(frappe.local, "whatsapp_config", None)
 	if memo is None or memo[1] < time.monotonic():
+		_forget_local_copy()
 		memo = _process_config(_cached_values())
 		frappe.local.whatsapp_config = memo
 	return memo[0]
@@ -45,6 +46,12 @@ def clear_config_cache() -> None:
 	frappe.cache.delete_value(_CACHE_KEY)
 	frappe.local.whatsapp_config = None
 	_PROCESS_CONFIGS.clear()
+
+
+def _forget_local_copy() -> None:
+	"""`frappe.cache.get_value` keeps what it read in `frappe.local.cache`, which only a new
+	request or job clears: a long-running process would read its first copy forever."""
+	frappe.local.cache.pop(frappe.cache.make_key(_CACHE_KEY), None)
 
 
 def _cached_values() -> dict[str, Any]:

@@ -38,6 +38,8 @@ class TestWebHost(FrappeTestCase):
 			web_send_jitter_seconds=0,
 			element_timeout=10,
 			page_load_timeout=30,
+			driver_pool_size=4,
+			session_sweep_interval=2,
 		)
 		ensure_device(DEVICE, mode="Web", phone_number="+919876500077", is_default=0)
 		frappe.db.set_value(DEVICE_DOCTYPE, DEVICE, "web_state", "STOPPED")
@@ -68,6 +70,19 @@ class TestWebHost(FrappeTestCase):
 		cls.host.wait(60)
 		cls.web.stop()
 		super().tearDownClass()
+
+	def test_changed_settings_reach_the_running_host(self) -> None:
+		"""A smaller Driver pool size saved while the host runs quits the surplus idle browser."""
+		for device in (DEVICE, LEFTOVER):
+			devices.start_session(device)
+			_wait_for_device(lambda row: row.web_state == "SCAN_QR_CODE", device=device)
+			devices.stop_session(device)
+		self.assertEqual(len(_tracked_browsers()), 2)
+		try:
+			configure_settings(driver_pool_size=1)
+			_wait_until(lambda: len(_tracked_browsers()) == 1, 60, "the host kept 2 browsers for a pool of 1")
+		finally:
+			configure_settings(driver_pool_size=4)
 
 	def test_link_then_send_through_the_api_ending_in_a_sent_log_row(self) -> None:
 		devices.logout(DEVICE)
@@ -134,7 +149,14 @@ class TestWebHostLeavesNoBrowser(FrappeTestCase):
 		self.assertIn("whatsapp-web-host", str(caught.exception))
 
 
-def _wait_for_device(done: Callable[[frappe._dict], bool], timeout: float = 30.0) -> frappe._dict:
+def _tracked_browsers() -> list[str]:
+	"""The browsers the host's process registry tracks, read from its file (never rewritten here)."""
+	return json.loads((state_dir() / "processes.json").read_text())["tags"]
+
+
+def _wait_for_device(
+	done: Callable[[frappe._dict], bool], timeout: float = 30.0, device: str = DEVICE
+) -> frappe._dict:
 	fields = [
 		"web_state",
 		"web_state_reason",
@@ -148,7 +170,7 @@ def _wait_for_device(done: Callable[[frappe._dict], bool], timeout: float = 30.0
 	def check() -> bool:
 		nonlocal row
 		frappe.db.commit()  # end this transaction: the host's commits become visible
-		row = frappe.db.get_value(DEVICE_DOCTYPE, DEVICE, fields, as_dict=True)
+		row = frappe.db.get_value(DEVICE_DOCTYPE, device, fields, as_dict=True)
 		return done(row)
 
 	_wait_until(check, timeout, lambda: f"the device stayed {row.web_state}: {row.web_state_reason}")
