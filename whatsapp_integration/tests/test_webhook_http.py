@@ -67,6 +67,11 @@ def count(doctype: str, filters: dict) -> int:
 	return frappe.db.count(doctype, filters)
 
 
+def status_of(wamid: str) -> str:
+	frappe.db.rollback()  # a fresh snapshot, as in count()
+	return (frappe.db.get_value(LOG, {"wamid": wamid}, "status") or "").lower()
+
+
 class TestWebhookOverHttp(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls) -> None:
@@ -165,11 +170,7 @@ class TestWebhookOverHttp(FrappeTestCase):
 			filters = {"wamid": ("like", run + "%"), "direction": "Inbound"}
 			wait_until(lambda: count(LOG, filters) == wanted, 60, f"{wanted} inbound rows of {run}")
 			for wamid, status in expect["statuses"].items():
-				wait_until(
-					lambda: (frappe.db.get_value(LOG, {"wamid": wamid}, "status") or "").lower() == status,
-					30,
-					wamid,
-				)
+				wait_until(lambda: status_of(wamid) == status, 30, wamid)
 		before = self._events_and_rows([run for _, _, run in runs])
 		inbox_before = count(INBOX, {"state": "Processed"})
 		for raw, _, _ in runs:
