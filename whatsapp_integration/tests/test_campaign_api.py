@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from whatsapp_integration.api import campaigns as api
 from whatsapp_integration.tests.campaign_utils import CAMPAIGN, RECIPIENT, new_campaign, states
-from whatsapp_integration.tests.utils import TEST_DEVICE, ensure_user, start_fake_graph
+from whatsapp_integration.tests.utils import TEST_DEVICE, FakeGraphTestCase, ensure_user
 
 MANAGER = "campaign-api-manager@example.com"
 OUTSIDER = "campaign-api-outsider@example.com"
@@ -26,30 +25,18 @@ TEMPLATES = [
 ]
 
 
-class TestCampaignApi(FrappeTestCase):
+class TestCampaignApi(FakeGraphTestCase):
+	acting_user = MANAGER
+
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
-		cls.graph = start_fake_graph()
 		frappe.db.set_value("WhatsApp Device", TEST_DEVICE, "waba_id", "WABA-TEST")
 		frappe.db.commit()
 		ensure_user(MANAGER, ("WhatsApp Manager",))
 		ensure_user(OUTSIDER, ("Blogger",))
 		for index, group in enumerate(("Retail", "Retail", "Wholesale")):
 			_contact(f"Campaign Contact {index}", f"+1415300{index:04d}", group)
-
-	@classmethod
-	def tearDownClass(cls) -> None:
-		cls.graph.stop()
-		frappe.set_user("Administrator")
-		super().tearDownClass()
-
-	def setUp(self) -> None:
-		self.graph.reset()
-		frappe.set_user(MANAGER)
-
-	def tearDown(self) -> None:
-		frappe.set_user("Administrator")
 
 	def test_recipients_from_a_doctype_with_filters_carry_their_fields(self) -> None:
 		frappe.set_user("Administrator")  # reads Contacts: a WhatsApp Manager alone may not

@@ -5,37 +5,24 @@ from __future__ import annotations
 import uuid
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from whatsapp_integration.api import messages
 from whatsapp_integration.tasks import retry_queued_messages
-from whatsapp_integration.tests.utils import TEST_DEVICE, configure_settings, ensure_user, start_fake_graph
+from whatsapp_integration.tests.utils import TEST_DEVICE, FakeGraphTestCase, configure_settings, ensure_user
 
 SENDER = "whatsapp-sender@example.com"
 OUTSIDER = "no-whatsapp-role@example.com"
 NUMBER = "+919876543210"
 
 
-class TestMessagesApi(FrappeTestCase):
+class TestMessagesApi(FakeGraphTestCase):
+	acting_user = SENDER
+
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
-		cls.graph = start_fake_graph()
 		ensure_user(SENDER, ("WhatsApp User",))
 		ensure_user(OUTSIDER, ("Blogger",))
-
-	@classmethod
-	def tearDownClass(cls) -> None:
-		cls.graph.stop()
-		frappe.set_user("Administrator")
-		super().tearDownClass()
-
-	def setUp(self) -> None:
-		self.graph.reset()
-		frappe.set_user(SENDER)
-
-	def tearDown(self) -> None:
-		frappe.set_user("Administrator")
 
 	def test_send_logs_a_sent_message_with_its_wamid(self) -> None:
 		result = messages.send(NUMBER, "Hello <b>Ada</b>")

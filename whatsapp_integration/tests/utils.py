@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import frappe
+from frappe.tests.utils import FrappeTestCase
 
 from whatsapp_integration.settings import SETTINGS, clear_config_cache
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
@@ -50,3 +51,29 @@ def ensure_user(email: str, roles: tuple[str, ...]) -> str:
 	user.add_roles(*roles)
 	frappe.db.commit()
 	return email
+
+
+class FakeGraphTestCase(FrappeTestCase):
+	"""A site test with the fake Graph API running in this process for the whole class; each
+	test starts with no recorded requests, acting as `acting_user`."""
+
+	acting_user = "Administrator"
+	graph: FakeGraphApi
+
+	@classmethod
+	def setUpClass(cls) -> None:
+		super().setUpClass()
+		cls.graph = start_fake_graph()
+
+	@classmethod
+	def tearDownClass(cls) -> None:
+		cls.graph.stop()
+		frappe.set_user("Administrator")
+		super().tearDownClass()
+
+	def setUp(self) -> None:
+		self.graph.reset()
+		frappe.set_user(self.acting_user)
+
+	def tearDown(self) -> None:
+		frappe.set_user("Administrator")
