@@ -12,12 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from whatsapp_integration.core.chrome_switches import check_chrome_switches
 from whatsapp_integration.core.errors import ConfigurationError
 
 MODE_OFFICIAL = "Official"
 MODE_WEB = "Web"
 MODES = (MODE_OFFICIAL, MODE_WEB)
 
+META_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_CHROME_OPTIONS = (
 	"--headless=new",
 	"--no-sandbox",
@@ -44,7 +46,7 @@ def _positive(minimum: float = 0.0) -> dict[str, float]:
 class WhatsAppConfig:
 	# Official mode (Meta Cloud API)
 	default_mode: str = MODE_OFFICIAL
-	graph_api_base_url: str = "https://graph.facebook.com"
+	graph_api_base_url: str = META_GRAPH_URL
 	graph_api_version: str = "v21.0"
 	access_token: str = field(default="", repr=False)
 	app_secret: str = field(default="", repr=False)
@@ -121,6 +123,7 @@ class WhatsAppConfig:
 				raise ConfigurationError(
 					f"{_label(spec.name)} must be at least {minimum:g} (it is {value:g})."
 				)
+		check_chrome_switches(self.chrome_options)
 
 	@property
 	def graph_api_root(self) -> str:

@@ -10,6 +10,7 @@ from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
 TEST_TOKEN = "bench-test-token"
 TEST_DEVICE = "_Test WhatsApp Device"
+TEST_SYSTEM_MANAGER = "whatsapp-test-system-manager@example.com"
 
 
 def start_fake_graph() -> FakeGraphApi:
@@ -42,6 +43,10 @@ def ensure_device(name: str, **values: object) -> None:
 
 
 def ensure_user(email: str, roles: tuple[str, ...]) -> str:
+	"""A user with `roles` and no others of ours. Frappe makes the first user after Administrator
+	a System Manager, so one test System Manager exists before any other test user."""
+	if email != TEST_SYSTEM_MANAGER:
+		ensure_user(TEST_SYSTEM_MANAGER, ("System Manager",))
 	if not frappe.db.exists("User", email):
 		user = frappe.get_doc(
 			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
@@ -49,6 +54,8 @@ def ensure_user(email: str, roles: tuple[str, ...]) -> str:
 		user.insert(ignore_permissions=True)
 	user = frappe.get_doc("User", email)
 	user.add_roles(*roles)
+	if "System Manager" not in roles:
+		user.remove_roles("System Manager")
 	frappe.db.commit()
 	return email
 

@@ -2,9 +2,12 @@
 # For license information, please see license.txt
 
 
+import frappe
+from frappe import _
 from frappe.model.document import Document
+from frappe.utils import escape_html
 
-from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.config import META_GRAPH_URL, WhatsAppConfig
 from whatsapp_integration.errors import user_errors
 from whatsapp_integration.settings import clear_config_cache
 
@@ -76,6 +79,27 @@ class WhatsAppIntegrationSettings(Document):
 			WhatsAppConfig.from_mapping(
 				{key: value for key, value in self.as_dict().items() if key != "default_country"}
 			)
+		self._check_graph_api_base_url()
+
+	def _check_graph_api_base_url(self) -> None:
+		"""The access tokens go to this host: only a System Manager may point it elsewhere, warned."""
+		url = (self.graph_api_base_url or "").strip().rstrip("/")
+		if not url or url == META_GRAPH_URL or not self.has_value_changed("graph_api_base_url"):
+			return
+		if "System Manager" not in frappe.get_roles():
+			frappe.throw(
+				_("Only a System Manager may set a Graph API base URL other than {0}.").format(
+					META_GRAPH_URL
+				),
+				frappe.PermissionError,
+			)
+		frappe.msgprint(
+			_("Graph API base URL is {0}, not {1}: the access tokens are sent to that host.").format(
+				frappe.bold(escape_html(url)), META_GRAPH_URL
+			),
+			title=_("Warning"),
+			indicator="orange",
+		)
 
 	def on_update(self) -> None:
 		clear_config_cache()
