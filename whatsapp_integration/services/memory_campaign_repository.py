@@ -160,6 +160,17 @@ class MemoryCampaignRepository:
 			attempted.sort(key=lambda row: row.last_attempt_at, reverse=True)
 			return [_last_attempt_failed(row) for row in attempted[:limit]]
 
+	def mark_recipient(self, name: str, campaign: str, run: int, **values: Any) -> bool:
+		"""What a late report (a webhook) changes on a recipient row: `state`, `at` (its last
+		attempt), `error` and `code`; False when no row of that campaign and run has `name`."""
+		with self._lock:
+			row = self._rows.get(name)
+			if row is None or (row.campaign, row.run) != (campaign, run):
+				return False
+			row.state, row.last_attempt_at = values["state"], values["at"]
+			row.last_error, row.error_code = values["error"], values["code"]
+			return True
+
 	def set_device_cooldown(self, device: str, until: datetime) -> None:
 		with self._lock:
 			self._cooldowns[device] = max(until, self._cooldowns.get(device, until))

@@ -48,6 +48,16 @@ def idempotency_key(campaign: str, recipient: str, run: int) -> str:
 	return f"campaign:{campaign}:{recipient}:{run}"
 
 
+def parse_idempotency_key(key: str) -> tuple[str, str, int] | None:
+	"""(campaign, recipient, run) of a campaign send's key; None for any other key."""
+	prefix, _, rest = key.partition(":")
+	campaign, _, tail = rest.rpartition(":")
+	campaign, _, recipient = campaign.rpartition(":")
+	if prefix != "campaign" or not campaign or not recipient or not tail.isdigit():
+		return None
+	return campaign, recipient, int(tail)
+
+
 # What happens to a recipient after a failed attempt
 RETRY_LATER = "retry"
 FAIL = "fail"
