@@ -18,7 +18,6 @@ from typing import Any
 import frappe
 from frappe import _
 from frappe.utils import get_system_timezone, now_datetime
-from jinja2 import TemplateError
 
 from whatsapp_integration.core.campaign import policy
 from whatsapp_integration.core.campaign.planning import RecipientInput
@@ -40,20 +39,11 @@ def campaign_service() -> CampaignService:
 		FrappeCampaignRepository(),
 		message_service(),
 		RedisSendJournal(frappe.cache, prefix=_key("journal:")),
-		render=render,
 		notify=notify_managers,
 		on_batch=_after_batch,
 		time_zone=get_system_timezone(),
 		now=now_datetime,
 	)
-
-
-def render(source: str, context: Mapping[str, Any]) -> str:
-	"""Frappe's renderer (a Jinja sandbox that also refuses `__` lookups)."""
-	try:
-		return frappe.render_template(source, dict(context), safe_render=True)
-	except frappe.ValidationError as error:
-		raise TemplateError(str(error))
 
 
 def run_scheduler_tick() -> None:

@@ -25,6 +25,8 @@ from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.core.campaign.rendering import (
 	Renderer,
 	check_parameter_count,
+	check_placeholders,
+	message_sources,
 	render_parameters,
 	render_text,
 	sandboxed_render,
@@ -188,16 +190,34 @@ class CampaignService:
 		elif not (campaign.text or "").strip() and not campaign.media_link:
 			raise InvalidCampaign("Write the message to send, or choose a template.")
 		self._schedule(campaign, campaign.scheduled_start or self._now())
+		self._check_placeholders(campaign, [row.context for row in self._sendable(campaign.name)])
 
 	def send_test(self, name: str, to: str, user: str | None) -> MessageRecord:
 		"""Send the first recipient's message to `to` (the user's own number) now."""
 		campaign = self.repository.get_campaign(name)
 		self.validate(campaign)
-		rows = self.repository.recipients(name)
-		context = self._context(campaign, rows[0]) if rows else {"recipient_name": "", "phone": to}
+		rows = self._sendable(name)
+		if not rows:
+			self._check_placeholders(campaign, [{}])
+		context = (
+			self._context(campaign, rows[0])
+			if rows
+			else {"recipient_name": "", "phone": to, "campaign": name}
+		)
 		device = self.messages.repository.get_device(campaign.device)
 		message = self._message(campaign, device.name, to, context, key=None, reference=None)
 		return self.messages.send(message)
+
+	def _sendable(self, name: str) -> list[RecipientRow]:
+		return [row for row in self.repository.recipients(name) if row.state != planning.SKIPPED]
+
+	def _check_placeholders(self, campaign: CampaignRecord, contexts: list[Mapping[str, Any]]) -> None:
+		"""A placeholder some recipient has no value for is an error now, not at send time."""
+		template = campaign.message_type == rules.TEMPLATE
+		sources = message_sources(
+			None if template else campaign.text, campaign.template_params if template else ()
+		)
+		check_placeholders(sources, contexts)
 
 	def _plan(self, inputs: list[RecipientInput]) -> planning.Plan:
 		country = self.config.default_country
