@@ -251,6 +251,24 @@ class TestIdempotency:
 		assert harness.service.send(text(idempotency_key="k-1")) == failed
 		assert len(harness.graph.message_requests()) == 1
 
+	def test_a_key_is_scoped_to_its_caller(self, make_service: MakeService) -> None:
+		"""Bob sending with Ana's key sends his own message; he never gets Ana's row back."""
+		harness = make_service()
+		ana = harness.service.send(text("for Ana", requested_by="ana@example.com", idempotency_key="SO-1"))
+		bob = harness.service.send(text("for Bob", requested_by="bob@example.com", idempotency_key="SO-1"))
+		assert bob.name != ana.name and bob.text == "for Bob"
+		again = harness.service.send(text("again", requested_by="ana@example.com", idempotency_key="SO-1"))
+		assert again == ana
+		assert len(harness.graph.message_requests()) == 2
+		assert harness.repository.find_by_idempotency_key("SO-1") is None
+
+	@pytest.mark.parametrize("requested_by", ["ana@example.com", None])
+	def test_campaign_prefix_is_reserved(self, make_service: MakeService, requested_by: str | None) -> None:
+		harness = make_service()
+		with pytest.raises(InvalidMessage, match="reserved for campaigns"):
+			harness.service.send(text(requested_by=requested_by, idempotency_key="campaign:C-1:r1:1"))
+		assert harness.graph.message_requests() == []
+
 	def test_without_a_key_each_send_gets_its_own(self, make_service: MakeService) -> None:
 		harness = make_service()
 		first, second = harness.service.send(text()), harness.service.send(text())

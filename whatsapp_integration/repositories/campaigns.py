@@ -177,9 +177,11 @@ class FrappeCampaignRepository:
 
 	def save_outcomes(self, owner: str, outcomes: list[RecipientOutcome]) -> None:
 		logs: list[tuple[str, MessageRecord]] = []
+		logged = _logged_names([outcome.log.idempotency_key for outcome in outcomes if outcome.log])
 		for outcome in outcomes:
-			log_name = frappe.generate_hash(length=10) if outcome.log else None
-			if _settle(owner, outcome, log_name) and outcome.log and log_name:
+			known = logged.get(outcome.log.idempotency_key) if outcome.log else None
+			log_name = known or (frappe.generate_hash(length=10) if outcome.log else None)
+			if _settle(owner, outcome, log_name) and outcome.log and log_name and not known:
 				logs.append((log_name, outcome.log))
 		_insert_logs(logs)
 		frappe.db.commit()  # nosemgrep: one commit per batch: outcomes and their Message Log rows
@@ -296,6 +298,13 @@ def _settle(owner: str, outcome: RecipientOutcome, log_name: str | None) -> bool
 		values,
 	)
 	return frappe.db._cursor.rowcount == 1
+
+
+def _logged_names(keys: list[str | None]) -> dict[str, str]:
+	"""Message Log names of the keys already logged: such a row is linked, not inserted again."""
+	keys = [key for key in keys if key]
+	query = f"select idempotency_key, name from `tab{LOG}` where idempotency_key in %s"
+	return dict(frappe.db.sql(query, (tuple(keys),))) if keys else {}
 
 
 def _insert_logs(logs: list[tuple[str, MessageRecord]]) -> None:

@@ -8,6 +8,8 @@ readable reason. The idempotency key is unique, so the same key never sends twic
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import random
 import time
 import uuid
@@ -41,6 +43,9 @@ from whatsapp_integration.services.repository import (
 )
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 140
+USER_HASH_LENGTH = 16
+MAX_CALLER_KEY_LENGTH = MAX_IDEMPOTENCY_KEY_LENGTH - len("user::") - USER_HASH_LENGTH
+RESERVED_KEY_PREFIX = "campaign:"
 
 
 class MessageService:
@@ -66,7 +71,12 @@ class MessageService:
 		self._max_pacing_wait = max_pacing_wait
 
 	def send(self, message: rules.OutboundMessage) -> MessageRecord:
-		"""Send now (or queue for retry) and return the Message Log row as it ends up."""
+		"""Send now (or queue for retry) and return the Message Log row as it ends up. A caller's
+		idempotency key is scoped to the caller (`requested_by`): the same key of two users is
+		two messages, and nobody reaches another user's row by guessing their key."""
+		message = dataclasses.replace(
+			message, idempotency_key=caller_key(message.requested_by, message.idempotency_key)
+		)
 		existing = self._existing(message.idempotency_key)
 		if existing:
 			return existing
@@ -252,6 +262,23 @@ def dispatch(sender: WhatsAppSender, record: MessageRecord) -> SendReceipt:
 		record.message_type, record.media_link or "", record.media_caption, record.media_filename
 	)
 	return sender.send_media(to, media, callback_data=callback)
+
+
+def caller_key(user: str | None, key: str | None) -> str | None:
+	"""The stored form of a key given by a caller: `user:<hash of the user>:<key>` (no key: None).
+	The `campaign:` prefix is reserved for campaign sends."""
+	key = (key or "").strip()
+	if not key:
+		return None
+	if key.startswith(RESERVED_KEY_PREFIX):
+		raise InvalidMessage(
+			f"Idempotency keys starting with {RESERVED_KEY_PREFIX!r} are reserved for campaigns; choose another key."
+		)
+	if len(key) > MAX_CALLER_KEY_LENGTH:
+		raise InvalidMessage(f"The idempotency key is longer than {MAX_CALLER_KEY_LENGTH} characters.")
+	if not user:
+		return key
+	return f"user:{hashlib.sha256(user.encode()).hexdigest()[:USER_HASH_LENGTH]}:{key}"
 
 
 def _idempotency_key(key: str | None) -> str:

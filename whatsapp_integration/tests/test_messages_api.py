@@ -5,12 +5,20 @@ from __future__ import annotations
 import uuid
 
 import frappe
+from frappe.utils import add_to_date, now_datetime
 
 from whatsapp_integration.api import messages
+from whatsapp_integration.core.campaign.policy import idempotency_key as campaign_key
+from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
+from whatsapp_integration.repositories.messages import FrappeMessageRepository
+from whatsapp_integration.services.campaign_repository import RecipientOutcome
+from whatsapp_integration.services.repository import MessageRecord
 from whatsapp_integration.tasks import retry_queued_messages
+from whatsapp_integration.tests.campaign_utils import new_campaign, numbers
 from whatsapp_integration.tests.utils import TEST_DEVICE, FakeGraphTestCase, configure_settings, ensure_user
 
 SENDER = "whatsapp-sender@example.com"
+OTHER_SENDER = "whatsapp-other-sender@example.com"
 OUTSIDER = "no-whatsapp-role@example.com"
 NUMBER = "+919876543210"
 
@@ -22,6 +30,7 @@ class TestMessagesApi(FakeGraphTestCase):
 	def setUpClass(cls) -> None:
 		super().setUpClass()
 		ensure_user(SENDER, ("WhatsApp User",))
+		ensure_user(OTHER_SENDER, ("WhatsApp User",))
 		ensure_user(OUTSIDER, ("Blogger",))
 
 	def test_send_logs_a_sent_message_with_its_wamid(self) -> None:
@@ -69,6 +78,43 @@ class TestMessagesApi(FakeGraphTestCase):
 		second = messages.send(NUMBER, "Your order shipped", idempotency_key=key)
 		self.assertEqual(first["message_log"], second["message_log"])
 		self.assertEqual(len(self.graph.message_requests()), 1)
+
+	def test_two_users_with_the_same_key_get_their_own_messages(self) -> None:
+		"""A guessed key never answers with another user's Message Log."""
+		key = f"order-{uuid.uuid4()}"
+		mine = messages.send(NUMBER, "For the first sender", idempotency_key=key)
+		frappe.set_user(OTHER_SENDER)
+		theirs = messages.send(NUMBER, "For the second sender", idempotency_key=key)
+		self.assertNotEqual(theirs["message_log"], mine["message_log"])
+		self.assertEqual(
+			frappe.db.get_value("WhatsApp Message Log", theirs["message_log"], "owner"), OTHER_SENDER
+		)
+		self.assertEqual(messages.send(NUMBER, "again", idempotency_key=key), theirs)
+		frappe.set_user(SENDER)
+		self.assertEqual(messages.send(NUMBER, "again", idempotency_key=key), mine)
+		self.assertEqual(len(self.graph.message_requests()), 2)
+
+	def test_campaign_key_prefix_is_refused(self) -> None:
+		with self.assertRaises(frappe.ValidationError) as caught:
+			messages.send(NUMBER, "Hello", idempotency_key="campaign:WA-CMP-0001:row:1")
+		self.assertIn("reserved for campaigns", str(caught.exception))
+		self.assertEqual(self.graph.message_requests(), [])
+
+	def test_campaign_batch_insert_links_a_log_that_already_has_its_key(self) -> None:
+		frappe.set_user("Administrator")
+		repository = FrappeCampaignRepository()
+		campaign = new_campaign(numbers(1, start=int(uuid.uuid4().int % 900000)))
+		owner, now = frappe.generate_hash(), now_datetime()
+		(row,) = repository.claim(campaign, owner, now, add_to_date(now, seconds=60), 10)
+		key = campaign_key(campaign, row.name, row.run)
+		log = MessageRecord(to_number=row.number, device=TEST_DEVICE, text="hi", status="Sent")
+		log.idempotency_key, log.created_at = key, now
+		existing = FrappeMessageRepository().insert_message(log)
+		repository.save_outcomes(owner, [RecipientOutcome(row.name, "Sent", 1, now, log=log)])
+		self.assertEqual(
+			frappe.db.get_value("WhatsApp Campaign Recipient", row.name, "message_log"), existing.name
+		)
+		self.assertEqual(frappe.db.count("WhatsApp Message Log", {"idempotency_key": key}), 1)
 
 	def test_expired_token_fails_with_an_actionable_reason(self) -> None:
 		self.graph.fail_next(190, http_status=401, message="Error validating access token")
