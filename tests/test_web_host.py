@@ -12,9 +12,10 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -68,10 +69,12 @@ def namespace() -> str:
 class RunningHost:
 	"""A `SessionHost` serving on a thread of the test process."""
 
-	def __init__(self, client: redis.Redis, namespace: str, state_dir: Path, base_url: str) -> None:
+	def __init__(
+		self, client: redis.Redis, namespace: str, state_dir: Path, base_url: str, **overrides: Any
+	) -> None:
 		self.repository = MemoryWebSessionRepository(WEB_DEVICES)
 		self.listener = RelayListener(SessionRecorder(self.repository)).start()
-		config = web_config(base_url)
+		self.config = config = web_config(base_url, **overrides)
 		supervisor, self.processes = build_supervisor(
 			config, state_dir, self.listener, RedisDailyCounter(client, namespace)
 		)
@@ -270,10 +273,12 @@ def wait_for_heartbeat(
 	raise AssertionError("the session host did not start")
 
 
-def web_message_service(host_client: HostClient) -> MessageService:
+def web_message_service(
+	host_client: HostClient, now: Callable[[], datetime] = datetime.now, **overrides: Any
+) -> MessageService:
 	"""message_service as the site wires it: the factory builds a `HostSender` for Web devices."""
 	repository = MemoryRepository(WEB_DEVICES)
 	factory = SenderFactory()
 	factory.register(MODE_WEB, web_sender_builder(lambda: host_client))
-	config = web_config("http://unused.invalid")
-	return MessageService(repository, config, factory, MemoryRateLimiter(), now=datetime.now)
+	config = web_config("http://unused.invalid", **overrides)
+	return MessageService(repository, config, factory, MemoryRateLimiter(), now=now)

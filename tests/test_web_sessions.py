@@ -20,6 +20,7 @@ from whatsapp_integration.core.errors import (
 	RateLimited,
 	RecipientNotOnWhatsApp,
 	SendFailed,
+	SendInDoubt,
 	WebRecipientInvalid,
 	WebSessionLoggedOut,
 	WebSessionNotReady,
@@ -161,16 +162,16 @@ def test_a_logged_out_device_fails_the_send_and_the_session(harness: WebHarness)
 	assert status.state is S.FAILED and "unlinked" in status.reason
 
 
-def test_a_message_that_never_gets_its_tick_is_a_retryable_failure(
-	web: FakeWhatsAppWeb, tmp_path: Path
-) -> None:
+def test_a_message_that_never_gets_its_tick_is_in_doubt(web: FakeWhatsAppWeb, tmp_path: Path) -> None:
+	"""The send button was clicked: the message may be out, so the failure is never retried."""
 	harness = make_harness(web, tmp_path, element_timeout=1.0)
 	try:
 		harness.link("Shop")
 		web.hold_ticks(True)
-		with pytest.raises(SendFailed) as raised:
+		with pytest.raises(SendInDoubt) as raised:
 			harness.supervisor.send_text("Shop", "+14155550123", "held", max_wait=5)
-		assert raised.value.action is ErrorAction.RETRY and "tick" in str(raised.value)
+		assert raised.value.action is ErrorAction.IN_DOUBT and not raised.value.action.retryable
+		assert "tick" in str(raised.value) and "may have been delivered" in str(raised.value)
 	finally:
 		web.hold_ticks(False)
 		harness.close()

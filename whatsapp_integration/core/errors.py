@@ -20,6 +20,7 @@ class ErrorAction(enum.Enum):
 	SUPPRESS = "suppress"  # recipient opted out: add to the suppression list
 	FIX_INPUT = "fix_input"  # permanent failure, the input must change
 	STOP = "stop"  # account-level problem: pause campaigns, alert the admin
+	IN_DOUBT = "in_doubt"  # failed after WhatsApp Web's send click: may be delivered, never resent
 
 	@property
 	def retryable(self) -> bool:
@@ -225,6 +226,14 @@ class RecipientNotOnWhatsApp(SendFailed):
 
 	def __init__(self, reason: str) -> None:
 		super().__init__(reason, action=ErrorAction.FIX_INPUT)
+
+
+class SendInDoubt(SendFailed):
+	"""Something failed after WhatsApp Web's send button was clicked (or the click was already
+	made for this idempotency key): the message may be out, so it is never sent again."""
+
+	def __init__(self, reason: str) -> None:
+		super().__init__(reason, action=ErrorAction.IN_DOUBT)
 
 
 # Campaigns

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from whatsapp_integration.core import message as rules
-from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.config import MODES, WhatsAppConfig
 from whatsapp_integration.core.errors import (
 	DeviceUnavailable,
 	DuplicateKey,
@@ -32,6 +32,7 @@ from whatsapp_integration.core.phone import normalize
 from whatsapp_integration.core.ratelimit import RateLimiter, acquire
 from whatsapp_integration.core.retry import retry_delay
 from whatsapp_integration.core.senders.base import SendReceipt, WhatsAppSender
+from whatsapp_integration.core.senders.budget import worst_case_seconds
 from whatsapp_integration.core.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.core.status import FAILED, QUEUED, SENT
 from whatsapp_integration.services.repository import (
@@ -43,6 +44,7 @@ from whatsapp_integration.services.repository import (
 )
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 140
+LEASE_MARGIN_SECONDS = 30.0  # saving the outcome after the send returned
 USER_HASH_LENGTH = 16
 MAX_CALLER_KEY_LENGTH = MAX_IDEMPOTENCY_KEY_LENGTH - len("user::") - USER_HASH_LENGTH
 RESERVED_KEY_PREFIX = "campaign:"
@@ -93,12 +95,18 @@ class MessageService:
 		return self._attempt(stored, device, sender)
 
 	def retry_due(self, limit: int = 200) -> int:
-		"""Send every Queued row whose next attempt is due; returns how many were tried."""
-		now = self._now()
-		records = self.repository.claim_due_retries(now, now + self._lease(), limit)
-		for record in records:
-			self._retry(record)
-		return len(records)
+		"""Send Queued rows whose next attempt is due, at most `limit`; returns how many were tried.
+		Rows are claimed one at a time, right before their send, so each lease starts when its
+		send does (a batch claimed at once would outlive the leases of its last rows)."""
+		tried = 0
+		while tried < limit:
+			now = self._now()
+			claimed = self.repository.claim_due_retries(now, now + self._longest_lease(), 1)
+			if not claimed:
+				break
+			self._retry(claimed[0])
+			tried += 1
+		return tried
 
 	def retry(self, name: str) -> MessageRecord:
 		"""Put a Failed outbound message back in the outbox, due now: the retry job claims it with
@@ -131,7 +139,7 @@ class MessageService:
 		)
 		self._fill_content(record, message)
 		record.created_at = self._now()
-		record.next_attempt_at = record.created_at + self._lease()
+		record.next_attempt_at = record.created_at + self._lease(device.mode)
 		return record
 
 	def _fill_content(self, record: MessageRecord, message: rules.OutboundMessage) -> None:
@@ -243,25 +251,31 @@ class MessageService:
 	def _final_failure(self, record: MessageRecord, reason: str) -> SendOutcome:
 		return SendOutcome(FAILED, self._now(), record.attempts, error_reason=reason)
 
-	def _lease(self) -> timedelta:
-		"""How long a row being sent is hidden from the retry job (a crashed send resurfaces after it)."""
-		return timedelta(seconds=self.config.request_timeout * 2 + 30)
+	def _lease(self, mode: str) -> timedelta:
+		"""How long a row being sent is hidden from the retry job: the longest a send of a device
+		in `mode` may take, plus a margin (a crashed send resurfaces after it)."""
+		return timedelta(seconds=worst_case_seconds(mode, self.config) + LEASE_MARGIN_SECONDS)
+
+	def _longest_lease(self) -> timedelta:
+		"""The lease of a row claimed before its device is known: the longest of any mode."""
+		return max(self._lease(mode) for mode in MODES)
 
 
 def dispatch(sender: WhatsAppSender, record: MessageRecord) -> SendReceipt:
 	"""Call the sender method that matches the row's message type."""
-	to, callback = record.to_number or "", record.callback_data
+	to = record.to_number or ""
+	keys = {"callback_data": record.callback_data, "idempotency_key": record.idempotency_key}
 	if record.message_type == rules.TEXT:
-		return sender.send_text(to, record.text or "", callback_data=callback)
+		return sender.send_text(to, record.text or "", **keys)
 	if record.message_type == rules.TEMPLATE:
 		template = rules.Template(
 			record.template_name or "", record.template_language or "", tuple(record.template_params)
 		)
-		return sender.send_template(to, template, callback_data=callback)
+		return sender.send_template(to, template, **keys)
 	media = rules.Media(
 		record.message_type, record.media_link or "", record.media_caption, record.media_filename
 	)
-	return sender.send_media(to, media, callback_data=callback)
+	return sender.send_media(to, media, **keys)
 
 
 def caller_key(user: str | None, key: str | None) -> str | None:

@@ -17,12 +17,25 @@ class SendReceipt:
 
 
 class WhatsAppSender(Protocol):
-	"""Hands messages to WhatsApp. `to` is E.164; failures raise `SendFailed`."""
+	"""Hands messages to WhatsApp. `to` is E.164; failures raise `SendFailed`.
 
-	def send_text(self, to: str, text: str, *, callback_data: str | None = None) -> SendReceipt: ...
+	`idempotency_key` is the Message Log's key: a sender that can tell a repeated send (the
+	WhatsApp Web host) answers it with the first result instead of sending it twice. How long
+	a send may take is `core.senders.budget.worst_case_seconds(mode, config)`."""
 
-	def send_template(
-		self, to: str, template: Template, *, callback_data: str | None = None
+	def send_text(
+		self, to: str, text: str, *, callback_data: str | None = None, idempotency_key: str | None = None
 	) -> SendReceipt: ...
 
-	def send_media(self, to: str, media: Media, *, callback_data: str | None = None) -> SendReceipt: ...
+	def send_template(
+		self,
+		to: str,
+		template: Template,
+		*,
+		callback_data: str | None = None,
+		idempotency_key: str | None = None,
+	) -> SendReceipt: ...
+
+	def send_media(
+		self, to: str, media: Media, *, callback_data: str | None = None, idempotency_key: str | None = None
+	) -> SendReceipt: ...

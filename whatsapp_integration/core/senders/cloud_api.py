@@ -12,24 +12,36 @@ from whatsapp_integration.core.senders.base import SendReceipt
 
 
 class CloudApiSender:
-	"""Sends through `POST /{phone_number_id}/messages` of one business phone number."""
+	"""Sends through `POST /{phone_number_id}/messages` of one business phone number. The Cloud
+	API takes no idempotency key; the outbox's lease keeps a row from being sent twice."""
 
 	def __init__(self, client: GraphClient, phone_number_id: str) -> None:
 		self._client = client
 		self._path = f"{phone_number_id}/messages"
 
-	def send_text(self, to: str, text: str, *, callback_data: str | None = None) -> SendReceipt:
+	def send_text(
+		self, to: str, text: str, *, callback_data: str | None = None, idempotency_key: str | None = None
+	) -> SendReceipt:
 		payload = {"type": "text", "text": {"body": text, "preview_url": "://" in text}}
 		return self._send(to, payload, callback_data)
 
-	def send_template(self, to: str, template: Template, *, callback_data: str | None = None) -> SendReceipt:
+	def send_template(
+		self,
+		to: str,
+		template: Template,
+		*,
+		callback_data: str | None = None,
+		idempotency_key: str | None = None,
+	) -> SendReceipt:
 		body: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
 		if template.parameters:
 			parameters = [{"type": "text", "text": value} for value in template.parameters]
 			body["components"] = [{"type": "body", "parameters": parameters}]
 		return self._send(to, {"type": "template", "template": body}, callback_data)
 
-	def send_media(self, to: str, media: Media, *, callback_data: str | None = None) -> SendReceipt:
+	def send_media(
+		self, to: str, media: Media, *, callback_data: str | None = None, idempotency_key: str | None = None
+	) -> SendReceipt:
 		body: dict[str, Any] = {"link": media.link}
 		if media.caption and media.kind != "audio":
 			body["caption"] = media.caption

@@ -66,6 +66,7 @@ class SenderFactory:
 
 
 def _identity(device: DeviceProfile, config: WhatsAppConfig) -> tuple:
+	"""A sender is rebuilt when anything it was built from changes (its timeouts included)."""
 	token = device.access_token or config.access_token
 	return (
 		device.mode,
@@ -74,6 +75,10 @@ def _identity(device: DeviceProfile, config: WhatsAppConfig) -> tuple:
 		hash(token),
 		config.graph_api_root,
 		config.request_timeout,
+		config.page_load_timeout,
+		config.element_timeout,
+		config.web_min_send_gap_seconds,
+		config.web_send_jitter_seconds,
 	)
 
 

@@ -11,6 +11,7 @@ from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import SessionHostUnavailable
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.senders.base import SendReceipt
+from whatsapp_integration.core.senders.budget import web_send_budget
 from whatsapp_integration.core.senders.factory import DeviceProfile, SenderBuilder
 from whatsapp_integration.core.web.content import media_as_text, template_refused
 from whatsapp_integration.core.web.protocol import Command, keys, rebuild_error, reply_key
@@ -58,27 +59,47 @@ class HostClient:
 class HostSender:
 	"""The WhatsAppSender a Web device gets in web and worker processes: each send is a
 	command to the session host, which sends with a `WebSender` and reports back.
-	`client` is called per send, so a sender cached across sites talks to the right host."""
+	`client` is called per send, so a sender cached across sites talks to the right host.
 
-	def __init__(
-		self, client: Callable[[], HostClient], device: str, config: WhatsAppConfig, max_wait: float = 30.0
-	) -> None:
+	The command carries the Message Log's idempotency key (the host never clicks send twice
+	for one key) and the latest time for the click (`click_by`): the host refuses, unsent, a
+	command that could not click in time, so nothing is sent after this caller gave up."""
+
+	def __init__(self, client: Callable[[], HostClient], device: str, config: WhatsAppConfig) -> None:
 		self._client = client
 		self._device = device
-		self._max_wait = max_wait
-		self._timeout = max_wait + config.page_load_timeout + 2 * config.element_timeout
+		self._budget = web_send_budget(config)
 
-	def send_text(self, to: str, text: str, *, callback_data: str | None = None) -> SendReceipt:
+	def send_text(
+		self, to: str, text: str, *, callback_data: str | None = None, idempotency_key: str | None = None
+	) -> SendReceipt:
+		budget = self._budget
 		result = self._client().call(
-			"send", self._device, timeout=self._timeout, to=to, text=text, max_wait=self._max_wait
+			"send",
+			self._device,
+			timeout=budget.worst_case,
+			to=to,
+			text=text,
+			max_wait=budget.pacing_wait,
+			click_by=time.time() + budget.before_click,
+			key=idempotency_key,
 		)
 		return SendReceipt(message_id=result["message_id"], recipient_id=result.get("recipient_id"))
 
-	def send_template(self, to: str, template: Template, *, callback_data: str | None = None) -> SendReceipt:
+	def send_template(
+		self,
+		to: str,
+		template: Template,
+		*,
+		callback_data: str | None = None,
+		idempotency_key: str | None = None,
+	) -> SendReceipt:
 		raise template_refused(template)
 
-	def send_media(self, to: str, media: Media, *, callback_data: str | None = None) -> SendReceipt:
-		return self.send_text(to, media_as_text(media))
+	def send_media(
+		self, to: str, media: Media, *, callback_data: str | None = None, idempotency_key: str | None = None
+	) -> SendReceipt:
+		return self.send_text(to, media_as_text(media), idempotency_key=idempotency_key)
 
 
 def web_sender_builder(client: Callable[[], HostClient]) -> SenderBuilder:

@@ -28,6 +28,8 @@ from whatsapp_integration.core.web.pool import DriverPool
 from whatsapp_integration.core.web.processes import ProcessRegistry
 from whatsapp_integration.core.web.protocol import HEARTBEAT_TTL, Command, error_reply, keys, reply_key
 from whatsapp_integration.core.web.selectors import SelectorRegistry, load_registry
+from whatsapp_integration.core.web.send_guard import SendGuard
+from whatsapp_integration.core.web.sent_keys import SentKeys
 from whatsapp_integration.core.web.states import SessionSnapshot, Transition
 from whatsapp_integration.core.web.supervisor import SessionListener, SessionSupervisor
 
@@ -158,7 +160,10 @@ class SessionHost:
 		return handlers[command.action]()
 
 	def _send(self, device: str, args: dict[str, Any]) -> dict[str, Any]:
-		receipt = self.supervisor.send_text(device, args["to"], args["text"], float(args.get("max_wait", 30)))
+		click_by = None if args.get("click_by") is None else float(args["click_by"])
+		guard = SendGuard(self.supervisor.sent_keys, args.get("key") or None, click_by)
+		max_wait = float(args.get("max_wait", 30))
+		receipt = self.supervisor.send_text(device, args["to"], args["text"], max_wait, guard)
 		return {"message_id": receipt.message_id, "recipient_id": receipt.recipient_id}
 
 	def _serve(self) -> None:
@@ -220,7 +225,8 @@ def build_supervisor(
 	monotonic: Callable[[], float] = time.monotonic,
 ) -> tuple[SessionSupervisor, ProcessRegistry]:
 	"""Wire a supervisor: browsers launched per its current config, tracked in
-	`state_dir/processes.json`, profiles in `state_dir/profiles`, pacing from config."""
+	`state_dir/processes.json`, profiles in `state_dir/profiles`, pacing from config, the
+	idempotency keys it clicked send for in `state_dir/sent`."""
 	processes = ProcessRegistry(state_dir / "processes.json")
 
 	def launch_with_current_config(profile: Path) -> ManagedDriver:
@@ -241,6 +247,7 @@ def build_supervisor(
 		state_dir / "profiles",
 		listener,
 		pacer,
+		SentKeys(state_dir / "sent"),
 		monotonic=monotonic,
 	)
 	return supervisor, processes

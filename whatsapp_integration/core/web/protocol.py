@@ -3,7 +3,8 @@
 Callers LPUSH a command (JSON) on `<namespace>commands` and BRPOP its reply from
 `<namespace>reply:<id>`. The host refreshes `<namespace>heartbeat` (with a TTL) while it
 runs; no heartbeat means no host. A command carries a deadline: the host drops commands
-whose caller has already given up, so a timed-out send is never sent late.
+whose caller has already given up. A send also carries `click_by`, the latest time for its
+click (checked again right before it), and the Message Log's idempotency `key`.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ _REMOTE_ERRORS: dict[str, type[errors.WhatsAppError]] = {
 		errors.WebSessionLoggedOut,
 		errors.WebRecipientInvalid,
 		errors.RecipientNotOnWhatsApp,
+		errors.SendInDoubt,
 	)
 }
 

@@ -21,6 +21,7 @@ from whatsapp_integration.core.errors import (
 	ErrorAction,
 	RecipientNotOnWhatsApp,
 	SendFailed,
+	SendInDoubt,
 	WebRecipientInvalid,
 	WebSessionLoggedOut,
 )
@@ -58,7 +59,9 @@ class WebSender:
 		before_send: Callable[[], None] | None = None,
 	) -> None:
 		"""`before_send` runs once the chat is open, right before the click: pacing waits there,
-		so the gap is kept between the sends WhatsApp sees, and refused numbers use no slot."""
+		so the gap is kept between the sends WhatsApp sees, and refused numbers use no slot; it
+		may refuse the send (a deadline passed) by raising. Any failure from the click on raises
+		`SendInDoubt`: the message may be out, so it must not be sent again."""
 		self._driver = driver
 		self._base_url = base_url
 		self._registry = registry
@@ -91,9 +94,12 @@ class WebSender:
 		before = view.outgoing
 		if self._before_send is not None:
 			self._before_send()
-		self._click_send()
-		self._wait(lambda view: view.outgoing > before, "the sent message")
-		return SendReceipt(message_id=self._confirm_sent(text), recipient_id=digits(to))
+		try:
+			self._click_send()
+			self._wait(lambda view: view.outgoing > before, "the sent message")
+			return SendReceipt(message_id=self._confirm_sent(text), recipient_id=digits(to))
+		except Exception as error:
+			raise _in_doubt(error)
 
 	def _chat_or_refusal(self, view: PageView) -> bool:
 		"""The chat opened, WhatsApp refused (a popup that is not "Starting chat"), or logged out."""
@@ -124,10 +130,8 @@ class WebSender:
 			if last and last.get("sent"):
 				return last.get("id") or f"web-{uuid.uuid4().hex}"
 			time.sleep(self._poll)
-		raise SendFailed(
-			f"WhatsApp Web did not confirm the message as sent within {self._timeout:g} s "
-			"(no tick appeared); it will be retried.",
-			action=ErrorAction.RETRY,
+		raise TimeoutError(
+			f"WhatsApp Web did not confirm the message as sent within {self._timeout:g} s (no tick appeared)"
 		)
 
 	def _wait(self, done: Callable[[PageView], Any], what: str) -> PageView:
@@ -138,11 +142,20 @@ class WebSender:
 				return view
 			if time.monotonic() >= deadline:
 				raise SendFailed(
-					f"WhatsApp Web did not show {what} within {self._timeout:g} s; it will be retried. "
+					f"WhatsApp Web did not show {what} within {self._timeout:g} s. "
 					"If this keeps happening, run the selectors canary.",
 					action=ErrorAction.RETRY,
 				)
 			time.sleep(self._poll)
+
+
+def _in_doubt(error: Exception) -> SendInDoubt:
+	detail = getattr(error, "msg", None) or str(error)
+	return SendInDoubt(
+		f"WhatsApp Web failed after the send button was clicked ({detail}). The message may have "
+		"been delivered, so it was not sent again: check the chat on the phone and send it again "
+		"only if it is missing."
+	)
 
 
 def _popup_error(popup_text: str, to: str, registry: SelectorRegistry) -> SendFailed:

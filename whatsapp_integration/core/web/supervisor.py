@@ -9,6 +9,7 @@ current stops touching the session, which is how stop/start races stay harmless.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -29,7 +30,9 @@ from whatsapp_integration.core.web.page import PageKind, PageView, probe
 from whatsapp_integration.core.web.pool import DriverPool
 from whatsapp_integration.core.web.qr import QrCapture, capture_qr, render_qr
 from whatsapp_integration.core.web.selectors import CanaryReport, SelectorRegistry, run_canary
+from whatsapp_integration.core.web.send_guard import SendGuard, not_ready
 from whatsapp_integration.core.web.sender import WebSender
+from whatsapp_integration.core.web.sent_keys import SentKeys
 from whatsapp_integration.core.web.states import (
 	ACTIVE_STATES,
 	SessionSnapshot,
@@ -75,6 +78,7 @@ class SessionSupervisor:
 		profiles_root: Path,
 		listener: SessionListener,
 		pacer: SendPacer,
+		sent_keys: SentKeys,
 		*,
 		poll_interval: float = 0.2,
 		clock: Callable[[], float] = time.time,
@@ -86,6 +90,7 @@ class SessionSupervisor:
 		self.profiles_root = profiles_root
 		self._listener = listener
 		self.pacer = pacer
+		self.sent_keys = sent_keys
 		self._poll = poll_interval
 		self._clock = clock
 		self._monotonic = monotonic
@@ -151,25 +156,26 @@ class SessionSupervisor:
 			snapshot = self.status(device)
 		return snapshot
 
-	def send_text(self, device: str, to: str, text: str, max_wait: float) -> SendReceipt:
-		"""Send through the device's WORKING session; the click waits for its pacing slot."""
+	def send_text(
+		self, device: str, to: str, text: str, max_wait: float, guard: SendGuard | None = None
+	) -> SendReceipt:
+		"""Send through the device's WORKING session; the click waits for its pacing slot. The
+		`guard` refuses a click after the caller's deadline and a key clicked before."""
+		guard = guard or SendGuard(self.sent_keys)
 		session = self._ensure_working(device)
-		with session.send_lock:
+		with guard.turn(session.send_lock):
+			earlier = guard.earlier_receipt()
+			if earlier is not None:
+				return earlier
 			driver = self._working_driver(session)
-			sender = WebSender(
-				driver,
-				self.config.web_base_url,
-				self.selectors,
-				self.config.element_timeout,
-				before_send=lambda: time.sleep(self.pacer.reserve(device, max_wait)),
+			web = functools.partial(
+				WebSender, driver, self.config.web_base_url, self.selectors, self.config.element_timeout
 			)
 			try:
-				receipt = sender.send_text(to, text)
+				receipt = guard.send(web, self.pacer, device, to, text, max_wait)
 			except WebSessionLoggedOut as error:
 				self._fail(session, session.generation, error.reason)
 				raise
-			finally:
-				self.pacer.record_send(device)
 		with self._lock:
 			session.last_seen, session.last_active = self._clock(), self._monotonic()
 		return receipt
@@ -199,6 +205,7 @@ class SessionSupervisor:
 			elif session.state in ACTIVE_STATES and session.driver is not None and not session.driver.alive():
 				self._fail(session, session.generation, "The browser of this session stopped unexpectedly")
 		self.pool.sweep(idle_after)
+		self.sent_keys.sweep()
 
 	def reconfigure(self, config: WhatsAppConfig) -> None:
 		"""Apply changed Settings while running. Timeouts, TTLs, the base URL and pacing apply at
@@ -355,7 +362,7 @@ class SessionSupervisor:
 			session = self._sessions.get(device)
 			if session is None or session.state is not SessionState.WORKING:
 				raise WebSessionNotReady(
-					_not_ready(device, session.state if session else SessionState.STOPPED)
+					not_ready(device, session.state if session else SessionState.STOPPED)
 				)
 			return session
 
@@ -370,7 +377,7 @@ class SessionSupervisor:
 	def _working_driver(self, session: _Session) -> ManagedDriver:
 		with self._lock:
 			if session.state is not SessionState.WORKING or session.driver is None:
-				raise WebSessionNotReady(_not_ready(session.device, session.state))
+				raise WebSessionNotReady(not_ready(session.device, session.state))
 			return session.driver
 
 	def _snapshot(self, session: _Session) -> SessionSnapshot:
@@ -383,10 +390,3 @@ class SessionSupervisor:
 			qr_at=session.qr_at,
 			last_seen=session.last_seen,
 		)
-
-
-def _not_ready(device: str, state: SessionState) -> str:
-	return (
-		f"The WhatsApp Web session of device {device} is {state.value}, not WORKING. Open the device, "
-		"click Link and scan the QR code with the phone; the message will be retried."
-	)
