@@ -61,6 +61,8 @@ class WhatsAppConfig:
 	send_rate_per_second: float = field(default=80.0, metadata=_positive(0.01))
 	send_burst: int = field(default=80, metadata=_positive(1))
 	user_send_limit_per_minute: int = field(default=60, metadata=_positive(1))
+	user_link_limit_per_minute: int = field(default=5, metadata=_positive(1))
+	user_campaign_start_limit_per_minute: int = field(default=10, metadata=_positive(1))
 	pair_rate_seconds: float = field(default=6.0, metadata=_positive(0.0))
 	# Content rules
 	blocked_phrases: tuple[str, ...] = ()

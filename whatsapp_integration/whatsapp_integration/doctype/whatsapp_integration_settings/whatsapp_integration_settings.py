@@ -62,6 +62,8 @@ class WhatsAppIntegrationSettings(Document):
 		start_keywords: DF.SmallText | None
 		stats_cache_ttl: DF.Int
 		stop_keywords: DF.SmallText | None
+		user_campaign_start_limit_per_minute: DF.Int
+		user_link_limit_per_minute: DF.Int
 		user_send_limit_per_minute: DF.Int
 		web_base_url: DF.Data | None
 		web_daily_cap: DF.Int
