@@ -21,6 +21,8 @@ from whatsapp_integration.services.webhook_service import (
 	INBOX_FAILED,
 	INBOX_PROCESSED,
 	INBOX_QUEUED,
+	UNMATCHED_STATUS_STEP_SECONDS,
+	UNMATCHED_STATUS_WAIT_SECONDS,
 	InboxDecision,
 	WebhookService,
 	inbox_decision,
@@ -139,6 +141,7 @@ def test_out_of_order_statuses_end_at_the_highest_and_keep_history() -> None:
 
 def test_failed_then_delivered_becomes_delivered_with_the_failure_in_history() -> None:
 	service, repository = build()
+	repository.outbound["wamid.T-out2"].attempts = 2  # its one late retry is spent: final
 	error = [{"code": 131026, "title": "Message undeliverable"}]
 	failed = payloads.status("wamid.T-out2", "failed", 1764000010, errors=error)
 	service.process(payloads.encode(payloads.envelope([payloads.messages_change(statuses=[failed])])))
@@ -167,7 +170,11 @@ def test_start_keyword_removes_an_opt_out() -> None:
 	service.process(fixture("failed_opted_out")[0])
 	assert "+4917600000031" in repository.opt_outs
 	body = payloads.envelope(
-		[payloads.messages_change([payloads.text_message("wamid.S", "START", wa_id="4917600000031")])]
+		[
+			payloads.messages_change(
+				[payloads.text_message("wamid.S", "START", wa_id="4917600000031", timestamp="1864000000")]
+			)
+		]
 	)
 	result = service.process(payloads.encode(body))
 	assert result.opt_ins == 1 and "+4917600000031" not in repository.opt_outs
@@ -254,7 +261,18 @@ def test_inbox_decision() -> None:
 	assert crashed.state == INBOX_QUEUED and 5 <= crashed.retry_in < 15
 	assert inbox_decision(3, config, crashed=True) == InboxDecision(INBOX_FAILED)
 	assert inbox_decision(2, config, crashed=False, unmatched_statuses=1).state == INBOX_QUEUED
-	assert inbox_decision(3, config, crashed=False, unmatched_statuses=1) == InboxDecision(INBOX_PROCESSED)
+
+
+def test_a_status_waits_for_its_log_row_long_after_the_retry_attempts() -> None:
+	"""A campaign logs its sends when the batch ends: the status is kept, not dropped after
+	`max_retry_attempts` (old: Processed, the status lost)."""
+	config = WhatsAppConfig(max_retry_attempts=3, retry_backoff_seconds=10)
+	waiting = inbox_decision(20, config, crashed=False, unmatched_statuses=1, waited=3600)
+	assert waiting.state == INBOX_QUEUED and 0 < waiting.retry_in <= UNMATCHED_STATUS_STEP_SECONDS
+	late = inbox_decision(
+		80, config, crashed=False, unmatched_statuses=1, waited=UNMATCHED_STATUS_WAIT_SECONDS
+	)
+	assert late == InboxDecision(INBOX_PROCESSED)
 
 
 SHARED_SAMPLES = Path(os.environ.get("WHATSAPP_SHARED_WEBHOOK_SAMPLES", "/work/shared/fixtures/webhooks"))

@@ -80,6 +80,24 @@ def _signature_failures_last_hour() -> int:
 	return int(increase(record_counter("webhook_signature_failures", total, now), now, WINDOW))
 
 
+WEBHOOK_EVENT_FAILED = "webhook_event_failed"
+
+
+def alert_webhook_event_failed(name: str, attempts: int, error: str) -> None:
+	"""An inbox row gave up (its processing crashed `attempts` times): what Meta sent in it is
+	not applied. One alert per incident TTL however many rows give up (a bug fails them all)."""
+	incident = Incident(
+		WEBHOOK_EVENT_FAILED,
+		"inbox",
+		f"A WhatsApp webhook event could not be processed ({name})",
+		f"WhatsApp Webhook Event {name} failed {attempts} times and is no longer retried; the messages "
+		f"and statuses in it are not applied. Last error: {error[:500]}. Fix the cause (see Error Log), "
+		"then set the event's State back to Queued.",
+	)
+	for fresh in alerts.new_incidents([incident], incident_store(), INCIDENT_TTL):
+		notify(fresh)
+
+
 def recipients() -> list[str]:
 	for role in RECIPIENT_ROLES:
 		users = [user for user in get_users_with_role(role) if user not in ("Administrator", "Guest")]
@@ -115,4 +133,6 @@ def _link(incident: Incident) -> str:
 		alerts.TOKEN_EXPIRED,
 	) and frappe.db.exists("WhatsApp Device", incident.subject):
 		return f"/app/whatsapp-device/{incident.subject}"
+	if incident.kind == WEBHOOK_EVENT_FAILED:
+		return "/app/whatsapp-webhook-event?state=Failed"
 	return "/app/whatsapp-message-log"

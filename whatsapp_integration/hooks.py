@@ -13,6 +13,7 @@ after_install = "whatsapp_integration.install.after_install"
 after_migrate = [
 	"whatsapp_integration.install.after_migrate",
 	"whatsapp_integration.retention.sync_log_settings",
+	"whatsapp_integration.repositories.contact_numbers.ensure_contact_number_index",
 ]
 
 scheduler_events = {
@@ -43,6 +44,7 @@ page_renderer = ["whatsapp_integration.api.webhook.WebhookPage"]
 default_log_clearing_doctypes = {"WhatsApp Message Log": 90}
 doc_events = {
 	"WhatsApp Integration Settings": {"on_update": "whatsapp_integration.retention.sync_log_settings"},
+	"Contact": {"validate": "whatsapp_integration.repositories.contact_numbers.index_contact_numbers"},
 }
 
 # "Send WhatsApp" on the DocTypes listed in Settings, and sent messages in their timelines

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import frappe
 
+from whatsapp_integration.repositories.contact_numbers import ensure_contact_number_index
+
 ROLES = ("WhatsApp Manager", "WhatsApp User")
 
 
 def after_install() -> None:
 	ensure_roles()
+	ensure_contact_number_index()
 
 
 def after_migrate() -> None:

@@ -8,10 +8,15 @@ import frappe
 from frappe.utils import add_days, add_to_date, now_datetime
 
 from whatsapp_integration import campaign_runtime
-from whatsapp_integration.alerting import check_and_alert
+from whatsapp_integration.alerting import alert_webhook_event_failed, check_and_alert
 from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
 from whatsapp_integration.runtime import message_service, webhook_service
-from whatsapp_integration.services.webhook_service import InboxDecision, WebhookService, inbox_decision
+from whatsapp_integration.services.webhook_service import (
+	INBOX_FAILED,
+	InboxDecision,
+	WebhookService,
+	inbox_decision,
+)
 from whatsapp_integration.settings import get_config
 
 RETRY_BATCH = 200
@@ -54,7 +59,7 @@ def process_webhook_event(name: str, service: WebhookService | None = None) -> N
 	claimed = inbox.claim(name, now, add_to_date(now, seconds=WEBHOOK_LEASE_SECONDS))
 	if claimed is None:
 		return
-	body, attempts = claimed
+	body, attempts, received_at = claimed
 	attempts += 1
 	try:
 		result = service.process(body.encode())
@@ -64,8 +69,9 @@ def process_webhook_event(name: str, service: WebhookService | None = None) -> N
 		decision = inbox_decision(attempts, service.config, crashed=True)
 		_finish(inbox, name, attempts, decision, repr(error))
 		return
+	waited = (now_datetime() - received_at).total_seconds()
 	decision = inbox_decision(
-		attempts, service.config, crashed=False, unmatched_statuses=result.statuses_unmatched
+		attempts, service.config, crashed=False, unmatched_statuses=result.statuses_unmatched, waited=waited
 	)
 	_finish(inbox, name, attempts, decision, result.summary())
 
@@ -73,6 +79,8 @@ def process_webhook_event(name: str, service: WebhookService | None = None) -> N
 def _finish(inbox: FrappeWebhookInbox, name: str, attempts: int, decision: InboxDecision, note: str) -> None:
 	retry_at = add_to_date(now_datetime(), seconds=decision.retry_in) if decision.retry_in else None
 	inbox.finish(name, decision.state, attempts, note, retry_at)
+	if decision.state == INBOX_FAILED:
+		alert_webhook_event_failed(name, attempts, note)
 
 
 def process_pending_webhook_events() -> None:

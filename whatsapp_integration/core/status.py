@@ -50,6 +50,14 @@ def apply_event(current: str | None, recorded: Iterable[str], new: str) -> str |
 	return merge_status(current, new)
 
 
+def current_attempt(history: Iterable[str]) -> list[str]:
+	"""The statuses of a message's history since it was last put back in the outbox (Queued):
+	a resend is a new WhatsApp message whose own sent/delivered/failed must count again."""
+	statuses = list(history)
+	last_queued = max((index for index, status in enumerate(statuses) if status == QUEUED), default=-1)
+	return statuses[last_queued + 1 :]
+
+
 def timestamp_field(status: str) -> str | None:
 	"""The Message Log field that records when `status` first happened (`sent_at`, ...)."""
 	return _TIMESTAMP_FIELD.get(status)

@@ -2,8 +2,9 @@
 
 Racing workers store an event once because the database decides: the Message Log's `wamid`
 is a unique column (a second insert fails and is counted as a duplicate), and a status event
-is applied under a row lock (`SELECT ... FOR UPDATE`) on its message. Each event is committed
-on its own, so a crash mid-batch keeps what was done and the retry skips it.
+is applied under a row lock (`SELECT ... FOR UPDATE`) on its message, a stop/start choice under
+a row lock on the number's WhatsApp Preference. Each event is committed on its own, so a crash
+mid-batch keeps what was done and the retry skips it.
 """
 
 from __future__ import annotations
@@ -14,15 +15,21 @@ from typing import Any
 
 import frappe
 from frappe.model.document import Document
-from frappe.utils import convert_utc_to_system_timezone, now_datetime
+from frappe.utils import convert_utc_to_system_timezone, get_datetime, now_datetime
 
+from whatsapp_integration.core.campaign.planning import FAILED as RECIPIENT_FAILED
+from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, parse_idempotency_key
 from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.status import RECEIVED
+from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
+from whatsapp_integration.repositories.contact_numbers import CONTACT_NUMBER_FIELD
 from whatsapp_integration.services.repository import INBOUND, StatusEvent
 from whatsapp_integration.services.webhook_repository import (
 	ContactLink,
+	FailureHandler,
 	InboundRecord,
 	OutboundState,
+	StatusChange,
 	StatusResult,
 	apply_status_event,
 )
@@ -34,8 +41,21 @@ LOG = "WhatsApp Message Log"
 EVENT = "WhatsApp Message Status Event"
 DEVICE = "WhatsApp Device"
 OPT_OUT = "WhatsApp Opt Out"
+PREFERENCE = "WhatsApp Preference"
 PARTY_PREFERENCE = ("Customer", "Lead", "Supplier")
-_STATE_FIELDS = ("status", "sent_at", "delivered_at", "read_at", "error_code", "error_title")
+_STATE_FIELDS = (
+	"status",
+	"sent_at",
+	"delivered_at",
+	"read_at",
+	"error_code",
+	"error_title",
+	"error_action",
+	"error_reason",
+	"next_attempt_at",
+	"wamid",
+)
+_ROW_FIELDS = ("name", "attempts", "to_number", "idempotency_key", *_STATE_FIELDS)
 
 
 class FrappeWebhookRepository:
@@ -68,20 +88,19 @@ class FrappeWebhookRepository:
 		# db_insert stores verbatim: a customer's text is not HTML to sanitise
 		return _insert_once(frappe.get_doc({"doctype": LOG, **_inbound_values(record)}))
 
-	def add_status_event(self, wamid: str, event: StatusEvent) -> StatusResult:
-		row = frappe.db.get_value(
-			LOG, {"wamid": wamid}, ["name", *_STATE_FIELDS], as_dict=True, for_update=True
-		)
+	def add_status_event(
+		self, wamid: str, event: StatusEvent, on_failure: FailureHandler | None = None
+	) -> StatusChange:
+		row = frappe.db.get_value(LOG, {"wamid": wamid}, list(_ROW_FIELDS), as_dict=True, for_update=True)
 		if not row:
-			return StatusResult.UNKNOWN_MESSAGE
+			return StatusChange(StatusResult.UNKNOWN_MESSAGE)
 		state = _state(row)
-		before = dict(vars(state))
-		event = replace(event, at=_local(event.at))
-		result = apply_status_event(state, event)
+		before = {**vars(state), "events": len(state.events)}
+		result = apply_status_event(state, replace(event, at=_local(event.at)), on_failure)
 		if result is StatusResult.APPLIED:
-			_save_state(row.name, state, before, event)
+			_save_state(row.name, state, before)
 		frappe.db.commit()
-		return result
+		return StatusChange(result, state)
 
 	def add_opt_out(self, number: str, reason: str, source: str) -> None:
 		"""Meta's ids are authoritative: stored as given (a BSUID is no phone number to normalise)."""
@@ -91,9 +110,40 @@ class FrappeWebhookRepository:
 		doc.name = number
 		_insert_once(doc)
 
-	def remove_opt_out(self, number: str) -> None:
-		frappe.db.delete(OPT_OUT, {"name": number})
+	def apply_preference(self, number: str, stop: bool, at: datetime, reason: str, source: str) -> bool:
+		at = _local(at)
+		last = frappe.db.get_value(PREFERENCE, number, "changed_at", for_update=True)
+		if last and get_datetime(last) >= at:
+			frappe.db.commit()
+			return False
+		choice = {"choice": "Stop" if stop else "Start", "changed_at": at, "source": source}
+		if last:
+			frappe.db.set_value(PREFERENCE, number, choice, update_modified=False)
+		elif not _insert_once(frappe.get_doc({"doctype": PREFERENCE, "number": number, **choice})):
+			return self.apply_preference(number, stop, at, reason, source)  # a racing worker won
+		if stop:
+			self.add_opt_out(number, reason, source)
+		else:
+			frappe.db.delete(OPT_OUT, {"name": number})
 		frappe.db.commit()
+		return True
+
+	def fail_campaign_recipient(self, key: str, reason: str, code: int | None, at: datetime) -> str | None:
+		parsed = parse_idempotency_key(key)
+		if parsed is None:
+			return None
+		campaign, recipient, run = parsed
+		frappe.db.sql(
+			"""update `tabWhatsApp Campaign Recipient` set state = %s, last_error = %s, error_code = %s,
+			last_attempt_at = %s where name = %s and campaign = %s and run = %s""",
+			(RECIPIENT_FAILED, reason, code or 0, _local(at), recipient, campaign, run),
+		)
+		marked = frappe.db._cursor.rowcount == 1
+		frappe.db.commit()
+		return campaign if marked else None
+
+	def pause_campaign(self, campaign: str, reason: str) -> None:
+		FrappeCampaignRepository().update_campaign(campaign, [RUNNING], status=PAUSED, status_reason=reason)
 
 
 def _insert_once(doc: Document) -> bool:
@@ -153,38 +203,38 @@ def _state(row: dict[str, Any]) -> OutboundState:
 		for_update=True,  # a locking read sees what a racing worker committed, not an old snapshot
 	)
 	return OutboundState(
-		status=row["status"],
+		**{field: row[field] for field in _ROW_FIELDS if field not in ("error_code", "attempts")},
 		events=[StatusEvent(e.status, e.at, e.error_code or None, e.error_title) for e in events],
-		sent_at=row["sent_at"],
-		delivered_at=row["delivered_at"],
-		read_at=row["read_at"],
 		error_code=row["error_code"] or None,
-		error_title=row["error_title"],
+		attempts=int(row["attempts"] or 0),
 	)
 
 
-def _save_state(name: str, state: OutboundState, before: dict[str, Any], event: StatusEvent) -> None:
+def _save_state(name: str, state: OutboundState, before: dict[str, Any]) -> None:
 	changed = {
 		field: getattr(state, field) for field in _STATE_FIELDS if getattr(state, field) != before[field]
 	}
 	if "error_code" in changed:
 		changed["error_code"] = changed["error_code"] or 0
+	if changed.get("next_attempt_at"):
+		changed["next_attempt_at"] = _local(changed["next_attempt_at"])
 	changed["modified"] = now_datetime()
 	frappe.db.set_value(LOG, name, changed, update_modified=False)
-	row = frappe.get_doc(
-		{
-			"doctype": EVENT,
-			"parent": name,
-			"parenttype": LOG,
-			"parentfield": "status_events",
-			"idx": len(state.events),
-			"status": event.status,
-			"at": event.at,
-			"error_code": event.error_code or 0,
-			"error_title": event.error_title,
-		}
-	)
-	row.db_insert()
+	for idx, event in enumerate(state.events[before["events"] :], start=before["events"] + 1):
+		row = frappe.get_doc(
+			{
+				"doctype": EVENT,
+				"parent": name,
+				"parenttype": LOG,
+				"parentfield": "status_events",
+				"idx": idx,
+				"status": event.status,
+				"at": event.at,
+				"error_code": event.error_code or 0,
+				"error_title": event.error_title,
+			}
+		)
+		row.db_insert()
 	_notify_open_forms(name, changed["modified"])
 
 
@@ -200,16 +250,19 @@ def _notify_open_forms(name: str, modified: datetime) -> None:
 
 
 def _contact_by_number(number: str) -> str | None:
-	"""The Contact whose mobile or phone is `number`, written with or without +, 00 or spaces."""
-	digits = number.lstrip("+")
-	stripped = "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE({0}, ' ', ''), '-', ''), '(', ''), ')', ''), '+', '')"
+	"""The Contact with a phone row whose number is `number` (E.164), however it was typed.
+
+	Contact Phone's `phone` is free text ("0176 1234567", "+49 (176) ...") without an index, so
+	matching it means normalising every row of the table for each inbound message. Instead each
+	phone row carries its E.164 form in an indexed custom field `whatsapp_number`, kept by the
+	Contact's `validate` hook (`index_contact_numbers`) and filled for existing rows on install and
+	migrate (`ensure_contact_number_index`). A custom field rather than an index on `phone` itself,
+	because an index on `phone` cannot match its many formats; rather than a table of our own,
+	because the value lives and dies with its phone row (no sync to keep right)."""
 	rows = frappe.db.sql(
-		f"""select parent from `tabContact Phone` where parenttype = 'Contact'
-		and {stripped.format("phone")} in (%(digits)s, %(zeros)s)
-		union select name from `tabContact` where {stripped.format("mobile_no")} in (%(digits)s, %(zeros)s)
-		or {stripped.format("phone")} in (%(digits)s, %(zeros)s)
-		limit 1""",
-		{"digits": digits, "zeros": "00" + digits},
+		f"""select parent from `tabContact Phone` where {CONTACT_NUMBER_FIELD} = %s
+		and parenttype = 'Contact' order by creation limit 1""",
+		number,
 	)
 	return rows[0][0] if rows else None
 
@@ -266,8 +319,8 @@ class FrappeWebhookInbox:
 		)
 		return name
 
-	def claim(self, name: str, now: datetime, lease_until: datetime) -> tuple[str, int] | None:
-		"""Take a row for processing (its body and attempts so far), or None when it is not
+	def claim(self, name: str, now: datetime, lease_until: datetime) -> tuple[str, int, datetime] | None:
+		"""Take a row for processing (its body, attempts so far and time received), or None when it is not
 		ready or another worker has it. A conditional UPDATE decides, so two workers never both
 		win; the lease lets the scheduler take back a row whose worker died."""
 		frappe.db.sql(
@@ -281,8 +334,8 @@ class FrappeWebhookInbox:
 		frappe.db.commit()
 		if not claimed:
 			return None
-		row = frappe.db.get_value(INBOX, name, ["body", "attempts"], as_dict=True)
-		return row.body or "", int(row.attempts or 0)
+		row = frappe.db.get_value(INBOX, name, ["body", "attempts", "received_at"], as_dict=True)
+		return row.body or "", int(row.attempts or 0), get_datetime(row.received_at)
 
 	def ready(self, now: datetime, limit: int) -> list[str]:
 		"""Queued rows that may be processed now, oldest first."""

@@ -3,19 +3,24 @@
 `whatsapp_integration.repositories.webhooks.FrappeWebhookRepository` implements it on the
 site's database; `MemoryWebhookRepository` (thread-safe) serves the framework-free tests and
 benchmarks. Both store an inbound wamid once and a (wamid, status) event once, also when two
-workers race with the same redelivered batch.
+workers race with the same redelivered batch, and apply a number's stop/start choices in the
+order the customer made them (the time of the last applied choice is kept per number).
 """
 
 from __future__ import annotations
 
 import enum
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
+from whatsapp_integration.core.campaign.planning import FAILED as RECIPIENT_FAILED
+from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, parse_idempotency_key
 from whatsapp_integration.core.senders.factory import DeviceProfile
-from whatsapp_integration.core.status import FAILED, QUEUED, apply_event, timestamp_field
+from whatsapp_integration.core.status import FAILED, QUEUED, apply_event, current_attempt, timestamp_field
+from whatsapp_integration.services.memory_campaign_repository import MemoryCampaignRepository
 from whatsapp_integration.services.repository import StatusEvent
 
 
@@ -70,19 +75,33 @@ class WebhookRepository(Protocol):
 		"""Store an inbound message; False (nothing stored) when its wamid is already logged."""
 		...
 
-	def add_status_event(self, wamid: str, event: StatusEvent) -> StatusResult:
+	def add_status_event(
+		self, wamid: str, event: StatusEvent, on_failure: FailureHandler | None = None
+	) -> StatusChange:
 		"""Atomically: add `event` to the history of the message with `wamid` unless an event
-		with that status is there, and move its status forward (`core.status.apply_event`)."""
+		with that status is there, and move its status forward (`apply_status_event`)."""
 		...
 
 	def add_opt_out(self, number: str, reason: str, source: str) -> None: ...
 
-	def remove_opt_out(self, number: str) -> None: ...
+	def apply_preference(self, number: str, stop: bool, at: datetime, reason: str, source: str) -> bool:
+		"""Atomically: opt `number` out (`stop`) or back in, unless a choice made at `at` or later
+		was applied already (a redelivery, or an older event arriving late); True if applied."""
+		...
+
+	def fail_campaign_recipient(self, key: str, reason: str, code: int | None, at: datetime) -> str | None:
+		"""Mark the campaign recipient sent under idempotency `key` Failed with the error (its
+		`last_attempt_at` is `at`, so auto-pause counts it); its campaign's name, or None."""
+		...
+
+	def pause_campaign(self, campaign: str, reason: str) -> None:
+		"""Pause `campaign` with `reason` if it is running."""
+		...
 
 
 @dataclass
 class OutboundState:
-	"""The status fields of an outbound Message Log row (what status events change)."""
+	"""The fields of an outbound Message Log row that status events read and change."""
 
 	status: str = QUEUED
 	events: list[StatusEvent] = field(default_factory=list)
@@ -91,11 +110,35 @@ class OutboundState:
 	read_at: datetime | None = None
 	error_code: int | None = None
 	error_title: str | None = None
+	error_action: str | None = None
+	error_reason: str | None = None
+	next_attempt_at: datetime | None = None
+	wamid: str | None = None
+	attempts: int = 1
+	to_number: str | None = None
+	idempotency_key: str | None = None
+	name: str | None = None
 
 
-def apply_status_event(state: OutboundState, event: StatusEvent) -> StatusResult:
-	"""Change `state` for `event` (the one definition both repositories share)."""
-	new_status = apply_event(state.status, (known.status for known in state.events), event.status)
+@dataclass(frozen=True)
+class StatusChange:
+	"""What `add_status_event` did, and the row as it ends up (None for an unknown message)."""
+
+	result: StatusResult
+	state: OutboundState | None = None
+
+
+FailureHandler = Callable[[OutboundState, StatusEvent], None]
+"""Decides, under the row lock, what a newly failed message becomes (`WebhookService`)."""
+
+
+def apply_status_event(
+	state: OutboundState, event: StatusEvent, on_failure: FailureHandler | None = None
+) -> StatusResult:
+	"""Change `state` for `event` (the one definition both repositories share). Only the events
+	since the message was last queued count as recorded: a resend is a new message."""
+	recorded = current_attempt(known.status for known in state.events)
+	new_status = apply_event(state.status, recorded, event.status)
 	if new_status is None:
 		return StatusResult.DUPLICATE
 	state.events.append(event)
@@ -105,21 +148,31 @@ def apply_status_event(state: OutboundState, event: StatusEvent) -> StatusResult
 		setattr(state, moment, event.at)
 	if new_status == FAILED:
 		state.error_code, state.error_title = event.error_code, event.error_title
+		if on_failure:
+			on_failure(state, event)
 	return StatusResult.APPLIED
 
 
 class MemoryWebhookRepository:
-	def __init__(self, devices: list[DeviceProfile] | None = None) -> None:
+	"""`outbound` holds the logged messages by wamid (a requeued message leaves it: its old wamid
+	is no longer its own); `campaigns`, when given, receives the campaign effects."""
+
+	def __init__(
+		self, devices: list[DeviceProfile] | None = None, campaigns: MemoryCampaignRepository | None = None
+	) -> None:
 		self._lock = threading.Lock()
 		self._devices = {device.phone_number_id: device for device in devices or []}
+		self.campaigns = campaigns
 		self.inbound: dict[str, InboundRecord] = {}
 		self.outbound: dict[str, OutboundState] = {}
 		self.contacts: dict[str, ContactLink] = {}
 		self.opt_outs: dict[str, tuple[str, str]] = {}
+		self.preferences: dict[str, datetime] = {}
 
-	def add_outbound(self, wamid: str, status: str = QUEUED) -> None:
+	def add_outbound(self, wamid: str, status: str = QUEUED, **values: object) -> OutboundState:
 		with self._lock:
-			self.outbound[wamid] = OutboundState(status=status)
+			self.outbound[wamid] = OutboundState(status=status, wamid=wamid, **values)  # type: ignore[arg-type]
+			return self.outbound[wamid]
 
 	def add_contact(self, key: str, link: ContactLink) -> None:
 		with self._lock:
@@ -139,17 +192,43 @@ class MemoryWebhookRepository:
 			self.inbound[record.wamid] = replace(record)
 			return True
 
-	def add_status_event(self, wamid: str, event: StatusEvent) -> StatusResult:
+	def add_status_event(
+		self, wamid: str, event: StatusEvent, on_failure: FailureHandler | None = None
+	) -> StatusChange:
 		with self._lock:
 			state = self.outbound.get(wamid)
 			if state is None:
-				return StatusResult.UNKNOWN_MESSAGE
-			return apply_status_event(state, replace(event))
+				return StatusChange(StatusResult.UNKNOWN_MESSAGE)
+			result = apply_status_event(state, replace(event), on_failure)
+			if state.wamid != wamid:
+				del self.outbound[wamid]
+			return StatusChange(result, replace(state, events=list(state.events)))
 
 	def add_opt_out(self, number: str, reason: str, source: str) -> None:
 		with self._lock:
 			self.opt_outs.setdefault(number, (reason, source))
 
-	def remove_opt_out(self, number: str) -> None:
+	def apply_preference(self, number: str, stop: bool, at: datetime, reason: str, source: str) -> bool:
 		with self._lock:
-			self.opt_outs.pop(number, None)
+			if number in self.preferences and self.preferences[number] >= at:
+				return False
+			self.preferences[number] = at
+			if stop:
+				self.opt_outs.setdefault(number, (reason, source))
+			else:
+				self.opt_outs.pop(number, None)
+			return True
+
+	def fail_campaign_recipient(self, key: str, reason: str, code: int | None, at: datetime) -> str | None:
+		parsed = parse_idempotency_key(key)
+		if self.campaigns is None or parsed is None:
+			return None
+		campaign, recipient, run = parsed
+		marked = self.campaigns.mark_recipient(
+			recipient, campaign, run, state=RECIPIENT_FAILED, at=at, error=reason, code=code
+		)
+		return campaign if marked else None
+
+	def pause_campaign(self, campaign: str, reason: str) -> None:
+		if self.campaigns is not None:
+			self.campaigns.update_campaign(campaign, [RUNNING], status=PAUSED, status_reason=reason)

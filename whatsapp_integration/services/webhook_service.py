@@ -3,19 +3,29 @@
 Applying the same body twice (Meta redelivers for days; two workers may race) changes nothing
 the second time: the repository stores a wamid once and a (wamid, status) event once. Events of
 a phone number id that is none of our devices are counted and dropped.
+
+A failure Meta reports later (a `failed` status with `errors[]`; most real failures arrive this
+way) is handled like a failure of the send call: classified by `core.errors.classify`, the
+Message Log gets the code, title, action and reason; a retryable one goes back to the outbox
+(Queued, due per `core.retry.retry_delay`, same idempotency key; the resend is a new WhatsApp
+message, so the row lets go of the failed wamid), SUPPRESS opts the number out, and a campaign
+recipient is marked Failed (auto-pause counts it; a STOP-class error pauses the campaign).
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from whatsapp_integration.core.config import WhatsAppConfig
-from whatsapp_integration.core.errors import ErrorAction
+from whatsapp_integration.core.errors import ErrorAction, advice_for, classify
 from whatsapp_integration.core.retry import retry_delay
 from whatsapp_integration.core.senders.factory import DeviceProfile
+from whatsapp_integration.core.status import FAILED, QUEUED
 from whatsapp_integration.core.webhook import (
+	SOURCE_META,
 	InboundMessage,
 	PreferenceChange,
 	StatusUpdate,
@@ -25,9 +35,14 @@ from whatsapp_integration.core.webhook import (
 from whatsapp_integration.services.repository import StatusEvent
 from whatsapp_integration.services.webhook_repository import (
 	InboundRecord,
+	OutboundState,
 	StatusResult,
 	WebhookRepository,
 )
+
+# Meta accepted the send (HTTP 200) and reports the failure later: an unknown code is no
+# transport problem to retry but, like any other refused request, one to look at.
+REPORTED_LATER_HTTP_STATUS = 200
 
 
 @dataclass
@@ -41,6 +56,8 @@ class WebhookResult:
 	statuses_unmatched: int = 0
 	opt_outs: int = 0
 	opt_ins: int = 0
+	preferences_outdated: int = 0
+	failures_retried: int = 0
 	unknown_device_events: int = 0
 	skipped_events: int = 0
 	ignored_fields: list[str] = field(default_factory=list)
@@ -74,18 +91,31 @@ class InboxDecision:
 	retry_in: float | None = None
 
 
+UNMATCHED_STATUS_WAIT_SECONDS = 6 * 3600
+"""How long a status waits for its message's log row (a campaign batch logs its sends when the
+batch ends; a send saves its wamid when Meta answers). A status still unmatched after this is
+for a message this site never sent (another app on the same number) and is dropped."""
+UNMATCHED_STATUS_STEP_SECONDS = 300.0
+
+
 def inbox_decision(
-	attempts: int, config: WhatsAppConfig, *, crashed: bool, unmatched_statuses: int = 0
+	attempts: int,
+	config: WhatsAppConfig,
+	*,
+	crashed: bool,
+	unmatched_statuses: int = 0,
+	waited: float = 0.0,
 ) -> InboxDecision:
-	"""A crashed attempt is retried with backoff until `max_retry_attempts`, then Failed.
-	Statuses whose message is not logged yet (the send has not saved its wamid) are retried
-	the same way, then dropped: they belong to messages this site never sent."""
-	if not crashed and not unmatched_statuses:
+	"""A crashed attempt is retried with backoff until `max_retry_attempts`, then Failed (and
+	alerted). Statuses whose message is not logged yet are kept: the row is tried again, at
+	most every five minutes, until it has waited `UNMATCHED_STATUS_WAIT_SECONDS`."""
+	if crashed:
+		delay = retry_delay(ErrorAction.RETRY, attempts, config)
+		return InboxDecision(INBOX_FAILED) if delay is None else InboxDecision(INBOX_QUEUED, delay)
+	if not unmatched_statuses or waited >= UNMATCHED_STATUS_WAIT_SECONDS:
 		return InboxDecision(INBOX_PROCESSED)
-	delay = retry_delay(ErrorAction.RETRY, attempts, config)
-	if delay is None:
-		return InboxDecision(INBOX_FAILED if crashed else INBOX_PROCESSED)
-	return InboxDecision(INBOX_QUEUED, delay)
+	step = config.retry_backoff_seconds * 2 ** min(attempts - 1, 16)
+	return InboxDecision(INBOX_QUEUED, min(UNMATCHED_STATUS_STEP_SECONDS, step))
 
 
 class WebhookService:
@@ -95,10 +125,12 @@ class WebhookService:
 		config: WhatsAppConfig,
 		*,
 		now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+		rand: Callable[[], float] = random.random,
 	) -> None:
 		self.repository = repository
 		self.config = config
 		self._now = now
+		self._rand = rand
 
 	def process(self, raw_body: bytes) -> WebhookResult:
 		"""Parse and apply a verified body; `InvalidWebhookPayload` if it is not a JSON object."""
@@ -113,10 +145,12 @@ class WebhookService:
 			self._apply_message(message, result)
 		for status in batch.statuses:
 			self._apply_status(status, result)
-		for change in batch.opt_outs:
-			self._apply_preference(change, result, stop=True)
-		for change in batch.opt_ins:
-			self._apply_preference(change, result, stop=False)
+		changes = [(change, True) for change in batch.opt_outs] + [
+			(change, False) for change in batch.opt_ins
+		]
+		changes.sort(key=lambda item: item[0].timestamp if item[0].timestamp is not None else float("inf"))
+		for change, stop in changes:
+			self._apply_preference(change, result, stop=stop)
 		return result
 
 	def _device(self, phone_number_id: str | None, result: WebhookResult) -> DeviceProfile | None:
@@ -165,23 +199,61 @@ class WebhookService:
 		event = StatusEvent(
 			status.status, self._moment(status.timestamp), status.error_code, status.error_title
 		)
-		outcome = self.repository.add_status_event(status.wamid, event)
-		if outcome is StatusResult.APPLIED:
+		reason = failure_reason(status)
+		change = self.repository.add_status_event(
+			status.wamid, event, lambda state, failed: self._decide_failure(state, failed, reason)
+		)
+		if change.result is StatusResult.APPLIED:
 			result.statuses_applied += 1
-		elif outcome is StatusResult.DUPLICATE:
+		elif change.result is StatusResult.DUPLICATE:
 			result.statuses_duplicate += 1
 		else:
 			result.statuses_unmatched += 1
+		if change.result is StatusResult.APPLIED and change.state and change.state.status in (FAILED, QUEUED):
+			self._after_failure(change.state, result)
+
+	def _decide_failure(self, state: OutboundState, event: StatusEvent, reason: str) -> None:
+		"""Under the row lock: the action and reason of a newly failed message, and back to the
+		outbox (without the failed wamid, which a resend replaces) when its class is retryable."""
+		action = classify(event.error_code, REPORTED_LATER_HTTP_STATUS)
+		delay = retry_delay(action, state.attempts, self.config, self._rand)
+		state.error_action, state.error_reason = action.value, reason
+		if delay is None:
+			return
+		state.error_reason = (
+			f"WhatsApp reported {state.wamid} failed: {reason} It is sent again automatically."
+		)
+		state.status, state.wamid = QUEUED, None
+		state.next_attempt_at = self._now() + timedelta(seconds=delay)
+		state.events.append(StatusEvent(QUEUED, event.at, event.error_code, event.error_title))
+
+	def _after_failure(self, state: OutboundState, result: WebhookResult) -> None:
+		action = ErrorAction(state.error_action) if state.error_action else None
+		reason = state.error_reason or ""
+		if state.status == QUEUED:
+			result.failures_retried += 1
+		if action is ErrorAction.SUPPRESS and state.to_number:
+			self.repository.add_opt_out(state.to_number, reason, SOURCE_META)
+		campaign = None
+		if state.idempotency_key:
+			campaign = self.repository.fail_campaign_recipient(
+				state.idempotency_key, reason, state.error_code, self._now()
+			)
+		if campaign and action is ErrorAction.STOP:
+			self.repository.pause_campaign(campaign, reason)
 
 	def _apply_preference(self, change: PreferenceChange, result: WebhookResult, *, stop: bool) -> None:
+		"""Choices apply in the order the customer made them: one older than the last applied
+		choice of the number (a redelivery, a late event) changes nothing."""
 		key = sender_key(change.wa_id, change.user_id)
 		if not key or self._device(change.phone_number_id, result) is None:
 			return
-		if stop:
-			self.repository.add_opt_out(key, change.reason, change.source)
+		at = self._moment(change.timestamp)
+		if not self.repository.apply_preference(key, stop, at, change.reason, change.source):
+			result.preferences_outdated += 1
+		elif stop:
 			result.opt_outs += 1
 		else:
-			self.repository.remove_opt_out(key)
 			result.opt_ins += 1
 
 	def _moment(self, timestamp: int | None) -> datetime:
@@ -189,3 +261,10 @@ class WebhookService:
 		if timestamp is None:
 			return self._now()
 		return datetime.fromtimestamp(timestamp, timezone.utc)
+
+
+def failure_reason(status: StatusUpdate) -> str:
+	"""What a person can do about a failure Meta reported, else Meta's own words."""
+	code = status.error_code
+	text = advice_for(code) or status.error_details or status.error_title or "No details were given."
+	return f"Meta error {code}: {text}" if code else text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -21,6 +20,9 @@ from whatsapp_integration.tests.webhook_utils import (
 	create_outbound,
 	fresh_fixture,
 	message_logs,
+	messages_change,
+	preferences_change,
+	unique_number,
 )
 
 INBOX = "WhatsApp Webhook Event"
@@ -59,8 +61,9 @@ class TestWebhookProcessing(FrappeTestCase):
 
 	def test_inbound_text_is_stored_verbatim(self) -> None:
 		text = "سلام! قیمت چند است؟ 😀 @shop <b>&amp;</b>   end"
-		wamid = f"wamid.{uuid.uuid4().hex}"
-		body = payloads.envelope([payloads.messages_change([payloads.text_message(wamid, text)])])
+		wamid = f"wamid.{frappe.generate_hash()}"
+		message = payloads.text_message(wamid, text, wa_id=unique_number())
+		body = payloads.envelope([messages_change([message])])
 		process_through_inbox(payloads.encode(body))
 		self.assertEqual(message_logs([wamid])[wamid].text, text)
 
@@ -100,7 +103,7 @@ class TestWebhookProcessing(FrappeTestCase):
 		self.assertEqual(self._counts(run), (3, 5))
 
 	def test_out_of_order_status_history_and_failed_then_delivered(self) -> None:
-		wamid = f"wamid.{uuid.uuid4().hex}"
+		wamid = f"wamid.{frappe.generate_hash()}"
 		name = create_outbound(wamid)
 		error = [{"code": 131026, "title": "Message undeliverable"}]
 		statuses = [
@@ -109,9 +112,7 @@ class TestWebhookProcessing(FrappeTestCase):
 			payloads.status(wamid, "sent", 1764000050),
 			payloads.status(wamid, "read", 1764000300),
 		]
-		process_through_inbox(
-			payloads.encode(payloads.envelope([payloads.messages_change(statuses=statuses)]))
-		)
+		process_through_inbox(payloads.encode(payloads.envelope([messages_change(statuses=statuses)])))
 		log = frappe.get_doc("WhatsApp Message Log", name)
 		self.assertEqual(log.status, "Read")
 		self.assertEqual([event.status for event in log.status_events], ["Read", "Failed", "Sent"])
@@ -119,13 +120,13 @@ class TestWebhookProcessing(FrappeTestCase):
 		self.assertIsNotNone(log.read_at)
 
 	def test_status_change_refreshes_an_open_message_log_form(self) -> None:
-		wamid = f"wamid.{uuid.uuid4().hex}"
+		wamid = f"wamid.{frappe.generate_hash()}"
 		name = create_outbound(wamid)
 		pubsub = get_redis_connection_without_auth().pubsub(ignore_subscribe_messages=True)
 		pubsub.subscribe("events")
 		try:
 			pubsub.get_message(timeout=1)
-			body = payloads.envelope([payloads.messages_change(statuses=[payloads.status(wamid, "read")])])
+			body = payloads.envelope([messages_change(statuses=[payloads.status(wamid, "read")])])
 			process_through_inbox(payloads.encode(body))
 			events = [
 				json.loads(message["data"]) for message in iter(lambda: pubsub.get_message(timeout=2), None)
@@ -138,8 +139,8 @@ class TestWebhookProcessing(FrappeTestCase):
 		self.assertIn(str(modified), [event["message"]["modified"] for event in updates])
 
 	def test_unknown_message_status_waits_for_a_retry(self) -> None:
-		wamid = f"wamid.{uuid.uuid4().hex}"
-		body = payloads.envelope([payloads.messages_change(statuses=[payloads.status(wamid, "delivered")])])
+		wamid = f"wamid.{frappe.generate_hash()}"
+		body = payloads.envelope([messages_change(statuses=[payloads.status(wamid, "delivered")])])
 		inbox = process_through_inbox(payloads.encode(body))
 		row = frappe.db.get_value(INBOX, inbox, ["state", "attempts", "next_attempt_at"], as_dict=True)
 		self.assertEqual((row.state, row.attempts), ("Queued", 1))
@@ -152,7 +153,7 @@ class TestWebhookProcessing(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("WhatsApp Message Log", {"wamid": wamid}, "status"), "Delivered")
 
 	def test_contact_is_linked_by_mobile_number(self) -> None:
-		number = f"+49176{uuid.uuid4().int % 10**8:08d}"
+		number = "+" + unique_number()
 		contact = frappe.get_doc(
 			{
 				"doctype": "Contact",
@@ -162,8 +163,8 @@ class TestWebhookProcessing(FrappeTestCase):
 			}
 		).insert(ignore_permissions=True)
 		frappe.db.commit()
-		wamid = f"wamid.{uuid.uuid4().hex}"
-		change = payloads.messages_change([payloads.text_message(wamid, "hi", wa_id=number.lstrip("+"))])
+		wamid = f"wamid.{frappe.generate_hash()}"
+		change = messages_change([payloads.text_message(wamid, "hi", wa_id=number.lstrip("+"))])
 		process_through_inbox(payloads.encode(payloads.envelope([change])))
 		row = message_logs([wamid])[wamid]
 		self.assertEqual((row.contact, row.party_type, row.party), (contact.name, "User", "Administrator"))
@@ -177,12 +178,16 @@ class TestWebhookProcessing(FrappeTestCase):
 		)
 
 	def test_opt_out_and_back_in(self) -> None:
-		number = f"49176{uuid.uuid4().int % 10**8:08d}"
-		stop = payloads.envelope([payloads.preferences_change(number)])
+		number = unique_number()
+		stop = payloads.envelope([preferences_change(number)])
 		process_through_inbox(payloads.encode(stop))
 		self.assertEqual(frappe.db.get_value("WhatsApp Opt Out", "+" + number, "source"), "Meta")
-		start = payloads.messages_change(
-			[payloads.text_message(f"wamid.{uuid.uuid4().hex}", "START", wa_id=number)]
+		start = messages_change(
+			[
+				payloads.text_message(
+					f"wamid.{frappe.generate_hash()}", "START", wa_id=number, timestamp="1764000300"
+				)
+			]
 		)
 		process_through_inbox(payloads.encode(payloads.envelope([start])))
 		self.assertFalse(frappe.db.exists("WhatsApp Opt Out", "+" + number))

@@ -1,0 +1,76 @@
+"""An indexed lookup of Contacts by WhatsApp number (see `webhooks._contact_by_number` for why).
+
+Each Contact Phone row carries its number's E.164 form in the indexed custom field
+`whatsapp_number`: set by the Contact `validate` hook, filled for existing rows on install and
+after every migrate (only rows without a value are read).
+"""
+
+from __future__ import annotations
+
+import frappe
+import phonenumbers
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+from frappe.model.document import Document
+
+from whatsapp_integration.settings import get_config
+
+CONTACT_NUMBER_FIELD = "whatsapp_number"
+
+
+def contact_number_key(phone: str | None, country: str | None) -> str:
+	"""`phone` as E.164 when it can be read as a possible number ("" otherwise); a leading 00 is
+	read as +, and digits without either are tried as international when the default country
+	does not fit them."""
+	text = (phone or "").strip()
+	digits = "".join(char for char in text if char.isdigit())
+	if text.startswith("00"):
+		text = "+" + digits[2:]
+	candidates = [text]
+	if digits and not text.startswith("+"):
+		candidates.append("+" + digits)
+	for candidate in candidates:
+		try:
+			parsed = phonenumbers.parse(
+				candidate, (country or None) if not candidate.startswith("+") else None
+			)
+		except phonenumbers.NumberParseException:
+			continue
+		if phonenumbers.is_possible_number(parsed):
+			return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+	return ""
+
+
+def index_contact_numbers(doc: Document, method: str | None = None) -> None:
+	"""Contact `validate` hook: each phone row gets its E.164 form for the indexed lookup."""
+	country = get_config().default_country
+	for row in doc.get("phone_nos") or []:
+		row.set(CONTACT_NUMBER_FIELD, contact_number_key(row.phone, country))
+
+
+def ensure_contact_number_index() -> None:
+	"""The indexed custom field on Contact Phone exists and every phone row has its value."""
+	create_custom_fields(
+		{
+			"Contact Phone": [
+				{
+					"fieldname": CONTACT_NUMBER_FIELD,
+					"label": "WhatsApp Number (E.164)",
+					"fieldtype": "Data",
+					"insert_after": "phone",
+					"read_only": 1,
+					"hidden": 1,
+					"search_index": 1,
+					"no_copy": 1,
+				}
+			]
+		},
+		update=True,
+	)
+	country = get_config().default_country
+	rows = frappe.db.sql(
+		f"select name, phone from `tabContact Phone` where {CONTACT_NUMBER_FIELD} is null", as_dict=True
+	)
+	for row in rows:
+		key = contact_number_key(row.phone, country)
+		frappe.db.set_value("Contact Phone", row.name, CONTACT_NUMBER_FIELD, key, update_modified=False)
+	frappe.db.commit()
