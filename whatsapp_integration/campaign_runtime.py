@@ -21,6 +21,7 @@ from frappe.utils import get_system_timezone, now_datetime
 
 from whatsapp_integration.core.campaign import policy
 from whatsapp_integration.core.campaign.planning import RecipientInput
+from whatsapp_integration.core.campaign.rendering import message_sources, placeholder_names
 from whatsapp_integration.core.campaign.templates import fetch_templates
 from whatsapp_integration.core.graph import GraphClient
 from whatsapp_integration.repositories.campaigns import CAMPAIGN, FrappeCampaignRepository, upsert_templates
@@ -180,15 +181,19 @@ def phone_field_of(doctype: str) -> str:
 
 
 def recipients_from_doctype(
-	doctype: str, filters: dict[str, Any] | list | None, phone_field: str | None = None
+	campaign: str, doctype: str, filters: dict[str, Any] | list | None, phone_field: str | None = None
 ) -> list[RecipientInput]:
-	"""Recipients from the documents the user may read, with their fields as placeholder values."""
+	"""Recipients from the documents the user may read. Their context keeps only the fields the
+	campaign's message or template parameters use (and name and phone), never the whole document."""
 	meta = frappe.get_meta(doctype)
 	phone_field = phone_field or phone_field_of(doctype)
 	if not meta.has_field(phone_field):
 		frappe.throw(_("{0} has no field {1}.").format(_(doctype), phone_field))
-	fields = ["name", *(df.fieldname for df in meta.fields if df.fieldtype in _SCALAR_FIELDTYPES)]
+	used = _placeholders_of(campaign_service().repository.get_campaign(campaign))
+	kept = {"name", phone_field, *(df.fieldname for df in meta.fields if df.fieldtype in _SCALAR_FIELDTYPES)}
+	context_fields = ["name", phone_field, *sorted(used & kept - {"name", phone_field})]
 	title_field = meta.title_field if meta.title_field and meta.has_field(meta.title_field) else "name"
+	fields = list(dict.fromkeys([*context_fields, title_field]))
 	rows = frappe.get_list(doctype, filters=filters or {}, fields=fields, limit_page_length=0)
 	return [
 		RecipientInput(
@@ -198,9 +203,15 @@ def recipients_from_doctype(
 			row.name,
 			context={
 				key: value if isinstance(value, int | float) else str(value)
-				for key, value in row.items()
-				if value is not None
+				for key in context_fields
+				if (value := row.get(key)) is not None
 			},
 		)
 		for row in rows
 	]
+
+
+def _placeholders_of(campaign: CampaignRecord) -> set[str]:
+	"""The context names the campaign's message and template parameters use."""
+	sources = message_sources(campaign.text, campaign.template_params)
+	return set().union(*(placeholder_names(label, source) for label, source in sources.items()))

@@ -34,10 +34,11 @@ def boot_session(bootinfo: Any) -> None:
 
 
 def timeline_content(doctype: str, docname: str) -> list[dict[str, Any]]:
-	"""WhatsApp messages logged with this document as their reference (additional_timeline_content)."""
+	"""WhatsApp messages logged with this document as their reference (additional_timeline_content),
+	those the user may read (a WhatsApp User sees their own)."""
 	if doctype not in get_config().send_from_doctypes or not frappe.has_permission("WhatsApp Message Log"):
 		return []
-	logs = frappe.get_all(
+	logs = frappe.get_list(
 		"WhatsApp Message Log",
 		filters={"reference_doctype": doctype, "reference_name": docname},
 		fields=["name", "creation", "status", "to_number", "text", "template_name", "error_reason"],

@@ -74,8 +74,8 @@ def add_recipients(
 	"""Add the documents of `doctype` matching `filters` (that the user may read) as recipients."""
 	_check_editable(name)
 	filters = json.loads(filters) if isinstance(filters, str) and filters.strip() else filters
-	inputs = campaign_runtime.recipients_from_doctype(doctype, filters or {}, phone_field or None)
 	with user_errors():
+		inputs = campaign_runtime.recipients_from_doctype(name, doctype, filters or {}, phone_field or None)
 		return campaign_runtime.campaign_service().add_recipients(name, inputs)
 
 

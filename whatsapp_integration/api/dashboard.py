@@ -69,17 +69,20 @@ def _check_can_view() -> None:
 
 
 def stats() -> dict[str, Any]:
-	return cached("dashboard", _compute)
+	"""The figures over the Message Log rows the user may read, cached per permission scope (every
+	user who may read all rows shares one entry; a WhatsApp User has their own)."""
+	visible, scope = analytics.readable_scope()
+	return cached(f"dashboard:{scope}", lambda: _compute(visible))
 
 
-def _compute() -> dict[str, Any]:
+def _compute(visible: str) -> dict[str, Any]:
 	now = now_datetime()
 	today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-	week = _totals(analytics.outbound_status_counts_since(now - timedelta(days=7)))
-	day = _totals(analytics.outbound_status_counts_since(now - timedelta(hours=24)))
+	week = _totals(analytics.outbound_status_counts_since(now - timedelta(days=7), visible))
+	day = _totals(analytics.outbound_status_counts_since(now - timedelta(hours=24), visible))
 	latencies = [
 		value
-		for values in analytics.send_latencies_since(now - timedelta(hours=24)).values()
+		for values in analytics.send_latencies_since(now - timedelta(hours=24), visible).values()
 		for value in values
 	]
 	working = [
@@ -89,12 +92,12 @@ def _compute() -> dict[str, Any]:
 		and device_check(device.name, device.mode, device.enabled, device.state).status == OK
 	]
 	return {
-		"sent_today": _totals(analytics.outbound_status_counts_since(today)).reached_sent,
+		"sent_today": _totals(analytics.outbound_status_counts_since(today, visible)).reached_sent,
 		"delivery_rate_7_days": percent(week.delivery_rate) or 0,
 		"failed_24_hours": day.failed,
 		"devices_working": len(working),
 		"send_latency_p95": round(latency_summary(latencies).p95 or 0, 2),
-		"queue_depth": sum(analytics.queue_depth().values()),
+		"queue_depth": sum(analytics.queue_depth(visible).values()),
 	}
 
 

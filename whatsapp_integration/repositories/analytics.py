@@ -3,17 +3,18 @@ never one query per message. Served by the (creation, direction, device, status)
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import frappe
+from frappe.model.db_query import DatabaseQuery
 from frappe.utils import getdate
 
 from whatsapp_integration.core.operations.analytics import FailureCount, StatusCount
 
 LOG = "WhatsApp Message Log"
-CAMPAIGN_RECIPIENT = "WhatsApp Campaign Recipient"
 CAMPAIGN_RECIPIENT = "WhatsApp Campaign Recipient"
 LATENCY_SAMPLE_LIMIT = 20_000
 
@@ -44,6 +45,19 @@ class LogFilters:
 		return ":".join(str(part or "") for part in parts)
 
 
+def readable_scope() -> tuple[str, str]:
+	"""SQL that limits Message Log rows to those the session user may read ("" when all), from
+	Frappe's own conditions (role `if_owner`, user permissions, shares, query hooks), and a cache
+	key of that scope: users who may read the same rows share cached figures."""
+	visible = DatabaseQuery(LOG).build_match_conditions()
+	return visible, hashlib.sha256(visible.encode()).hexdigest()[:16] if visible else "all"
+
+
+def _visible(where: str, visible: str) -> str:
+	"""`where` and the caller's `readable_scope()` condition (escaped for a query with values)."""
+	return f"{where} AND ({visible.replace('%', '%%')})" if visible else where
+
+
 def _where(filters: LogFilters) -> tuple[str, dict[str, Any]]:
 	# creation < the day after to_date (not DATE(creation) <= ...) so the index range applies.
 	clauses = ["creation >= %(start)s", "creation < %(end)s"]
@@ -72,43 +86,45 @@ def _campaign_clause() -> str:
 	return "1 = 0"
 
 
-def status_counts(filters: LogFilters) -> list[StatusCount]:
+def status_counts(filters: LogFilters, visible: str = "") -> list[StatusCount]:
 	where, values = _where(filters)
 	rows = frappe.db.sql(
 		f"""SELECT DATE(creation) AS day, device, status, COUNT(*) AS count
-		FROM `tabWhatsApp Message Log` WHERE {where}
+		FROM `tabWhatsApp Message Log` WHERE {_visible(where, visible)}
 		GROUP BY DATE(creation), device, status""",
 		values,
 	)
 	return [StatusCount(getdate(day), device, status, int(count)) for day, device, status, count in rows]
 
 
-def failure_counts(filters: LogFilters) -> list[FailureCount]:
+def failure_counts(filters: LogFilters, visible: str = "") -> list[FailureCount]:
 	where, values = _where(filters)
 	rows = frappe.db.sql(
 		f"""SELECT error_code, MAX(error_title), COUNT(*) FROM `tabWhatsApp Message Log`
-		WHERE {where} AND status = 'Failed' GROUP BY error_code ORDER BY COUNT(*) DESC""",
+		WHERE {_visible(where, visible)} AND status = 'Failed' GROUP BY error_code ORDER BY COUNT(*) DESC""",
 		values,
 	)
 	return [FailureCount(code or None, title, int(count)) for code, title, count in rows]
 
 
-def outbound_status_counts_since(since: datetime) -> dict[tuple[str | None, str], int]:
-	"""Outbound messages created since `since`, by (device, status)."""
+def outbound_status_counts_since(since: datetime, visible: str = "") -> dict[tuple[str | None, str], int]:
+	"""Outbound messages created since `since` (of those `visible`), by (device, status)."""
+	where = _visible("creation >= %(since)s AND direction = 'Outbound'", visible)
 	rows = frappe.db.sql(
-		"""SELECT device, status, COUNT(*) FROM `tabWhatsApp Message Log`
-		WHERE creation >= %(since)s AND direction = 'Outbound' GROUP BY device, status""",
+		f"""SELECT device, status, COUNT(*) FROM `tabWhatsApp Message Log`
+		WHERE {where} GROUP BY device, status""",
 		{"since": since},
 	)
 	return {(device, status): int(count) for device, status, count in rows}
 
 
-def send_latencies_since(since: datetime) -> dict[str, list[float]]:
+def send_latencies_since(since: datetime, visible: str = "") -> dict[str, list[float]]:
 	"""Seconds from creation to `sent_at` of recent sends, per device (newest rows first, capped)."""
+	where = _visible("creation >= %(since)s AND direction = 'Outbound' AND sent_at IS NOT NULL", visible)
 	rows = frappe.db.sql(
-		"""SELECT device, TIMESTAMPDIFF(MICROSECOND, creation, sent_at) / 1000000
+		f"""SELECT device, TIMESTAMPDIFF(MICROSECOND, creation, sent_at) / 1000000
 		FROM `tabWhatsApp Message Log`
-		WHERE creation >= %(since)s AND direction = 'Outbound' AND sent_at IS NOT NULL
+		WHERE {where}
 		ORDER BY creation DESC LIMIT %(limit)s""",
 		{"since": since, "limit": LATENCY_SAMPLE_LIMIT},
 	)
@@ -118,9 +134,10 @@ def send_latencies_since(since: datetime) -> dict[str, list[float]]:
 	return latencies
 
 
-def queue_depth() -> dict[str, int]:
+def queue_depth(visible: str = "") -> dict[str, int]:
+	where = _visible("status = 'Queued'", visible)
 	rows = frappe.db.sql(
-		"""SELECT device, COUNT(*) FROM `tabWhatsApp Message Log` WHERE status = 'Queued' GROUP BY device"""
+		f"SELECT device, COUNT(*) FROM `tabWhatsApp Message Log` WHERE {where} GROUP BY device", {}
 	)
 	return {device or "": int(count) for device, count in rows}
 

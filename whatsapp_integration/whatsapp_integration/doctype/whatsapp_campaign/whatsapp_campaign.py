@@ -2,11 +2,14 @@
 # For license information, please see license.txt
 
 import frappe
+from frappe import _
 from frappe.model.document import Document
 
 from whatsapp_integration.campaign_runtime import campaign_service
 from whatsapp_integration.errors import user_errors
 from whatsapp_integration.repositories.campaigns import RECIPIENT, campaign_from
+
+ACTION_FIELDS = ("status", "run")
 
 
 class WhatsAppCampaign(Document):
@@ -38,8 +41,23 @@ class WhatsAppCampaign(Document):
 
 	def validate(self) -> None:
 		"""Schedule, message and template parameters are checked on save, not at send time."""
+		self._keep_status_to_actions()
 		with user_errors():
 			campaign_service().validate(campaign_from(self.as_dict()))
+
+	def _keep_status_to_actions(self) -> None:
+		"""Status and run change only through the campaign's actions (the service writes them
+		directly); a save, over REST or not, never moves them. A new campaign starts Draft."""
+		if self.is_new():
+			self.update({"status": "Draft", "status_reason": None, "run": 0, "next_run_at": None})
+			return
+		changed = [self.meta.get_label(field) for field in ACTION_FIELDS if self.has_value_changed(field)]
+		if changed:
+			frappe.throw(
+				_(
+					"{0} of a campaign changes only through its actions (Start, Pause, Resume, Cancel)."
+				).format(", ".join(_(label) for label in changed))
+			)
 
 	def onload(self) -> None:
 		if not self.is_new():

@@ -1,5 +1,9 @@
 """Messages per day and device by status, with summary figures, a funnel and failures by
-Meta error code. Aggregated in SQL and cached for Settings' `stats_cache_ttl`."""
+Meta error code. Aggregated in SQL and cached for Settings' `stats_cache_ttl`.
+
+Everyone counts only the Message Log rows they may read (a WhatsApp User their own). The report's
+reference DocType is WhatsApp Device: Frappe opens a report only with *report* permission on it,
+which a role limited to its own Message Log rows (`if_owner`) never has on the Message Log."""
 
 from __future__ import annotations
 
@@ -10,17 +14,23 @@ from frappe import _
 
 from whatsapp_integration.core.operations.analytics import Analytics, build, percent
 from whatsapp_integration.monitoring import cached
-from whatsapp_integration.repositories.analytics import LogFilters, failure_counts, status_counts
+from whatsapp_integration.repositories.analytics import (
+	LogFilters,
+	failure_counts,
+	readable_scope,
+	status_counts,
+)
 
 
 def execute(filters: dict[str, Any] | None = None) -> tuple:
 	log_filters = LogFilters.parse(filters)
-	result = cached(f"report:{log_filters.cache_key()}", lambda: _compute(log_filters))
+	visible, scope = readable_scope()  # a WhatsApp User's figures count only what they may read
+	result = cached(f"report:{scope}:{log_filters.cache_key()}", lambda: _compute(log_filters, visible))
 	return result["columns"], result["data"], result["message"], result["chart"], result["summary"]
 
 
-def _compute(filters: LogFilters) -> dict[str, Any]:
-	analytics = build(status_counts(filters), failure_counts(filters))
+def _compute(filters: LogFilters, visible: str) -> dict[str, Any]:
+	analytics = build(status_counts(filters, visible), failure_counts(filters, visible))
 	return {
 		"columns": _columns(),
 		"data": analytics.rows,
