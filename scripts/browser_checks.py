@@ -1,9 +1,15 @@
 """Browser checks of the desk experience against a running `bench serve`: the WhatsApp workspace,
-the analytics report, the Send WhatsApp dialog (and a real send into the document's timeline)
-and a failed Message Log's Retry button, in headless Chromium. Screenshots go to test-artifacts/.
+the analytics report, the Send WhatsApp dialog (and a real send into the document's timeline),
+a failed Message Log's Retry button, and customer text carrying HTML (an inbound message whose text
+and sender name hold an `onerror` handler) shown literally on the Message Log form, in its list,
+in the analytics report and in a Contact's timeline, in headless Chromium. Screenshots go to
+test-artifacts/.
 
     cd /opt/frappe-bench && bench serve --port 8005 &
     .venv/bin/python scripts/browser_checks.py --url http://127.0.0.1:8005 --site test.localhost
+
+The inbound message is stored the way the webhook stores it (verbatim, no HTML sanitising) through
+`bench execute`, run as the bench's owner (--bench, --bench-user).
 
 Sends go to a fake Graph API started here (Settings point at it during the run, then back).
 Exits non-zero when a check fails.
@@ -12,6 +18,10 @@ Exits non-zero when a check fails.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shlex
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,6 +42,9 @@ NUMBER = "+919876543210"
 TOKEN = "browser-check-token"
 TEMPLATE = "browser_check_order_update"
 SETTINGS = "/api/resource/WhatsApp Integration Settings/WhatsApp Integration Settings"
+LOG = "WhatsApp Message Log"
+CHECKS = ("workspace", "report", "send dialog", "template dialog", "retry button", "customer text")
+MARKUP = "<img src=x onerror=window.__xss=1>"
 
 
 class Desk:
@@ -192,11 +205,81 @@ def check_retry_button(driver: WebDriver, base: str, desk: Desk) -> None:
 	driver.save_screenshot(str(ARTIFACTS / "message-log-retry.png"))
 
 
+def bench_execute(args: argparse.Namespace, method: str, *arguments: Any) -> None:
+	command = shlex.join(
+		["bench", "--site", args.site, "execute", method, "--args", json.dumps(list(arguments))]
+	)
+	shell = f"cd {shlex.quote(args.bench)} && {command}"
+	if os.geteuid() == 0 and args.bench_user != "root":
+		subprocess.run(["su", "-", args.bench_user, "-c", shell], check=True, capture_output=True)
+	else:
+		subprocess.run(["bash", "-c", shell], check=True, capture_output=True)
+
+
+def inbound_with_markup(desk: Desk, args: argparse.Namespace, contact: str) -> tuple[str, str]:
+	"""An inbound message from a customer whose text, name and caption carry HTML, stored as the
+	webhook stores it (db_insert, verbatim): a REST insert would sanitise it."""
+	text = f"Hi {MARKUP} {unique_suffix()}"
+	doc = {
+		"direction": "Inbound",
+		"status": "Received",
+		"message_type": "text",
+		"from_number": NUMBER.lstrip("+"),
+		"text": "placeholder",
+		"contact": contact,
+		"reference_doctype": "Contact",
+		"reference_name": contact,
+	}
+	name = desk.call("POST", f"/api/resource/{LOG}", json=doc)["data"]["name"]
+	markup = {"text": text, "profile_name": MARKUP, "media_caption": MARKUP, "error_reason": MARKUP}
+	bench_execute(args, "frappe.db.set_value", LOG, name, markup)
+	return name, text
+
+
+def unique_suffix() -> str:
+	return time.strftime("%H%M%S") + f"{time.time_ns() % 1000:03d}"
+
+
+def assert_no_script_ran(driver: WebDriver, where: str) -> None:
+	ran = driver.execute_script("return window.__xss")
+	assert ran is None, f"{where}: customer text ran as HTML (window.__xss = {ran!r})"
+	images = driver.execute_script("return document.querySelectorAll('img[src=\"x\"]').length")
+	assert not images, f"{where}: customer text became {images} <img> element(s)"
+
+
+def show_literally(driver: WebDriver, css: str, text: str, where: str, screenshot: str) -> None:
+	wait_for_text(driver, css, text)
+	settle()
+	driver.save_screenshot(str(ARTIFACTS / screenshot))
+	assert_no_script_ran(driver, where)
+
+
+def check_customer_text(driver: WebDriver, base: str, desk: Desk, name: str, text: str, contact: str) -> None:
+	driver.get(f"{base}/app/whatsapp-message-log/{name}")
+	for fieldname, expected in (("text", text), ("profile_name", MARKUP), ("media_caption", MARKUP)):
+		css = f".frappe-control[data-fieldname='{fieldname}'] .control-value"
+		show_literally(driver, css, expected, f"Message Log field {fieldname}", "xss-message-log.png")
+	driver.get(f"{base}/app/whatsapp-message-log?name={name}")
+	show_literally(driver, ".frappe-list .result", MARKUP, "Message Log list", "xss-list.png")
+	check_report(driver, base)
+	assert_no_script_ran(driver, "analytics report")
+	driver.get(f"{base}/app/contact/{contact}")
+	show_literally(driver, ".new-timeline", text, "Contact timeline", "xss-timeline.png")
+
+
 def main() -> int:
 	parser = argparse.ArgumentParser(description=__doc__)
 	parser.add_argument("--url", default="http://127.0.0.1:8005")
 	parser.add_argument("--site", default="test.localhost")
 	parser.add_argument("--password", default="admin")
+	parser.add_argument("--bench", default="/opt/frappe-bench")
+	parser.add_argument("--bench-user", default="frappe")
+	parser.add_argument(
+		"--only",
+		action="append",
+		choices=CHECKS,
+		help="run only this check (repeatable), e.g. --only 'customer text'",
+	)
 	args = parser.parse_args()
 	ARTIFACTS.mkdir(exist_ok=True)
 	desk = Desk(args.url, args.site, args.password)
@@ -208,19 +291,22 @@ def main() -> int:
 		driver = browser(desk, args.site, args.password)
 		try:
 			contact, template = desk.contact(), desk.template()
-			for name, check in (
-				("workspace", lambda: check_workspace(driver, desk.site_url)),
-				("report", lambda: check_report(driver, desk.site_url)),
-				("send dialog", lambda: check_send_dialog(driver, desk.site_url, contact)),
-				(
-					"template dialog",
-					lambda: check_template_dialog(driver, desk.site_url, contact, template, graph),
+			xss = inbound_with_markup(desk, args, contact)
+			checks = {
+				"workspace": lambda: check_workspace(driver, desk.site_url),
+				"report": lambda: check_report(driver, desk.site_url),
+				"send dialog": lambda: check_send_dialog(driver, desk.site_url, contact),
+				"template dialog": lambda: check_template_dialog(
+					driver, desk.site_url, contact, template, graph
 				),
-				("retry button", lambda: check_retry_button(driver, desk.site_url, desk)),
-			):
-				check()
+				"retry button": lambda: check_retry_button(driver, desk.site_url, desk),
+				"customer text": lambda: check_customer_text(driver, desk.site_url, desk, *xss, contact),
+			}
+			for name in args.only or checks:
+				checks[name]()
 				print(f"ok: {name}")
-			assert graph.message_requests(), "the dialog's send never reached the Graph API"
+			if {"send dialog", "template dialog"} & set(args.only or checks):
+				assert graph.message_requests(), "the dialog's send never reached the Graph API"
 		except Exception:
 			driver.save_screenshot(str(ARTIFACTS / "failure.png"))
 			raise

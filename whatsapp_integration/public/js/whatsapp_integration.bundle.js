@@ -15,6 +15,36 @@ whatsapp_integration.PHONE_FIELDS = [
 	"contact_phone",
 ];
 
+// Customer text (inbound messages, captions, names, contact cards, CSV and document values,
+// error reasons) is stored as sent and shown as text, never as HTML. Frappe's Data, Text, Small
+// Text and Long Text formatters return the value unescaped; every such field of our DocTypes (and
+// of their child tables) gets a formatter that escapes it. Called from each DocType's _list.js,
+// which Frappe runs each time it loads the DocType's meta (for its list and its form alike).
+whatsapp_integration.TEXT_FIELDTYPES = ["Data", "Small Text", "Text", "Long Text", "JSON"];
+
+whatsapp_integration.as_text = (value, df, options) => {
+	// A form shows a read-only Data field escaped already (ControlData.set_disp_area, the one
+	// caller passing {no_icon, inline}): escaping again would show "&lt;".
+	if (df && df.fieldtype === "Data" && options && options.no_icon && options.inline) {
+		return value == null ? "" : value;
+	}
+	// Frappe's Text formatter may already have turned newlines into <br>: those stay line breaks.
+	return frappe.utils
+		.escape_html(value == null ? "" : String(value))
+		.replace(/&lt;br&gt;/g, "<br>")
+		.replace(/\n/g, "<br>");
+};
+
+whatsapp_integration.show_as_text = (doctype) => {
+	for (const df of frappe.meta.docfield_list[doctype] || []) {
+		if (df.fieldtype === "Table") {
+			whatsapp_integration.show_as_text(df.options);
+		} else if (whatsapp_integration.TEXT_FIELDTYPES.includes(df.fieldtype)) {
+			df.formatter = whatsapp_integration.as_text;
+		}
+	}
+};
+
 whatsapp_integration.number_of = (doc) => {
 	const field = whatsapp_integration.PHONE_FIELDS.find((fieldname) => doc[fieldname]);
 	return field ? doc[field] : "";
@@ -108,7 +138,9 @@ whatsapp_integration.send = async (frm, dialog, values, idempotency_key) => {
 		const { message } = await frappe.call({ method, args, freeze: true });
 		const failed = message.status === "Failed";
 		frappe.show_alert({
-			message: failed ? message.error : __("WhatsApp message {0}", [__(message.status)]),
+			message: failed
+				? frappe.utils.escape_html(message.error)
+				: __("WhatsApp message {0}", [__(message.status)]),
 			indicator: failed ? "red" : "green",
 		});
 		dialog.hide();

@@ -111,7 +111,7 @@ function send_test(frm) {
 		[{ fieldname: "to", fieldtype: "Data", options: "Phone", label: __("Send to"),
 			description: __("Empty: the mobile number on your user profile.") }],
 		(values) => frappe.call({ method: API + "send_test", freeze: true, args: { name: frm.doc.name, to: values.to } })
-			.then((r) => frappe.show_alert({ message: __("Test sent to {0} ({1})", [r.message.to, r.message.status]), indicator: "green" })),
+			.then((r) => frappe.show_alert({ message: __("Test sent to {0} ({1})", [frappe.utils.escape_html(r.message.to), r.message.status]), indicator: "green" })),
 		__("Send test message"), __("Send"));
 }
 

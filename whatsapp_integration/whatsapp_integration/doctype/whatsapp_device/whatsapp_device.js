@@ -4,6 +4,8 @@
 
 const WEB_API = "whatsapp_integration.api.devices.";
 const STATE_COLORS = { STOPPED: "gray", STARTING: "blue", SCAN_QR_CODE: "orange", WORKING: "green", FAILED: "red" };
+// The only QR the form shows: a PNG data URL (anything else is not drawn).
+const QR_IMAGE = /^data:image\/png;base64,[A-Za-z0-9+/=]+$/;
 const STATE_LABELS = {
 	STOPPED: __("Stopped"),
 	STARTING: __("Starting"),
@@ -85,10 +87,11 @@ function render_session(frm) {
 	if (!field) {
 		return;
 	}
-	if (state === "SCAN_QR_CODE" && frm.doc.web_qr_image) {
+	const qr_image = QR_IMAGE.test(frm.doc.web_qr_image || "") ? frm.doc.web_qr_image : "";
+	if (state === "SCAN_QR_CODE" && qr_image) {
 		field.$wrapper.html(
 			`<div class="whatsapp-qr">
-				<img src="${frm.doc.web_qr_image}" alt="${__("WhatsApp QR code")}" style="width: 264px; image-rendering: pixelated;">
+				<img src="${frappe.utils.escape_html(qr_image)}" alt="${__("WhatsApp QR code")}" style="width: 264px; image-rendering: pixelated;">
 				<p class="text-muted small">${__("On the phone: WhatsApp > Linked devices > Link a device, then scan this code. It refreshes by itself.")}</p>
 			</div>`
 		);
@@ -146,7 +149,7 @@ function send_test_message(frm) {
 				freeze_message: __("Sending through WhatsApp Web..."),
 				callback: (response) => {
 					const result = response.message || {};
-					const message = result.status === "Sent" ? __("Sent ({0}).", [result.message_log]) : __("{0}: {1}", [result.status, result.error || ""]);
+					const message = result.status === "Sent" ? __("Sent ({0}).", [result.message_log]) : __("{0}: {1}", [result.status, frappe.utils.escape_html(result.error || "")]);
 					frappe.msgprint(message);
 				},
 			}),
