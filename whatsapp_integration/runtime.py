@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import frappe
+from frappe import _
 from frappe.utils import now_datetime
 
 from whatsapp_integration.core.config import MODE_WEB
+from whatsapp_integration.core.errors import RateLimited
 from whatsapp_integration.core.ratelimit import RedisRateLimiter
 from whatsapp_integration.core.senders.factory import SenderFactory
 from whatsapp_integration.core.web.client import web_sender_builder
@@ -26,6 +30,21 @@ def rate_limiter() -> RedisRateLimiter:
 	"""Buckets in the site's Redis cache, so every web and worker process shares one budget."""
 	prefix = frappe.cache.make_key("whatsapp:rl:")
 	return RedisRateLimiter(frappe.cache, prefix=prefix.decode() if isinstance(prefix, bytes) else prefix)
+
+
+def charge_user(action: str, per_minute: int) -> None:
+	"""Count one `action` (e.g. "device links") of the session user against `per_minute` in the
+	shared Redis limiter, like sends; past it `RateLimited` (HTTP 429 through `user_errors`)."""
+	key = f"user:{frappe.session.user}:{action}"
+	wait = rate_limiter().try_acquire(key, per_minute / 60.0, per_minute)
+	if wait > 0:
+		raise RateLimited(
+			_(
+				"You have reached the limit of {0} {1} per minute (WhatsApp Integration Settings). "
+				"Try again in {2} s."
+			).format(per_minute, _(action), math.ceil(wait)),
+			retry_after=wait,
+		)
 
 
 def message_service() -> MessageService:

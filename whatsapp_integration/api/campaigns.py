@@ -13,6 +13,8 @@ from whatsapp_integration.core.campaign import policy
 from whatsapp_integration.core.campaign.planning import parse_csv
 from whatsapp_integration.errors import user_errors
 from whatsapp_integration.repositories.campaigns import CAMPAIGN
+from whatsapp_integration.runtime import charge_user
+from whatsapp_integration.settings import get_config
 
 EDITABLE_RECIPIENTS = (policy.DRAFT, policy.SCHEDULED, policy.PAUSED)
 
@@ -22,6 +24,7 @@ def start(name: str) -> dict[str, Any]:
 	"""Start now, or schedule for the campaign's start time (invalid numbers are reported first)."""
 	_check(name)
 	with user_errors():
+		charge_user("campaign starts", get_config().user_campaign_start_limit_per_minute)
 		service = campaign_runtime.campaign_service()
 		status = service.start(name)
 		progress = service.progress(name)

@@ -14,8 +14,9 @@ from frappe import _
 
 from whatsapp_integration.core.message import OutboundMessage
 from whatsapp_integration.errors import user_errors
-from whatsapp_integration.runtime import message_service
+from whatsapp_integration.runtime import charge_user, message_service
 from whatsapp_integration.services.qr_service import QrService
+from whatsapp_integration.settings import get_config
 from whatsapp_integration.web_runtime import qr_service
 
 DEVICE = "WhatsApp Device"
@@ -25,13 +26,13 @@ DEFAULT_TEST_TEXT = "Test message from {site}: this WhatsApp device works."
 @frappe.whitelist(methods=["POST"])
 def start_session(device: str) -> dict[str, Any]:
 	"""Link the device: the host opens WhatsApp Web and the form shows the QR code."""
-	return _session(device, "write", QrService.start_session)
+	return _session(device, "write", QrService.start_session, limited=True)
 
 
 @frappe.whitelist(methods=["POST"])
 def relink(device: str) -> dict[str, Any]:
 	"""Forget the device's login and show a new QR code."""
-	return _session(device, "write", QrService.relink)
+	return _session(device, "write", QrService.relink, limited=True)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -77,10 +78,16 @@ def send_test(device: str, to: str, text: str | None = None) -> dict[str, Any]:
 
 
 def _session(
-	device: str, permission: str, action: Callable[[QrService, str], dict[str, Any]]
+	device: str,
+	permission: str,
+	action: Callable[[QrService, str], dict[str, Any]],
+	limited: bool = False,
 ) -> dict[str, Any]:
+	"""`limited`: the action starts a browser, so it counts against the user's device links."""
 	_check(device, permission)
 	with user_errors():
+		if limited:
+			charge_user("device links", get_config().user_link_limit_per_minute)
 		return action(qr_service(), device)
 
 

@@ -24,7 +24,14 @@ def start_fake_graph() -> FakeGraphApi:
 def configure_settings(**values: object) -> None:
 	settings = frappe.get_single(SETTINGS)
 	settings.update(
-		{"user_send_limit_per_minute": 1000, "send_rate_per_second": 500, "send_burst": 500, **values}
+		{
+			"user_send_limit_per_minute": 1000,
+			"user_link_limit_per_minute": 1000,
+			"user_campaign_start_limit_per_minute": 1000,
+			"send_rate_per_second": 500,
+			"send_burst": 500,
+			**values,
+		}
 	)
 	settings.save(ignore_permissions=True)
 	frappe.db.commit()
