@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import frappe
+from frappe.desk.doctype.dashboard_chart.dashboard_chart import get as get_chart
 from frappe.desk.query_report import run as run_report
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime, today
@@ -62,6 +63,11 @@ class TestPermissionScope(FrappeTestCase):
 		for user, logs in self.logs.items():
 			frappe.set_user(user)
 			self.assertEqual(dashboard.sent_today()["value"], len(logs), user)
+
+	def test_messages_by_status_chart_counts_only_what_the_user_may_read(self) -> None:
+		frappe.set_user(self.alice)
+		chart = get_chart(chart_name="WhatsApp Messages by Status", refresh=1)
+		self.assertEqual(sum(chart["datasets"][0]["values"]), len(self.logs[self.alice]))
 
 	def test_timeline_shows_only_the_users_own_messages(self) -> None:
 		frappe.set_user(self.alice)
