@@ -5,20 +5,33 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 _MARKS = {"b": "*", "strong": "*", "i": "_", "em": "_", "s": "~", "strike": "~", "del": "~", "code": "```"}
 _BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr"})
 _SKIPPED = frozenset({"script", "style", "head", "title"})
+# Tags the desk editor writes. Text is HTML only when it holds one of them, written as a tag:
+# the name, then nothing or whitespace (or `/`) and attributes, then `>`; `<ABC123>` is text.
+_HTML_TAGS = "|".join(
+	sorted({*_MARKS, *_BLOCKS, "a", "br", "li", "ol", "span", "u", "ul"}, key=len, reverse=True)
+)
+_PARSED_TAGS = "|".join((_HTML_TAGS, *_SKIPPED))
+# `[^<>]*` stops at the next bracket, so each `<` is looked at up to the next one: linear time.
+_TAG_END = r"(?:[\s/][^<>]*)?>"
+_REAL_TAG = re.compile(rf"</?(?:{_HTML_TAGS}){_TAG_END}", re.IGNORECASE)
+_STRAY_BRACKET = re.compile(rf"<(?!/?(?:{_PARSED_TAGS}){_TAG_END})", re.IGNORECASE)
 
 
 def looks_like_html(text: str) -> bool:
-	return bool(_TAG.search(text))
+	"""True for desk-editor HTML and text holding real tags; `a < b` and `<ABC123>` are text."""
+	return bool(_REAL_TAG.search(text))
 
 
 def html_to_whatsapp(markup: str) -> str:
-	"""Convert desk HTML to WhatsApp's formatting; unknown tags keep only their text."""
+	"""Convert desk HTML to WhatsApp's formatting; unknown tags keep only their text.
+
+	Every `<` that opens no tag of ours is escaped first, so the parser sees text and whole
+	tags only (Python's HTMLParser rescans the rest of the input for each stray `<`)."""
 	converter = _WhatsAppFormatter()
-	converter.feed(markup)
+	converter.feed(_STRAY_BRACKET.sub("&lt;", markup))
 	converter.close()
 	return converter.result()
 

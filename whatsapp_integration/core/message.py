@@ -15,6 +15,8 @@ MEDIA_KINDS = ("image", "document", "video", "audio", "sticker")
 MESSAGE_TYPES = (TEXT, TEMPLATE, *MEDIA_KINDS)
 
 MAX_TEXT_LENGTH = 4096
+# Desk HTML around a full-length message; longer input is refused before any parsing.
+MAX_MARKUP_LENGTH = 16 * MAX_TEXT_LENGTH
 MAX_TEMPLATE_PARAMETER_LENGTH = 1024
 MAX_CAPTION_LENGTH = 1024
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
@@ -57,19 +59,27 @@ class OutboundMessage:
 
 
 def clean_text(text: str | None, blocked_phrases: tuple[str, ...] = ()) -> str:
-	"""Return the text as it will be sent (desk HTML becomes WhatsApp formatting), or raise."""
-	body = html_to_whatsapp(text) if text and looks_like_html(text) else (text or "")
+	"""Return the text as it will be sent (desk HTML becomes WhatsApp formatting), or raise.
+	The length is checked before the text is looked at for HTML, and again after conversion."""
+	text = text or ""
+	if len(text) > MAX_MARKUP_LENGTH:
+		raise _too_long(len(text))
+	body = html_to_whatsapp(text) if looks_like_html(text) else text
 	body = body.replace("\r\n", "\n").strip()
 	if not body:
 		raise InvalidMessage("The message is empty. Write the text to send.")
 	if len(body) > MAX_TEXT_LENGTH:
-		raise InvalidMessage(
-			f"The message is {len(body):,} characters long; WhatsApp allows at most {MAX_TEXT_LENGTH:,}. "
-			f"Shorten it by {len(body) - MAX_TEXT_LENGTH:,} characters."
-		)
+		raise _too_long(len(body))
 	_reject_control_characters(body, "The message")
 	_reject_blocked_phrases(body, blocked_phrases)
 	return body
+
+
+def _too_long(length: int) -> InvalidMessage:
+	return InvalidMessage(
+		f"The message is {length:,} characters long; WhatsApp allows at most {MAX_TEXT_LENGTH:,}. "
+		f"Shorten it by {length - MAX_TEXT_LENGTH:,} characters."
+	)
 
 
 def check_template(template: Template | None) -> Template:

@@ -20,6 +20,11 @@ _LENGTH_PROBLEMS = {
 }
 
 
+# The longest input read as a number (E.164 has at most 15 digits; room for spaces, dashes, a
+# `+`, an extension): anything longer is refused before parsing and never echoed whole.
+MAX_INPUT_LENGTH = 64
+
+
 @functools.lru_cache(maxsize=65536)
 def normalize(number: str, default_region: str | None = None) -> str:
 	"""Return `number` in E.164 with a leading `+`, or raise `InvalidPhoneNumber`.
@@ -31,6 +36,11 @@ def normalize(number: str, default_region: str | None = None) -> str:
 	text = (number or "").strip()
 	if not text:
 		raise InvalidPhoneNumber("The phone number is empty. Enter a mobile number with its country code.")
+	if len(text) > MAX_INPUT_LENGTH:
+		raise InvalidPhoneNumber(
+			f"The phone number is {len(text):,} characters long; a number has at most "
+			f"{MAX_INPUT_LENGTH} characters. Enter one mobile number with its country code."
+		)
 	parsed = _parse(text, default_region)
 	_check_possible(text, parsed)
 	_check_mobile(text, parsed)
