@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,12 @@ OPEN_STATES = (PENDING, SENDING)
 SUCCESS_STATES = (SENT, DELIVERED, READ)
 # What a Sent recipient shows once its Message Log row hears back from WhatsApp (webhook statuses).
 LATER_STATES = (DELIVERED, READ, FAILED)
+
+# CSV import
+BOM = "\ufeff"
+DELIMITERS = (",", ";", "\t")
+MIN_NUMBER_DIGITS = 7  # the shortest numbers WhatsApp reaches, country code included
+_NOT_A_WORD = re.compile(r"\W+")
 
 # Why a recipient is skipped (the first word is what reports group by)
 SKIP_INVALID = "Invalid number"
@@ -112,14 +119,43 @@ def _plan_one(
 
 def parse_csv(text: str) -> list[RecipientInput]:
 	"""Recipients from pasted or imported CSV: number first, then name; with a header row, the
-	other columns become placeholder values ({{ city }} for a column "city")."""
-	rows = [row for row in csv.reader(io.StringIO(text.strip())) if any(cell.strip() for cell in row)]
+	other columns become placeholder values ({{ city }} for a column "City", {{ order_2024 }} for
+	"Order 2024"). A byte order mark is dropped; the delimiter is `,`, `;` or tab, whichever the
+	first line holds most of (spreadsheets save `;` where the decimal mark is a comma)."""
+	text = text.removeprefix(BOM).strip()
+	if not text:
+		return []
+	reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text.partition("\n")[0]))
+	rows = [row for row in reader if any(cell.strip() for cell in row)]
 	if not rows:
 		return []
-	header = [cell.strip().lower().replace(" ", "_") for cell in rows[0]]
-	has_header = not any(character.isdigit() for character in rows[0][0])
-	body = rows[1:] if has_header else rows
-	return [_csv_recipient(row, header if has_header else []) for row in body]
+	has_header = _is_header(rows[0][0])
+	header = [_placeholder_name(cell) for cell in rows[0]] if has_header else []
+	return [_csv_recipient(row, header) for row in (rows[1:] if has_header else rows)]
+
+
+def _delimiter(line: str) -> str:
+	"""The delimiter the line holds most often outside quotes; `,` when it holds none."""
+	counts = dict.fromkeys(DELIMITERS, 0)
+	quoted = False
+	for character in line:
+		if character == '"':
+			quoted = not quoted
+		elif not quoted and character in counts:
+			counts[character] += 1
+	best = max(DELIMITERS, key=counts.__getitem__)
+	return best if counts[best] else ","
+
+
+def _is_header(cell: str) -> bool:
+	"""A column name has letters and fewer digits than any phone number ("phone1", "mobile_no");
+	"+91 98765 43210" and a mistyped "555" are numbers."""
+	return any(c.isalpha() for c in cell) and sum(c.isdigit() for c in cell) < MIN_NUMBER_DIGITS
+
+
+def _placeholder_name(cell: str) -> str:
+	"""A column name as a placeholder: lowercase, each run of other characters one `_`."""
+	return _NOT_A_WORD.sub("_", cell.strip().lower()).strip("_")
 
 
 def _csv_recipient(row: list[str], header: list[str]) -> RecipientInput:
