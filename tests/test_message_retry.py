@@ -48,3 +48,18 @@ def test_retry_to_an_opted_out_number_is_refused(make_service: MakeService) -> N
 	with pytest.raises(RecipientOptedOut):
 		harness.service.retry(name)
 	assert harness.repository.get_message(name).status == "Failed"
+
+
+def test_a_queued_retry_to_a_number_that_opted_out_since_ends_failed_unsent(
+	make_service: MakeService,
+) -> None:
+	harness = make_service()
+	harness.graph.fail_next(None, http_status=503)
+	record = harness.service.send(OutboundMessage(to=TO, text="Your order has shipped"))
+	assert record.status == "Queued"
+	harness.repository.add_opt_out(TO, "Replied STOP", "Inbound")
+	harness.clock.advance(3600)
+	assert harness.service.retry_due() == 1
+	stored = harness.repository.get_message(record.name or "")
+	assert stored.status == "Failed" and "asked not to receive" in (stored.error_reason or "")
+	assert len(harness.graph.message_requests()) == 1, "the retry did not send"

@@ -188,6 +188,7 @@ class MessageService:
 
 	def _retry(self, record: MessageRecord) -> None:
 		try:
+			self._check_recipient(record.to_number or "")  # an opt-out since it was queued holds
 			device = self.repository.get_device(record.device)
 			sender = self.senders.for_device(device, self.config)
 		except WhatsAppError as error:
