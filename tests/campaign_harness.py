@@ -30,6 +30,7 @@ class CampaignHarness:
 	clock: FakeClock
 	notifications: list[tuple[str, str]] = field(default_factory=list)
 	limiter: RateLimiter | None = None
+	senders: SenderFactory = field(default_factory=SenderFactory)
 	config_overrides: dict[str, Any] = field(default_factory=dict)
 
 	def service(self, sleep: Callable[[float], None] | None = None, **overrides: Any) -> CampaignService:
@@ -38,7 +39,7 @@ class CampaignHarness:
 		limiter = self.limiter or MemoryRateLimiter(clock=self.clock.monotonic)
 		sleep = sleep or self.sleep
 		messages = MessageService(
-			self.messages, config, SenderFactory(), limiter, now=self.clock.now, sleep=sleep, rand=lambda: 0.5
+			self.messages, config, self.senders, limiter, now=self.clock.now, sleep=sleep, rand=lambda: 0.5
 		)
 		return CampaignService(
 			self.campaigns,

@@ -39,7 +39,12 @@ def test_two_dispatchers_never_exceed_the_device_rate_in_any_second(
 ) -> None:
 	arrivals = record_arrivals(fake_graph)
 	client = redis.Redis.from_url(redis_url)
-	harness = make_harness(fake_graph, RealClock(), send_rate_per_second=float(RATE))
+	# Real seconds on a shared, busy machine: a request may reach the server tens of ms after
+	# its slot, so this test gives the slots a wide margin (the guard); what it checks is that
+	# two dispatchers share one bucket. How close pacing comes to R is benchmarks/campaign.py's.
+	harness = make_harness(
+		fake_graph, RealClock(), send_rate_per_second=float(RATE), campaign_pacing_guard=0.1
+	)
 	harness.limiter = RedisRateLimiter(client, prefix=f"test:{uuid.uuid4().hex}:")
 	harness.journal = RedisSendJournal(client, prefix=f"test:{uuid.uuid4().hex}:")
 	harness.campaign(recipients=3 * RATE + 1)

@@ -8,6 +8,7 @@ settled with one UPDATE each plus bulk inserts of their Message Log rows, in one
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,7 @@ from whatsapp_integration.services.campaign_repository import (
 	NewRecipient,
 	RecipientOutcome,
 	RecipientRow,
+	duplicate_wamid_reason,
 )
 from whatsapp_integration.services.repository import MessageRecord
 
@@ -196,6 +198,23 @@ class FrappeCampaignRepository:
 			)
 			frappe.db.commit()  # nosemgrep: released rows go back to the other dispatchers at once
 
+	def renew_lease(self, owner: str, names: Iterable[str], lease_until: datetime) -> None:
+		names = list(names)
+		if names:
+			frappe.db.sql(
+				"""update `tabWhatsApp Campaign Recipient` set lease_until = %s
+				where name in %s and lease_owner = %s and state = %s""",
+				(lease_until, tuple(names), owner, SENDING),
+			)
+			frappe.db.commit()  # nosemgrep: other dispatchers must see the renewed lease at once
+
+	def campaign_status(self, name: str) -> str:
+		# End the dispatcher's transaction first: under REPEATABLE READ it would keep reading the
+		# snapshot of its first read, never a Pause or Cancel committed since.
+		frappe.db.commit()  # nosemgrep: a read of the latest committed status (nothing is pending)
+		rows = frappe.db.sql("select status from `tabWhatsApp Campaign` where name = %s", name)
+		return rows[0][0] if rows else ""
+
 	def opted_out(self, numbers: Iterable[str]) -> set[str]:
 		found: set[str] = set()
 		for chunk in _chunks(list(numbers)):
@@ -286,6 +305,9 @@ def _settle(owner: str, outcome: RecipientOutcome, log_name: str | None) -> bool
 	if outcome.attempted:
 		values.update(at=outcome.at, error=outcome.last_error, code=outcome.error_code or 0)
 		assignments += ", last_attempt_at = %(at)s, last_error = %(error)s, error_code = %(code)s"
+	elif outcome.last_error:
+		values["error"] = outcome.last_error
+		assignments += ", last_error = %(error)s"
 	if outcome.wamid:
 		values["wamid"] = outcome.wamid
 		assignments += ", wamid = %(wamid)s"
@@ -310,10 +332,8 @@ def _logged_names(keys: list[str | None]) -> dict[str, str]:
 def _insert_logs(logs: list[tuple[str, MessageRecord]]) -> None:
 	if not logs:
 		return
-	log_values, event_values = [], []
-	for name, record in logs:
-		doc = _doc_values(name, record.created_at)
-		log_values.append((*doc, *(_log_value(record, field) for field in _LOG_FIELDS)))
+	event_values = []
+	for name, record in _store_logs(logs):
 		for index, event in enumerate(record.events, start=1):
 			event_values.append(
 				(
@@ -328,11 +348,58 @@ def _insert_logs(logs: list[tuple[str, MessageRecord]]) -> None:
 					event.error_title,
 				)
 			)
-	frappe.db.bulk_insert(LOG, (*_DOC_FIELDS, *_LOG_FIELDS), log_values, chunk_size=_CHUNK)
 	event_fields = (*_DOC_FIELDS, "parent", "parenttype", "parentfield", "idx", "status", "at")
 	frappe.db.bulk_insert(
 		EVENT, (*event_fields, "error_code", "error_title"), event_values, chunk_size=_CHUNK
 	)
+
+
+def _store_logs(logs: list[tuple[str, MessageRecord]]) -> list[tuple[str, MessageRecord]]:
+	"""Insert the batch's Message Log rows at once; when the database refuses one (WhatsApp
+	returned a wamid twice), row by row, so one odd row never holds back the others."""
+	try:
+		_bulk_insert_logs(logs)
+		return logs
+	except Exception as error:
+		if not frappe.db.is_duplicate_entry(error):
+			raise
+	return [stored for name, record in logs if (stored := _store_log(name, record))]
+
+
+def _store_log(name: str, record: MessageRecord) -> tuple[str, MessageRecord] | None:
+	"""One log row; a duplicate wamid is dropped from it and the row and its recipient say why.
+	A row that cannot be stored at all leaves its recipient unlinked, with the reason."""
+	try:
+		_bulk_insert_logs([(name, record)])
+		return name, record
+	except Exception as error:
+		if not frappe.db.is_duplicate_entry(error):
+			raise
+		refusal = str(error)
+	if record.wamid and frappe.db.exists(LOG, {"wamid": record.wamid}):
+		note = duplicate_wamid_reason(record.wamid)
+		kept = dataclasses.replace(record, wamid=None, error_reason=note)
+		_bulk_insert_logs([(name, kept)])
+		_note_recipient(name, note, name)
+		return name, kept
+	_note_recipient(name, f"The Message Log row of this send could not be stored: {refusal}", None)
+	return None
+
+
+def _note_recipient(log_name: str, reason: str, link: str | None) -> None:
+	frappe.db.sql(
+		"""update `tabWhatsApp Campaign Recipient` set last_error = %s, message_log = %s
+		where message_log = %s""",
+		(reason, link, log_name),
+	)
+
+
+def _bulk_insert_logs(logs: list[tuple[str, MessageRecord]]) -> None:
+	values = [
+		(*_doc_values(name, record.created_at), *(_log_value(record, field) for field in _LOG_FIELDS))
+		for name, record in logs
+	]
+	frappe.db.bulk_insert(LOG, (*_DOC_FIELDS, *_LOG_FIELDS), values, chunk_size=_CHUNK)
 
 
 def _log_value(record: MessageRecord, field: str) -> Any:

@@ -85,7 +85,8 @@ class RecipientOutcome:
 	"""What one attempt (or the lack of one) changed on a recipient row.
 
 	`log` is the Message Log row to store with it (final outcomes only); the repository
-	links the recipient to it."""
+	links the recipient to it. `attempted` False (nothing was sent) keeps the row's last
+	attempt; a `last_error` is stored all the same (why the row waits)."""
 
 	name: str
 	state: str
@@ -98,6 +99,14 @@ class RecipientOutcome:
 	skip_reason: str | None = None
 	log: MessageRecord | None = None
 	attempted: bool = True
+
+
+def duplicate_wamid_reason(wamid: str) -> str:
+	"""Why a sent message's log row has no wamid: WhatsApp returned one already logged."""
+	return (
+		f"WhatsApp accepted this message but returned message id {wamid}, which another Message Log "
+		"row already has; this row is kept without it, so its delivery statuses cannot be tracked."
+	)
 
 
 class CampaignRepository(Protocol):
@@ -128,11 +137,22 @@ class CampaignRepository(Protocol):
 		...
 
 	def save_outcomes(self, owner: str, outcomes: list[RecipientOutcome]) -> None:
-		"""Store outcomes (and their Message Log rows) in bulk, for rows `owner` still leases."""
+		"""Store outcomes (and their Message Log rows) in bulk, for rows `owner` still leases.
+		A log row whose wamid is already logged (WhatsApp returned one twice) is stored without
+		it, and it and its recipient row say why; a row that cannot be stored at all leaves
+		the recipient with the reason. The other rows of the batch are stored as usual."""
 		...
 
 	def release(self, owner: str, names: Iterable[str]) -> None:
 		"""Give leased rows back unsent (Pending, due now)."""
+		...
+
+	def renew_lease(self, owner: str, names: Iterable[str], lease_until: datetime) -> None:
+		"""Extend the lease of the rows `owner` still leases (a batch that runs long keeps them)."""
+		...
+
+	def campaign_status(self, name: str) -> str:
+		"""The campaign's status as last committed (cheap: read between sends)."""
 		...
 
 	def opted_out(self, numbers: Iterable[str]) -> set[str]:

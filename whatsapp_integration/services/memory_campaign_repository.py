@@ -21,6 +21,7 @@ from whatsapp_integration.services.campaign_repository import (
 	NewRecipient,
 	RecipientOutcome,
 	RecipientRow,
+	duplicate_wamid_reason,
 )
 from whatsapp_integration.services.memory_repository import MemoryRepository
 
@@ -114,8 +115,9 @@ class MemoryCampaignRepository:
 				row = self._rows[outcome.name]
 				if row.lease_owner != owner:
 					continue
-				log_name = self._insert_log(outcome)
+				log_name, note = self._insert_log(outcome)
 				_apply(row, outcome, log_name)
+				row.last_error = note or row.last_error
 
 	def release(self, owner: str, names: Iterable[str]) -> None:
 		with self._lock:
@@ -123,6 +125,16 @@ class MemoryCampaignRepository:
 				row = self._rows[name]
 				if row.lease_owner == owner and row.state == SENDING:
 					row.state, row.lease_owner, row.lease_until = PENDING, None, None
+
+	def renew_lease(self, owner: str, names: Iterable[str], lease_until: datetime) -> None:
+		with self._lock:
+			for name in names:
+				row = self._rows[name]
+				if row.lease_owner == owner and row.state == SENDING:
+					row.lease_until = lease_until
+
+	def campaign_status(self, name: str) -> str:
+		return self.get_campaign(name).status
 
 	def opted_out(self, numbers: Iterable[str]) -> set[str]:
 		return {number for number in numbers if self.messages.is_opted_out(number)}
@@ -182,14 +194,19 @@ class MemoryCampaignRepository:
 	def _campaign_rows(self, campaign: str) -> list[RecipientRow]:
 		return [row for row in self._rows.values() if row.campaign == campaign]
 
-	def _insert_log(self, outcome: RecipientOutcome) -> str | None:
+	def _insert_log(self, outcome: RecipientOutcome) -> tuple[str | None, str | None]:
+		"""(the log row's name, a note on the row) for an outcome's Message Log row."""
 		if outcome.log is None:
-			return None
+			return None, None
 		try:
-			return self.messages.insert_message(outcome.log).name
+			return self.messages.insert_message(outcome.log).name, None
 		except DuplicateKey:
 			existing = self.messages.find_by_idempotency_key(outcome.log.idempotency_key or "")
-			return existing.name if existing else None
+			if existing or not outcome.log.wamid:
+				return (existing.name if existing else None), None
+		note = duplicate_wamid_reason(outcome.log.wamid)
+		kept = dataclasses.replace(outcome.log, wamid=None, error_reason=note)
+		return self.messages.insert_message(kept).name, note
 
 
 def _claimable(row: RecipientRow, now: datetime) -> bool:
@@ -210,6 +227,8 @@ def _apply(row: RecipientRow, outcome: RecipientOutcome, log_name: str | None) -
 			outcome.last_error,
 			outcome.error_code,
 		)
+	elif outcome.last_error:
+		row.last_error = outcome.last_error
 
 
 def _last_attempt_failed(row: RecipientRow) -> bool:

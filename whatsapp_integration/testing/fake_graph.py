@@ -7,7 +7,8 @@ as a separate process by the bench tests and benchmarks, which script it over HT
 	python -m whatsapp_integration.testing.fake_graph --port 8765
 
 Control endpoints (not Meta's): `GET /_fake/requests`, `POST /_fake/reset`,
-`POST /_fake/fail` (body: the arguments of `FakeGraphApi.fail_next`), `POST /_fake/templates`.
+`POST /_fake/fail` (body: the arguments of `FakeGraphApi.fail_next`), `POST /_fake/templates`,
+`POST /_fake/repeat_wamid` (body: `{"times": n}`).
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ class FakeGraphState:
 	requests: list[RecordedRequest] = field(default_factory=list)
 	failures: list[ScriptedFailure] = field(default_factory=list)
 	templates: list[dict[str, Any]] = field(default_factory=list)
+	# Answer this many of the next sends with the previous wamid (Meta has been seen to).
+	repeat_wamid: int = 0
+	last_wamid: str | None = None
 	record_bodies: bool = True
 	lock: threading.Lock = field(default_factory=threading.Lock)
 	ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -107,6 +111,11 @@ class FakeGraphApi(LocalHttpServer):
 		with self.state.lock:
 			self.state.failures.append(ScriptedFailure(code, http_status, message, times, to, delay, details))
 
+	def repeat_wamid(self, times: int = 1) -> None:
+		"""Answer the next `times` successful sends with the wamid of the send before."""
+		with self.state.lock:
+			self.state.repeat_wamid = times
+
 	def set_templates(self, templates: list[dict[str, Any]]) -> None:
 		with self.state.lock:
 			self.state.templates = list(templates)
@@ -115,6 +124,7 @@ class FakeGraphApi(LocalHttpServer):
 		with self.state.lock:
 			self.state.requests.clear()
 			self.state.failures.clear()
+			self.state.repeat_wamid, self.state.last_wamid = 0, None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -191,7 +201,12 @@ def _send_message(state: FakeGraphState, phone_number_id: str, body: Any) -> tup
 	problem = _payload_problem(body)
 	if problem:
 		return 400, ScriptedFailure(100, 400, f"(#100) {problem}", 1).body()
-	wamid = f"wamid.FAKE{phone_number_id}.{state.run_id}.{next(state.ids):09d}"
+	with state.lock:
+		if state.repeat_wamid and state.last_wamid:
+			state.repeat_wamid -= 1
+		else:
+			state.last_wamid = f"wamid.FAKE{phone_number_id}.{state.run_id}.{next(state.ids):09d}"
+		wamid = state.last_wamid
 	to = body["to"]
 	return 200, {
 		"messaging_product": "whatsapp",
@@ -241,10 +256,15 @@ def _control(state: FakeGraphState, method: str, path: str, body: Any) -> tuple[
 		with state.lock:
 			state.requests.clear()
 			state.failures.clear()
+			state.repeat_wamid, state.last_wamid = 0, None
 		return 200, {"ok": True}
 	if method == "POST" and path == "/_fake/fail":
 		with state.lock:
 			state.failures.append(ScriptedFailure(**{"message": "(#0) scripted failure", "times": 1, **body}))
+		return 200, {"ok": True}
+	if method == "POST" and path == "/_fake/repeat_wamid":
+		with state.lock:
+			state.repeat_wamid = int((body or {}).get("times", 1))
 		return 200, {"ok": True}
 	if method == "POST" and path == "/_fake/templates":
 		with state.lock:

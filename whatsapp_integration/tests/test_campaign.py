@@ -16,7 +16,7 @@ from frappe.utils import add_to_date, now_datetime
 from whatsapp_integration import campaign_runtime
 from whatsapp_integration.api import campaigns as api
 from whatsapp_integration.core.campaign.planning import RecipientInput
-from whatsapp_integration.services.campaign_service import IN_DOUBT_REASON
+from whatsapp_integration.services.campaign_outcomes import IN_DOUBT_REASON
 from whatsapp_integration.testing.processes import wait_until
 from whatsapp_integration.tests.campaign_utils import (
 	CAMPAIGN,

@@ -1,0 +1,45 @@
+"""A campaign's message for one recipient: its context and the outbound message it renders to."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from whatsapp_integration.core import message as rules
+from whatsapp_integration.core.campaign.rendering import Renderer, render_parameters, render_text
+from whatsapp_integration.services.campaign_repository import CampaignRecord, RecipientRow
+
+
+def outbound_message(
+	campaign: CampaignRecord,
+	device: str,
+	to: str,
+	context: Mapping[str, Any],
+	key: str | None,
+	reference: tuple[str | None, str | None] | None,
+	render: Renderer,
+) -> rules.OutboundMessage:
+	"""The campaign's message for one recipient, its placeholders filled from `context`."""
+	doctype, docname = reference or (None, None)
+	common: dict[str, Any] = {"to": to, "device": device, "idempotency_key": key, "callback_data": key}
+	common.update(reference_doctype=doctype, reference_name=docname)
+	if campaign.message_type == rules.TEMPLATE:
+		parameters = render_parameters(campaign.template_params, context, render)
+		template = rules.Template(
+			campaign.template_name or "", campaign.template_language or "en_US", parameters
+		)
+		return rules.OutboundMessage(message_type=rules.TEMPLATE, template=template, **common)
+	text = render_text(campaign.text or "", context, render) if campaign.text else None
+	if campaign.media_link:
+		media = rules.Media(campaign.message_type, campaign.media_link, caption=text or None)
+		return rules.OutboundMessage(message_type=campaign.message_type, media=media, **common)
+	return rules.OutboundMessage(message_type=rules.TEXT, text=text, **common)
+
+
+def recipient_context(campaign: CampaignRecord, row: RecipientRow) -> dict[str, Any]:
+	return {
+		**row.context,
+		"recipient_name": row.recipient_name or "",
+		"phone": row.number,
+		"campaign": campaign.name,
+	}
