@@ -7,12 +7,17 @@ worker --queue long`) through the real stack (Frappe repository, Redis token buc
 journal, Cloud API sender):
   1. N recipients (default 10,000), one worker, pacing off (device rate 100,000/s);
   2. the same with two workers (two dispatcher jobs share the device's rows by leases);
-  3. pacing at R msg/s (default 50) with two workers sharing the device's Redis bucket.
+  3. pacing at R msg/s (default 50) with `--pacing-workers` workers (default 2) sharing the
+     device's Redis bucket.
 For 1 and 2 it prints the time to enqueue (recipient rows written, planned, dispatcher
 queued), the time to finish and msg/s, and checks the fake API got exactly N message
 requests, each number once. For 3 it prints the achieved rate and the busiest one-second
 window, measured where the requests arrive. The most used peer app sends about 3 msg/s per
 worker on this machine (one RQ job per recipient). Figures only, no assertions.
+
+`--load` runs a CPU-burning process next to the runs (a busy machine), e.g.
+
+	../env/bin/python /work/main/benchmarks/campaign.py --pacing-only --rate 20 --load
 """
 
 from __future__ import annotations
@@ -129,11 +134,12 @@ def pacing(args: argparse.Namespace, start: int) -> None:
 		arrivals = record_arrivals(graph)
 		configure(graph.url, args.rate, args.batch)
 		count = int(args.rate * args.pacing_seconds)
-		name, _, finish = run_campaign(count, start, 2, throughput_cap=args.rate)
+		name, _, finish = run_campaign(count, start, args.pacing_workers, throughput_cap=args.rate)
 	times = arrivals.times
 	achieved = achieved_rate(times)
 	print(
-		f"pacing at R = {args.rate:g} msg/s, 2 workers, {count} recipients: achieved {achieved:.2f} msg/s "
+		f"pacing at R = {args.rate:g} msg/s, {args.pacing_workers} worker(s), {count} recipients: "
+		f"achieved {achieved:.2f} msg/s "
 		f"({achieved / args.rate - 1:+.1%} of R), busiest one-second window {busiest_second(times)} "
 		f"(R = {args.rate:g}), finished in {finish:.1f} s"
 	)
@@ -164,6 +170,8 @@ def main() -> None:
 	parser.add_argument("--pacing-seconds", type=float, default=20.0)
 	parser.add_argument("--port", type=int, default=8772)
 	parser.add_argument("--pacing-only", action="store_true", help="skip the two throughput runs")
+	parser.add_argument("--pacing-workers", type=int, default=2, choices=(1, 2))
+	parser.add_argument("--load", action="store_true", help="burn a CPU in another process meanwhile")
 	args = parser.parse_args()
 	frappe.init(site=args.site)
 	frappe.connect()
@@ -177,8 +185,15 @@ def main() -> None:
 	workers = [
 		start_process(worker_command, f"/tmp/whatsapp-benchmark-campaign-worker{i}.log") for i in range(2)
 	]
+	if args.pacing_only and args.pacing_workers == 1:
+		stop_process(workers.pop())
+	burn = [python, "-c", "while True: pass"]
+	burner = [start_process(burn, "/tmp/whatsapp-benchmark-load.log")] if args.load else []
 	graph_url = f"http://127.0.0.1:{args.port}"
-	print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, batch size {args.batch}")
+	print(
+		f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, batch size {args.batch}, "
+		f"CPU burner {'on' if burner else 'off'}"
+	)
 	try:
 		wait_until(lambda: _up(graph_url), 30, "the fake Graph API")
 		if not args.pacing_only:
@@ -189,7 +204,7 @@ def main() -> None:
 			throughput(args, graph_url, 2, start=args.n)
 		pacing(args, start=2 * args.n)
 	finally:
-		for process in [graph, *workers]:
+		for process in [graph, *workers, *burner]:
 			stop_process(process)
 		frappe.destroy()
 

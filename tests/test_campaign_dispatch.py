@@ -171,7 +171,10 @@ def test_a_batch_longer_than_its_lease_keeps_its_rows(harness: CampaignHarness, 
 		taken.extend(harness.campaigns.claim("CAMP-1", "other", now, now + timedelta(seconds=10), 10))
 
 	service = harness.service(
-		sleep=sleep_then_try_to_take_over, campaign_batch_size=10, campaign_lease_seconds=10
+		sleep=sleep_then_try_to_take_over,
+		campaign_batch_size=10,
+		campaign_lease_seconds=10,
+		request_timeout=1.0,
 	)
 	started = clock.now()
 	service.dispatch_device(harness.device.name)

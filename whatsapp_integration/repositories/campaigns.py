@@ -8,7 +8,6 @@ settled with one UPDATE each plus bulk inserts of their Message Log rows, in one
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -20,13 +19,12 @@ from frappe.utils import get_datetime, getdate, now_datetime
 
 from whatsapp_integration.core.campaign.planning import FAILED, LATER_STATES, PENDING, SENDING, SENT, SKIPPED
 from whatsapp_integration.core.campaign.templates import TemplateInfo
-from whatsapp_integration.repositories.messages import _SCALAR_FIELDS as MESSAGE_LOG_FIELDS
+from whatsapp_integration.repositories.campaign_logs import DOC_FIELDS, doc_values, insert_logs
 from whatsapp_integration.services.campaign_repository import (
 	CampaignRecord,
 	NewRecipient,
 	RecipientOutcome,
 	RecipientRow,
-	duplicate_wamid_reason,
 )
 from whatsapp_integration.services.repository import MessageRecord
 
@@ -34,7 +32,6 @@ CAMPAIGN = "WhatsApp Campaign"
 RECIPIENT = "WhatsApp Campaign Recipient"
 TEMPLATE = "WhatsApp Template"
 LOG = "WhatsApp Message Log"
-EVENT = "WhatsApp Message Status Event"
 OPT_OUT = "WhatsApp Opt Out"
 _CAMPAIGN_COLUMNS = frozenset({"status", "status_reason", "run", "next_run_at", "scheduled_start"})
 _RECIPIENT_FIELDS = (
@@ -58,9 +55,6 @@ _RECIPIENT_FIELDS = (
 	"message_log",
 	"run",
 )
-# The Message Log columns a campaign send fills: the message repository's, plus the parameters.
-_LOG_FIELDS = (*MESSAGE_LOG_FIELDS, "template_params")
-_DOC_FIELDS = ("name", "creation", "modified", "owner", "modified_by", "docstatus")
 _CHUNK = 1000
 
 
@@ -95,11 +89,11 @@ class FrappeCampaignRepository:
 		return changed
 
 	def add_recipients(self, campaign: str, rows: list[NewRecipient]) -> int:
-		fields = (*_DOC_FIELDS, "campaign", "number", "recipient_name", "reference_doctype", "reference_name")
+		fields = (*DOC_FIELDS, "campaign", "number", "recipient_name", "reference_doctype", "reference_name")
 		fields += ("context", "state", "skip_reason", "attempts", "run")
 		values = [
 			(
-				*_doc_values(),
+				*doc_values(),
 				campaign,
 				row.number,
 				row.recipient_name,
@@ -185,7 +179,7 @@ class FrappeCampaignRepository:
 			log_name = known or (frappe.generate_hash(length=10) if outcome.log else None)
 			if _settle(owner, outcome, log_name) and outcome.log and log_name and not known:
 				logs.append((log_name, outcome.log))
-		_insert_logs(logs)
+		insert_logs(logs)
 		frappe.db.commit()  # nosemgrep: one commit per batch: outcomes and their Message Log rows
 
 	def release(self, owner: str, names: Iterable[str]) -> None:
@@ -198,15 +192,18 @@ class FrappeCampaignRepository:
 			)
 			frappe.db.commit()  # nosemgrep: released rows go back to the other dispatchers at once
 
-	def renew_lease(self, owner: str, names: Iterable[str], lease_until: datetime) -> None:
+	def renew_lease(self, owner: str, names: Iterable[str], lease_until: datetime) -> int:
 		names = list(names)
-		if names:
-			frappe.db.sql(
-				"""update `tabWhatsApp Campaign Recipient` set lease_until = %s
-				where name in %s and lease_owner = %s and state = %s""",
-				(lease_until, tuple(names), owner, SENDING),
-			)
-			frappe.db.commit()  # nosemgrep: other dispatchers must see the renewed lease at once
+		if not names:
+			return 0
+		frappe.db.sql(
+			"""update `tabWhatsApp Campaign Recipient` set lease_until = %s
+			where name in %s and lease_owner = %s and state = %s""",
+			(lease_until, tuple(names), owner, SENDING),
+		)
+		held = frappe.db._cursor.rowcount
+		frappe.db.commit()  # nosemgrep: other dispatchers must see the renewed lease at once
+		return held
 
 	def campaign_status(self, name: str) -> str:
 		# End the dispatcher's transaction first: under REPEATABLE READ it would keep reading the
@@ -327,94 +324,6 @@ def _logged_names(keys: list[str | None]) -> dict[str, str]:
 	keys = [key for key in keys if key]
 	query = f"select idempotency_key, name from `tab{LOG}` where idempotency_key in %s"
 	return dict(frappe.db.sql(query, (tuple(keys),))) if keys else {}
-
-
-def _insert_logs(logs: list[tuple[str, MessageRecord]]) -> None:
-	if not logs:
-		return
-	event_values = []
-	for name, record in _store_logs(logs):
-		for index, event in enumerate(record.events, start=1):
-			event_values.append(
-				(
-					*_doc_values(),
-					name,
-					LOG,
-					"status_events",
-					index,
-					event.status,
-					event.at,
-					event.error_code or 0,
-					event.error_title,
-				)
-			)
-	event_fields = (*_DOC_FIELDS, "parent", "parenttype", "parentfield", "idx", "status", "at")
-	frappe.db.bulk_insert(
-		EVENT, (*event_fields, "error_code", "error_title"), event_values, chunk_size=_CHUNK
-	)
-
-
-def _store_logs(logs: list[tuple[str, MessageRecord]]) -> list[tuple[str, MessageRecord]]:
-	"""Insert the batch's Message Log rows at once; when the database refuses one (WhatsApp
-	returned a wamid twice), row by row, so one odd row never holds back the others."""
-	try:
-		_bulk_insert_logs(logs)
-		return logs
-	except Exception as error:
-		if not frappe.db.is_duplicate_entry(error):
-			raise
-	return [stored for name, record in logs if (stored := _store_log(name, record))]
-
-
-def _store_log(name: str, record: MessageRecord) -> tuple[str, MessageRecord] | None:
-	"""One log row; a duplicate wamid is dropped from it and the row and its recipient say why.
-	A row that cannot be stored at all leaves its recipient unlinked, with the reason."""
-	try:
-		_bulk_insert_logs([(name, record)])
-		return name, record
-	except Exception as error:
-		if not frappe.db.is_duplicate_entry(error):
-			raise
-		refusal = str(error)
-	if record.wamid and frappe.db.exists(LOG, {"wamid": record.wamid}):
-		note = duplicate_wamid_reason(record.wamid)
-		kept = dataclasses.replace(record, wamid=None, error_reason=note)
-		_bulk_insert_logs([(name, kept)])
-		_note_recipient(name, note, name)
-		return name, kept
-	_note_recipient(name, f"The Message Log row of this send could not be stored: {refusal}", None)
-	return None
-
-
-def _note_recipient(log_name: str, reason: str, link: str | None) -> None:
-	frappe.db.sql(
-		"""update `tabWhatsApp Campaign Recipient` set last_error = %s, message_log = %s
-		where message_log = %s""",
-		(reason, link, log_name),
-	)
-
-
-def _bulk_insert_logs(logs: list[tuple[str, MessageRecord]]) -> None:
-	values = [
-		(*_doc_values(name, record.created_at), *(_log_value(record, field) for field in _LOG_FIELDS))
-		for name, record in logs
-	]
-	frappe.db.bulk_insert(LOG, (*_DOC_FIELDS, *_LOG_FIELDS), values, chunk_size=_CHUNK)
-
-
-def _log_value(record: MessageRecord, field: str) -> Any:
-	value = getattr(record, field)
-	if field == "template_params":
-		return json.dumps(value) if value else None
-	if field == "error_code":
-		return value or 0
-	return value
-
-
-def _doc_values(name: str | None = None, at: datetime | None = None) -> tuple:
-	at = at or now_datetime()
-	user = frappe.session.user if getattr(frappe.local, "session", None) else "Administrator"
-	return (name or frappe.generate_hash(length=10), at, at, user, user, 0)
 
 
 def campaign_from(doc: Mapping[str, Any]) -> CampaignRecord:

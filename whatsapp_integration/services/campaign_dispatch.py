@@ -72,6 +72,7 @@ class _Batch:
 	owner: str
 	rows: list[RecipientRow]
 	lease: timedelta
+	send_budget: timedelta
 	checked_at: datetime
 	renew_at: datetime
 	outcomes: list[RecipientOutcome] = field(default_factory=list)
@@ -154,21 +155,22 @@ class CampaignDispatcher:
 		blocked = self._blocked(device, now)
 		if blocked:
 			return BatchResult(stop_reason=blocked)
-		lease = self._lease(device)
+		lease, send = self._lease(device)
 		rows = self.repository.claim(campaign.name, owner, now, now + lease, self._batch_limit(device, now))
 		if not rows:
 			self._finish_if_done(campaign)
 			return BatchResult()
-		batch = _Batch(campaign, device, sender, owner, rows, lease, now, now + lease / 2)
+		batch = _Batch(campaign, device, sender, owner, rows, lease, send, now, now + lease - send)
 		self._send_batch(batch)
 		self._after_batch(batch)
 		return _result(batch)
 
-	def _lease(self, device: DeviceProfile) -> timedelta:
-		"""The batch's lease, renewed before half of it has passed: that half holds a whole
-		send at its worst (a Web send may take minutes) plus the longest pacing wait."""
+	def _lease(self, device: DeviceProfile) -> tuple[timedelta, timedelta]:
+		"""(the batch's lease, the time one send may take at worst with its pacing wait). The
+		lease is renewed before each send that could outlast it, so it is at least twice that
+		time (a renewal every few sends, not every send)."""
 		send = worst_case_seconds(device.mode, self.config) + self.config.campaign_pacing_wait_seconds
-		return timedelta(seconds=max(self.config.campaign_lease_seconds, 2 * send))
+		return timedelta(seconds=max(self.config.campaign_lease_seconds, 2 * send)), timedelta(seconds=send)
 
 	def _send_batch(self, batch: _Batch) -> None:
 		keys = {
@@ -190,12 +192,16 @@ class CampaignDispatcher:
 		self.journal.forget(keys[outcome.name] for outcome in batch.outcomes)
 
 	def _keep_going(self, batch: _Batch) -> bool:
-		"""Renew the batch's lease before half of it has passed; every few sends re-read the
-		campaign's status. False once the campaign is no longer Running (paused, cancelled)."""
+		"""Renew the batch's lease before a send could outlast it; every few sends re-read the
+		campaign's status. False once the campaign is no longer Running (paused, cancelled) or
+		another dispatcher took rows over (their lease had expired: never send them twice)."""
 		now = self._now()
 		if now >= batch.renew_at:
-			self.repository.renew_lease(batch.owner, [row.name for row in batch.rows], now + batch.lease)
-			batch.renew_at = now + batch.lease / 2
+			names = [row.name for row in batch.rows]
+			if self.repository.renew_lease(batch.owner, names, now + batch.lease) < len(names):
+				batch.halted = f"Another dispatcher took over rows of campaign {batch.campaign.name}."
+				return False
+			batch.renew_at = now + batch.lease - batch.send_budget
 		every = timedelta(seconds=STATUS_EVERY_SECONDS)
 		if batch.sends_since_check < STATUS_EVERY_SENDS and now - batch.checked_at < every:
 			return True

@@ -147,8 +147,9 @@ class CampaignRepository(Protocol):
 		"""Give leased rows back unsent (Pending, due now)."""
 		...
 
-	def renew_lease(self, owner: str, names: Iterable[str], lease_until: datetime) -> None:
-		"""Extend the lease of the rows `owner` still leases (a batch that runs long keeps them)."""
+	def renew_lease(self, owner: str, names: Iterable[str], lease_until: datetime) -> int:
+		"""Extend the lease of the rows `owner` still leases (a batch that runs long keeps them);
+		returns how many it still leases."""
 		...
 
 	def campaign_status(self, name: str) -> str:

@@ -126,12 +126,12 @@ class MemoryCampaignRepository:
 				if row.lease_owner == owner and row.state == SENDING:
 					row.state, row.lease_owner, row.lease_until = PENDING, None, None
 
-	def renew_lease(self, owner: str, names: Iterable[str], lease_until: datetime) -> None:
+	def renew_lease(self, owner: str, names: Iterable[str], lease_until: datetime) -> int:
 		with self._lock:
-			for name in names:
-				row = self._rows[name]
-				if row.lease_owner == owner and row.state == SENDING:
-					row.lease_until = lease_until
+			held = [row for row in (self._rows[name] for name in names) if row.lease_owner == owner]
+			for row in held:
+				row.lease_until = lease_until
+			return len(held)
 
 	def campaign_status(self, name: str) -> str:
 		return self.get_campaign(name).status

@@ -72,6 +72,10 @@ class FakeGraphProcess:
 			timeout=10,
 		)
 
+	def repeat_wamid(self, times: int = 1) -> None:
+		"""Answer the next `times` sends with the wamid of the send before."""
+		requests.post(f"{self.url}/_fake/repeat_wamid", json={"times": times}, timeout=10)
+
 	def stop(self) -> None:
 		stop(self.process)
 

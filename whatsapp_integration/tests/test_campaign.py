@@ -17,6 +17,7 @@ from whatsapp_integration import campaign_runtime
 from whatsapp_integration.api import campaigns as api
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.services.campaign_outcomes import IN_DOUBT_REASON
+from whatsapp_integration.services.campaign_repository import duplicate_wamid_reason
 from whatsapp_integration.testing.processes import wait_until
 from whatsapp_integration.tests.campaign_utils import (
 	CAMPAIGN,
@@ -34,6 +35,7 @@ from whatsapp_integration.tests.campaign_utils import (
 from whatsapp_integration.tests.utils import ensure_user
 
 PORT = int(os.environ.get("WHATSAPP_CAMPAIGN_TEST_PORT", "8771"))
+LOG = "WhatsApp Message Log"
 MANAGER = "campaign-manager@example.com"
 
 
@@ -149,6 +151,25 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 		self.assertEqual(fresh(CAMPAIGN, name, "status"), "Cancelled")
 		self.assertEqual(max(self.graph.sent_to().values()), 1)
 		self.assertRaises(frappe.ValidationError, api.resume, name)
+
+	def test_a_wamid_returned_twice_does_not_stall_the_campaign(self) -> None:
+		start = 100000 + int(frappe.generate_hash(length=5), 16) % 1000 * 1000  # numbers of its own
+		name = new_campaign(numbers(20, start=start))
+		self.graph.repeat_wamid(1)
+		api.start(name)
+		frappe.db.commit()
+		self.wait_for_status(name, "Completed", 120)
+		self.assertEqual(states(name), {"Sent": 20})
+		odd = frappe.get_all(
+			RECIPIENT,
+			filters={"campaign": name, "last_error": ("is", "set")},
+			fields=["wamid", "last_error", "message_log"],
+		)
+		self.assertEqual(len(odd), 1, "the row whose wamid came back twice")
+		self.assertEqual(odd[0].last_error, duplicate_wamid_reason(odd[0].wamid))
+		log = frappe.db.get_value(LOG, odd[0].message_log, ["wamid", "error_reason"], as_dict=True)
+		self.assertEqual((log.wamid, log.error_reason), (None, odd[0].last_error))
+		self.assertEqual(frappe.db.count(LOG, {"idempotency_key": ("like", f"campaign:{name}:%")}), 20)
 
 	def test_auto_pause_notifies_the_managers(self) -> None:
 		point_settings_at(self.graph, campaign_failure_window=10, campaign_batch_size=5)
