@@ -19,6 +19,7 @@ from whatsapp_integration.core.ratelimit import (
 	RateLimiter,
 	RedisRateLimiter,
 	acquire,
+	pace,
 	refill,
 )
 
@@ -111,6 +112,47 @@ class TestAcquire:
 			== "The rate limit for your sends is reached (1 per second). Try again in 1.0 s."
 		)
 		assert clock.sleeps == []
+
+
+class TestReserveAndPace:
+	def test_slots_are_booked_ahead_one_per_interval(self) -> None:
+		limiter = MemoryRateLimiter(clock=ManualClock())
+		waits = [limiter.reserve("k", 10, 1, max_wait=1.0) for _ in range(4)]
+		assert waits == [0.0, pytest.approx(0.1), pytest.approx(0.2), pytest.approx(0.3)]
+
+	def test_a_slot_past_max_wait_books_nothing(self) -> None:
+		limiter = MemoryRateLimiter(clock=ManualClock())
+		limiter.reserve("k", 10, 1, max_wait=1.0)
+		assert limiter.reserve("k", 10, 1, max_wait=0.05) == pytest.approx(0.1)
+		assert limiter.reserve("k", 10, 1, max_wait=1.0) == pytest.approx(0.1)
+
+	def test_pace_keeps_the_schedule_when_the_caller_is_slow_and_wakes_late(self) -> None:
+		clock = ManualClock()
+		limiter = MemoryRateLimiter(clock=clock)
+		sends = []
+		for _ in range(10):
+			pace(
+				limiter,
+				"k",
+				10,
+				1,
+				max_wait=1.0,
+				slack=0.01,
+				sleep=lambda s: clock.sleep(s + 0.005),
+				clock=clock,
+			)
+			sends.append(clock.now)
+			clock.now += 0.06  # the send itself
+		assert sends[-1] - sends[0] == pytest.approx(0.9 + 0.005)
+
+	def test_pace_takes_the_next_slot_once_when_it_woke_up_too_late(self) -> None:
+		clock = ManualClock()
+		limiter = MemoryRateLimiter(clock=clock)
+		pace(limiter, "k", 10, 1, max_wait=1.0, slack=0.01, sleep=clock.sleep, clock=clock)
+		pace(
+			limiter, "k", 10, 1, max_wait=1.0, slack=0.01, sleep=lambda s: clock.sleep(s + 0.03), clock=clock
+		)
+		assert clock.now == pytest.approx(1000.23), "slot 0.1 missed, late again for slot 0.2: it goes"
 
 
 def hammer_with_threads(
