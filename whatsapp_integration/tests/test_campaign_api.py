@@ -69,6 +69,25 @@ class TestCampaignApi(FakeGraphTestCase):
 		self.assertEqual((body["to"], body["text"]["body"]), ("14155550177", "Hello Bea in Goa"))
 		self.assertEqual(frappe.db.get_value(CAMPAIGN, name, "status"), "Draft")
 
+	def test_send_test_refuses_code_in_placeholders_and_sends_nothing(self) -> None:
+		name = new_campaign([], message="{{ frappe.db.sql('select user, sid from tabSessions') }}")
+		with self.assertRaisesRegex(frappe.ValidationError, r"Unknown placeholder \{\{ frappe \}\}"):
+			api.send_test(name, "+14155550179")
+		api.import_csv(name, "number,name,city\n+14153009005,Dee,Goa\n")
+		with self.assertRaisesRegex(frappe.ValidationError, r"Unknown placeholder \{\{ frappe \}\}"):
+			api.send_test(name, "+14155550179")
+		with self.assertRaisesRegex(frappe.ValidationError, r"Unknown placeholder \{\{ frappe \}\}"):
+			api.start(name)
+		self.assertEqual(self.graph.message_requests(), [])
+		self.assertEqual(frappe.db.get_value(CAMPAIGN, name, "status"), "Draft")
+
+	def test_a_message_that_names_an_html_file_is_sent_as_text(self) -> None:
+		name = new_campaign([], message="Hi {{ recipient_name }}, see shop.example/catalogue.html")
+		api.import_csv(name, "number,name\n+14153009006,Eve\n")
+		api.send_test(name, "+14155550180")
+		body = self.graph.message_requests()[0].body
+		self.assertEqual(body["text"]["body"], "Hi Eve, see shop.example/catalogue.html")
+
 	def test_templates_sync_and_the_parameter_count_is_checked(self) -> None:
 		self.graph.set_templates(TEMPLATES)
 		self.assertEqual(api.sync_templates(TEST_DEVICE), {"synced": 1})
