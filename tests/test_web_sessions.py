@@ -25,6 +25,7 @@ from whatsapp_integration.core.errors import (
 	WebSessionLoggedOut,
 	WebSessionNotReady,
 )
+from whatsapp_integration.core.phone import same_number
 from whatsapp_integration.core.web.selectors import load_registry
 from whatsapp_integration.core.web.states import SessionState, can_move
 from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
@@ -60,6 +61,20 @@ def test_link_shows_a_rendered_qr_then_works_after_the_scan(harness: WebHarness)
 	assert linked.state is S.WORKING and linked.qr_png is None and linked.last_seen
 	assert [entry.state for entry in linked.history] == [S.STARTING, S.SCAN_QR_CODE, S.WORKING]
 	assert harness.listener.states("Shop") == ["STARTING", "SCAN_QR_CODE", "WORKING"]
+
+
+def test_the_number_of_the_phone_that_scanned_is_read_and_compared(harness: WebHarness) -> None:
+	"""Whoever scans first links their phone: the linked account's number (WhatsApp Web's
+	`last-wid-md`) is read once linked, and a number other than the device's is a mismatch."""
+	harness.supervisor.start("Shop")
+	shown = harness.wait("Shop", S.SCAN_QR_CODE, S.FAILED)
+	assert harness.web.scan(shown.qr_ref or "", phone="4915112345678")
+	linked = harness.wait("Shop", S.WORKING, S.FAILED)
+	assert linked.linked_number == "+4915112345678"
+	assert linked.to_dict()["linked_number"] == "+4915112345678"
+	assert same_number("+49 151 12345678", linked.linked_number)
+	assert not same_number("+919876543210", linked.linked_number)
+	assert same_number("", linked.linked_number) and same_number("+919876543210", None)
 
 
 def test_a_rotated_code_is_captured_and_only_the_current_code_links(tmp_path: Path) -> None:

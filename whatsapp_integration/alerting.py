@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import frappe
+from frappe import _
 from frappe.utils import now_datetime
 from frappe.utils.user import get_users_with_role
 
@@ -98,6 +99,26 @@ def alert_webhook_event_failed(name: str, attempts: int, error: str) -> None:
 		notify(fresh)
 
 
+LINKED_NUMBER_MISMATCH = "linked_number_mismatch"
+
+
+def alert_linked_number_mismatch(device: str, expected: str, linked: str) -> None:
+	"""A phone other than the device's own number scanned the QR code: messages now go out
+	from that account."""
+	incident = Incident(
+		LINKED_NUMBER_MISMATCH,
+		device,
+		_("WhatsApp device {0} is linked to another number").format(device),
+		_(
+			"The WhatsApp Web session of device {0} was linked by {1}, not by the device's number {2}. "
+			"Messages from this device now go out from {1}. If that is wrong, click Log out on the "
+			"device and link it again with the right phone."
+		).format(device, linked, expected),
+	)
+	for fresh in alerts.new_incidents([incident], incident_store(), INCIDENT_TTL):
+		notify(fresh)
+
+
 def recipients() -> list[str]:
 	for role in RECIPIENT_ROLES:
 		users = [user for user in get_users_with_role(role) if user not in ("Administrator", "Guest")]
@@ -131,6 +152,7 @@ def _link(incident: Incident) -> str:
 		alerts.SESSION_LOST,
 		alerts.DEVICE_FAILURES,
 		alerts.TOKEN_EXPIRED,
+		LINKED_NUMBER_MISMATCH,
 	) and frappe.db.exists("WhatsApp Device", incident.subject):
 		return f"/app/whatsapp-device/{incident.subject}"
 	if incident.kind == WEBHOOK_EVENT_FAILED:

@@ -48,7 +48,12 @@ def logout(device: str) -> dict[str, Any]:
 
 @frappe.whitelist()
 def session_status(device: str) -> dict[str, Any]:
-	return _session(device, "read", QrService.session_status)
+	"""The live session; its QR code only for users who may link the device (write permission):
+	whoever scans it first links their own phone."""
+	status = _session(device, "read", QrService.session_status)
+	if not frappe.has_permission(DEVICE, "write", device):
+		status.pop("qr_png_base64", None)
+	return status
 
 
 @frappe.whitelist()

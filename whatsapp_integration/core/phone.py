@@ -101,3 +101,11 @@ def _check_mobile(text: str, parsed: phonenumbers.PhoneNumber) -> None:
 		)
 	if number_type not in _MOBILE_TYPES and number_type != PhoneNumberType.VOIP:
 		raise InvalidPhoneNumber(f"The phone number {text!r} is not a mobile number WhatsApp can reach.")
+
+
+def same_number(expected: str | None, linked: str | None) -> bool:
+	"""Whether the linked WhatsApp account is the device's number, digit for digit (True when
+	either is unknown: nothing to compare)."""
+	if not expected or not linked:
+		return True
+	return [c for c in expected if c.isdigit()] == [c for c in linked if c.isdigit()]

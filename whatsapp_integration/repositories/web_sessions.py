@@ -15,9 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import frappe
+from frappe.permissions import get_doctype_roles
 from frappe.utils import convert_utc_to_system_timezone, now_datetime
+from frappe.utils.user import get_users_with_role
 
+from whatsapp_integration.alerting import alert_linked_number_mismatch
 from whatsapp_integration.core.config import MODE_WEB
+from whatsapp_integration.core.phone import same_number
 from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition, device_status
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
@@ -38,19 +42,14 @@ class FrappeWebSessionRepository:
 	def save_session(self, snapshot: SessionSnapshot, transition: Transition | None) -> None:
 		if not frappe.db.exists(DEVICE, snapshot.device):
 			return
-		values = _session_values(snapshot)
+		values = {**_session_values(snapshot), **_linked_values(snapshot)}
 		if transition is not None:
 			values["web_state_history"] = json.dumps(self._history(snapshot.device, transition))
 		if self.profile_dir_for is not None:
 			values["web_profile_path"] = str(self.profile_dir_for(snapshot.device))
 		frappe.db.set_value(DEVICE, snapshot.device, values, update_modified=False)
 		frappe.db.commit()
-		frappe.publish_realtime(
-			REALTIME_EVENT,
-			{**snapshot.to_dict(), "qr_image": values["web_qr_image"]},
-			doctype=DEVICE,
-			docname=snapshot.device,
-		)
+		_publish(snapshot, values["web_qr_image"])
 
 	def restorable_devices(self) -> list[str]:
 		return frappe.get_all(
@@ -77,6 +76,35 @@ class FrappeWebSessionRepository:
 			history = []
 		entry = {**transition.to_dict(), "at": str(_local_time(transition.at))}
 		return [*history, entry][-HISTORY_LIMIT:]
+
+
+def _linked_values(snapshot: SessionSnapshot) -> dict[str, Any]:
+	"""Once linked: the number of the phone that scanned, compared with the device's number; a
+	new mismatch is alerted (Notification Log and email to WhatsApp Managers)."""
+	if snapshot.state is not SessionState.WORKING or not snapshot.linked_number:
+		return {}
+	expected, flagged = frappe.db.get_value(DEVICE, snapshot.device, ["phone_number", "web_number_mismatch"])
+	mismatch = not same_number(expected, snapshot.linked_number)
+	if mismatch and not flagged:
+		alert_linked_number_mismatch(snapshot.device, expected, snapshot.linked_number)
+	return {"web_linked_number": snapshot.linked_number, "web_number_mismatch": int(mismatch)}
+
+
+def _publish(snapshot: SessionSnapshot, qr_image: str) -> None:
+	"""Everyone with the Device open sees the state; the QR code goes only to the users who may
+	link the device (write permission), each on their own channel."""
+	event = snapshot.to_dict()
+	frappe.publish_realtime(REALTIME_EVENT, event, doctype=DEVICE, docname=snapshot.device)
+	if qr_image:
+		for user in qr_viewers(snapshot.device):
+			frappe.publish_realtime(REALTIME_EVENT, {**event, "qr_image": qr_image}, user=user)
+
+
+def qr_viewers(device: str) -> list[str]:
+	"""Enabled users with write permission on the device."""
+	roles = get_doctype_roles(DEVICE, "write")
+	users = {"Administrator", *(user for role in roles for user in get_users_with_role(role))}
+	return sorted(user for user in users if frappe.has_permission(DEVICE, "write", device, user=user))
 
 
 def _session_values(snapshot: SessionSnapshot) -> dict[str, Any]:

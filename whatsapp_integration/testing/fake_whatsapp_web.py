@@ -7,8 +7,9 @@ tick, a popup for invalid numbers and for numbers not on WhatsApp, and a logged-
 the server revokes the session. A login is a token in the browser profile's localStorage,
 so a browser restarted on the same profile is still linked.
 
-Control endpoints (not WhatsApp's): `POST /_fake/scan` `{"ref": ...}` links whoever shows
-that code; `POST /_fake/logout` revokes every login; `POST /_fake/not_on_whatsapp`
+Control endpoints (not WhatsApp's): `POST /_fake/scan` `{"ref": ..., "phone": ...}` links
+whoever shows that code to the phone's number (WhatsApp Web then keeps the account's id in
+localStorage `last-wid-md`, like the real page); `POST /_fake/logout` revokes every login; `POST /_fake/not_on_whatsapp`
 `{"phones": [...]}`; `POST /_fake/hold_ticks` `{"hold": true}`; `GET /_fake/messages`;
 `GET /_fake/pending` (the codes waiting for a scan).
 
@@ -33,6 +34,7 @@ from whatsapp_integration.testing.local_server import LocalHttpServer
 
 PAGE_DIR = Path(__file__).with_name("fake_whatsapp_web")
 INVALID_NUMBER = "Phone number shared via url is invalid."
+SCANNING_PHONE = "4915112345678"
 
 
 @dataclass
@@ -40,6 +42,7 @@ class _Pairing:
 	ref: str
 	issued: float
 	token: str | None = None
+	wid: str = ""
 
 
 @dataclass
@@ -65,9 +68,10 @@ class FakeWhatsAppWeb(LocalHttpServer):
 		self.state = FakeWebState(rotate_seconds=rotate_seconds, qr_attribute=qr_attribute)
 		super().__init__(_Handler, self.state, port)
 
-	def scan(self, ref: str) -> bool:
-		"""What the phone does: link the page that shows the code `ref` (only the current one)."""
-		return _scan(self.state, ref)
+	def scan(self, ref: str, phone: str = SCANNING_PHONE) -> bool:
+		"""What the phone with number `phone` does: link the page that shows the code `ref`
+		(only the current one)."""
+		return _scan(self.state, ref, phone)
 
 	def pending_refs(self) -> list[str]:
 		"""The codes pages show right now, waiting for a scan (newest last)."""
@@ -157,7 +161,8 @@ def _get(state: FakeWebState, path: str, query: dict[str, str]) -> tuple[int, An
 
 def _post(state: FakeWebState, path: str, body: dict[str, Any]) -> tuple[int, Any]:
 	if path == "/_fake/scan":
-		return (200, {"ok": True}) if _scan(state, str(body.get("ref") or "")) else (404, {"ok": False})
+		scanned = _scan(state, str(body.get("ref") or ""), str(body.get("phone") or SCANNING_PHONE))
+		return (200, {"ok": True}) if scanned else (404, {"ok": False})
 	with state.lock:
 		if path == "/api/messages":
 			return _message(state, body)
@@ -180,7 +185,7 @@ def _qr(state: FakeWebState, pairing_id: str) -> dict[str, Any]:
 		pairing = state.pairings[pairing_id] = _Pairing(_new_ref(state), time.monotonic())
 	elif pairing.token is None and time.monotonic() - pairing.issued >= state.rotate_seconds:
 		pairing.ref, pairing.issued = _new_ref(state), time.monotonic()
-	return {"pairing": pairing_id, "ref": pairing.ref, "token": pairing.token}
+	return {"pairing": pairing_id, "ref": pairing.ref, "token": pairing.token, "wid": pairing.wid}
 
 
 def _new_ref(state: FakeWebState) -> str:
@@ -188,11 +193,12 @@ def _new_ref(state: FakeWebState) -> str:
 	return f"2@{secrets.token_urlsafe(24)},{secrets.token_urlsafe(16)},{state.issued_refs}"
 
 
-def _scan(state: FakeWebState, ref: str) -> bool:
+def _scan(state: FakeWebState, ref: str, phone: str) -> bool:
 	with state.lock:
 		for pairing in state.pairings.values():
 			if pairing.ref == ref and pairing.token is None:
 				pairing.token = secrets.token_hex(16)
+				pairing.wid = f"{phone.lstrip('+')}:12@c.us"
 				state.tokens.add(pairing.token)
 				return True
 	return False

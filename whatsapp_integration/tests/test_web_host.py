@@ -18,8 +18,9 @@ from frappe.utils import get_bench_path
 
 from whatsapp_integration.api import devices
 from whatsapp_integration.core.web.processes import ProcessRegistry
+from whatsapp_integration.repositories.web_sessions import qr_viewers
 from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
-from whatsapp_integration.tests.utils import configure_settings, ensure_device
+from whatsapp_integration.tests.utils import configure_settings, ensure_device, ensure_user
 from whatsapp_integration.web_runtime import host_client, state_dir
 
 DEVICE = "_Test WhatsApp Web Device"
@@ -102,6 +103,26 @@ class TestWebHost(FrappeTestCase):
 		self.assertTrue(log.wamid.startswith("true_14155550123@c.us_"))
 		self.assertEqual(self.web.messages[-1]["text"], "Hello from the bench")
 		self.assertEqual(devices.session_status(DEVICE)["state"], "WORKING")
+
+	def test_only_users_who_may_link_the_device_get_its_qr(self) -> None:
+		reader = ensure_user(f"wa-reader-{frappe.generate_hash(length=8)}@example.com", ("WhatsApp User",))
+		writer = ensure_user(f"wa-writer-{frappe.generate_hash(length=8)}@example.com", ("WhatsApp Manager",))
+		devices.logout(DEVICE)
+		devices.start_session(DEVICE)
+		_wait_for_device(lambda row: row.web_state == "SCAN_QR_CODE" and bool(row.web_qr_image))
+		try:
+			frappe.set_user(writer)
+			shown = devices.session_status(DEVICE)
+			frappe.set_user(reader)
+			hidden = devices.session_status(DEVICE)
+		finally:
+			frappe.set_user("Administrator")
+			devices.stop_session(DEVICE)
+		self.assertEqual((shown["state"], hidden["state"]), ("SCAN_QR_CODE", "SCAN_QR_CODE"))
+		self.assertTrue(shown["qr_png_base64"])
+		self.assertNotIn("qr_png_base64", hidden)
+		self.assertIn(writer, qr_viewers(DEVICE))
+		self.assertNotIn(reader, qr_viewers(DEVICE))
 
 	def test_stop_keeps_the_login_and_logout_wipes_it(self) -> None:
 		devices.logout(DEVICE)

@@ -65,3 +65,19 @@ def probe(driver: Any, registry: SelectorRegistry) -> PageView:
 		popup=data.get("popup") or None,
 		outgoing=int(data.get("outgoing") or 0),
 	)
+
+
+# WhatsApp Web keeps the linked account's id in localStorage: "\"4915112345678:12@c.us\"".
+_LINKED_WID_JS = "return window.localStorage.getItem('last-wid-md');"
+
+
+def linked_number(driver: Any) -> str | None:
+	"""The number of the phone that linked this browser, as +E.164 digits; None when the page
+	does not say (an older or changed WhatsApp Web)."""
+	try:
+		stored = driver.execute_script(_LINKED_WID_JS)
+	except Exception:
+		return None
+	wid = str(stored or "").strip().strip('"')
+	number = wid.split("@", 1)[0].split(":", 1)[0]
+	return f"+{number}" if number.isdigit() else None

@@ -71,6 +71,8 @@ class SessionSnapshot:
 	qr_png: bytes | None = field(default=None, repr=False)
 	qr_at: float | None = None
 	last_seen: float | None = None
+	linked_number: str | None = None
+	"""The number of the phone that linked the session (+E.164), when WhatsApp Web tells it."""
 
 	@property
 	def reason(self) -> str:
@@ -84,6 +86,7 @@ class SessionSnapshot:
 			"history": [entry.to_dict() for entry in self.history],
 			"qr_at": self.qr_at,
 			"last_seen": self.last_seen,
+			"linked_number": self.linked_number,
 		}
 		if with_qr and self.qr_png:
 			data["qr_png_base64"] = base64.b64encode(self.qr_png).decode("ascii")

@@ -26,7 +26,7 @@ from whatsapp_integration.core.errors import WebSessionLoggedOut, WebSessionNotR
 from whatsapp_integration.core.senders.base import SendReceipt
 from whatsapp_integration.core.web.browser import ManagedDriver
 from whatsapp_integration.core.web.pacing import SendPacer
-from whatsapp_integration.core.web.page import PageKind, PageView, probe
+from whatsapp_integration.core.web.page import PageKind, PageView, linked_number, probe
 from whatsapp_integration.core.web.pool import DriverPool
 from whatsapp_integration.core.web.qr import QrCapture, capture_qr, render_qr
 from whatsapp_integration.core.web.selectors import CanaryReport, SelectorRegistry, run_canary
@@ -61,6 +61,7 @@ class _Session:
 	qr_png: bytes | None = None
 	qr_at: float | None = None
 	last_seen: float | None = None
+	linked_number: str | None = None
 	driver: ManagedDriver | None = None
 	generation: int = 0
 	phase_started: float = 0.0
@@ -253,8 +254,9 @@ class SessionSupervisor:
 			with driver.lock:
 				view = probe(driver.webdriver, self.selectors)
 				capture = capture_qr(driver.webdriver, view, self.selectors)
+				number = linked_number(driver.webdriver) if view.kind is PageKind.LOGGED_IN else None
 			if view.kind is PageKind.LOGGED_IN:
-				self._linked(session, generation)
+				self._linked(session, generation, number)
 				return
 			if capture is not None:
 				self._show_qr(session, generation, capture)
@@ -275,11 +277,11 @@ class SessionSupervisor:
 			else:
 				self._listener.session_changed(self._snapshot(session), None)
 
-	def _linked(self, session: _Session, generation: int) -> None:
+	def _linked(self, session: _Session, generation: int, number: str | None) -> None:
 		with self._lock:
 			if session.generation != generation:
 				return
-			session.qr, session.qr_png = None, None
+			session.qr, session.qr_png, session.linked_number = None, None, number
 			session.last_seen, session.last_active = self._clock(), self._monotonic()
 			self._move(session, SessionState.WORKING, "Linked")
 
@@ -389,4 +391,5 @@ class SessionSupervisor:
 			qr_png=session.qr_png,
 			qr_at=session.qr_at,
 			last_seen=session.last_seen,
+			linked_number=session.linked_number,
 		)

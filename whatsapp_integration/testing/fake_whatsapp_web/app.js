@@ -40,6 +40,7 @@ async function showLanding(config) {
 		pairing = answer.pairing;
 		if (answer.token) {
 			localStorage.setItem(TOKEN_KEY, answer.token);
+			localStorage.setItem("last-wid-md", JSON.stringify(answer.wid));
 			return boot();
 		}
 		const qr = document.querySelector(".qr");

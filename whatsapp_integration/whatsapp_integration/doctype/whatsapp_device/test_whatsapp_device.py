@@ -2,9 +2,15 @@
 # For license information, please see license.txt
 
 import frappe
+from frappe.client import get, get_value
+from frappe.desk.form.load import getdoc
 from frappe.tests.utils import FrappeTestCase
 
-from whatsapp_integration.tests.utils import ensure_device
+from whatsapp_integration.core.web.states import SessionSnapshot, SessionState
+from whatsapp_integration.repositories.web_sessions import FrappeWebSessionRepository
+from whatsapp_integration.tests.utils import ensure_device, ensure_user
+
+DEVICE = "WhatsApp Device"
 
 
 class TestWhatsAppDevice(FrappeTestCase):
@@ -29,3 +35,59 @@ class TestWhatsAppDevice(FrappeTestCase):
 		ensure_device("_Test Device B", phone_number_id="2", is_default=1)
 		defaults = frappe.get_all("WhatsApp Device", filters={"is_default": 1}, pluck="name")
 		self.assertEqual(defaults, ["_Test Device B"])
+
+	def test_the_stored_qr_code_is_only_for_users_who_may_link_the_device(self) -> None:
+		"""A reader of the Device gets neither the QR from the form nor from REST or get_value."""
+		device = f"_Test Device QR {frappe.generate_hash(length=6)}"
+		ensure_device(device, mode="Web", phone_number="", is_default=0)
+		qr = "data:image/png;base64,iVBORw0KGgo="
+		frappe.db.set_value("WhatsApp Device", device, {"web_state": "SCAN_QR_CODE", "web_qr_image": qr})
+		reader = ensure_user(f"wa-reader-{frappe.generate_hash(length=8)}@example.com", ("WhatsApp User",))
+		writer = ensure_user(f"wa-writer-{frappe.generate_hash(length=8)}@example.com", ("WhatsApp Manager",))
+		self.assertEqual(_seen_qr(writer, device), [qr, qr, qr])
+		self.assertEqual(_seen_qr(reader, device), [None, None, None])
+
+
+def _seen_qr(user: str, device: str) -> list[str | None]:
+	"""The QR as the user gets it from the form (getdoc), REST (frappe.client.get) and get_value."""
+	frappe.set_user(user)
+	try:
+		getdoc(DEVICE, device)
+		form = frappe.response.docs[-1].get("web_qr_image")
+		rest = get(DEVICE, device).get("web_qr_image")
+		value = get_value(DEVICE, ["web_state", "web_qr_image"], device).get("web_qr_image")
+	finally:
+		frappe.set_user("Administrator")
+	return [form, rest, value]
+
+
+class TestLinkedNumber(FrappeTestCase):
+	def test_a_session_linked_by_another_number_is_flagged_and_alerted(self) -> None:
+		manager = ensure_user(
+			f"wa-manager-{frappe.generate_hash(length=8)}@example.com", ("WhatsApp Manager",)
+		)
+		device = f"_Test Device Linked {frappe.generate_hash(length=6)}"
+		ensure_device(device, mode="Web", phone_number="+919876500088", is_default=0)
+		repository = FrappeWebSessionRepository()
+		repository.save_session(_working(device, "+919876500088"), None)
+		self.assertEqual(_linked(device), ("+919876500088", 0))
+		self.assertFalse(_alerts(manager, device))
+		repository.save_session(_working(device, "+4915112345678"), None)
+		self.assertEqual(_linked(device), ("+4915112345678", 1))
+		self.assertEqual(len(_alerts(manager, device)), 1)
+		repository.save_session(_working(device, "+4915112345678"), None)
+		self.assertEqual(len(_alerts(manager, device)), 1, "one mismatch is one alert")
+
+
+def _working(device: str, number: str) -> SessionSnapshot:
+	return SessionSnapshot(device, SessionState.WORKING, linked_number=number)
+
+
+def _linked(device: str) -> tuple[str, int]:
+	return tuple(frappe.db.get_value(DEVICE, device, ["web_linked_number", "web_number_mismatch"]))
+
+
+def _alerts(user: str, device: str) -> list[str]:
+	return frappe.get_all(
+		"Notification Log", filters={"for_user": user, "link": f"/app/whatsapp-device/{device}"}, pluck="name"
+	)

@@ -35,7 +35,14 @@ function listen_for_session(frm) {
 	}
 	frm.whatsapp_session_handler = (data) => {
 		if (data && data.device === frm.doc.name) {
-			show_session(frm, data.state, data.reason, data.qr_image);
+			// The QR comes only to users who may link the device, as an event of their own; the
+			// event for everyone with the form open carries no QR and keeps the one shown.
+			if (data.linked_number && data.linked_number !== frm.doc.web_linked_number) {
+				frm.reload_doc(); // linked: the stored number and its comparison come with the doc
+				return;
+			}
+			const keep = data.state === "SCAN_QR_CODE" ? frm.doc.web_qr_image : "";
+			show_session(frm, data.state, data.reason, "qr_image" in data ? data.qr_image : keep);
 		}
 	};
 	frappe.realtime.on("whatsapp_web_session", frm.whatsapp_session_handler);
@@ -82,6 +89,15 @@ function render_session(frm) {
 			(frm.doc.web_state_reason ? ` &middot; ${frappe.utils.escape_html(frm.doc.web_state_reason)}` : ""),
 		STATE_COLORS[state] || "gray"
 	);
+	if (frm.doc.web_number_mismatch) {
+		frm.set_intro(
+			__("Linked by {0}, not by this device's number {1}. If that is wrong, Log out and link again with the right phone.", [
+				frappe.utils.escape_html(frm.doc.web_linked_number || ""),
+				frappe.utils.escape_html(frm.doc.phone_number || ""),
+			]),
+			"red"
+		);
+	}
 	frm.refresh_fields(["web_state", "web_state_reason"]);
 	const field = frm.get_field("web_qr_html");
 	if (!field) {

@@ -32,6 +32,8 @@ class WhatsAppDevice(Document):
 		status: DF.Literal["Active", "Inactive", "Error"]
 		waba_id: DF.Data | None
 		web_last_seen: DF.Datetime | None
+		web_linked_number: DF.Data | None
+		web_number_mismatch: DF.Check
 		web_profile_path: DF.Data | None
 		web_qr_image: DF.LongText | None
 		web_qr_updated: DF.Datetime | None
