@@ -23,6 +23,7 @@ worker on this machine (one RQ job per recipient). Figures only, no assertions.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -141,9 +142,15 @@ def pacing(args: argparse.Namespace, start: int) -> None:
 		f"pacing at R = {args.rate:g} msg/s, {args.pacing_workers} worker(s), {count} recipients: "
 		f"achieved {achieved:.2f} msg/s "
 		f"({achieved / args.rate - 1:+.1%} of R), busiest one-second window {busiest_second(times)} "
-		f"(R = {args.rate:g}), finished in {finish:.1f} s"
+		f"(R = {args.rate:g}), finished in {finish:.1f} s; {bunched(times, args.rate)} arrivals came less than "
+		"a fifth of 1/R after the one before (bunched where they were measured)"
 	)
 	cleanup(name)
+
+
+def bunched(times: list[float], rate: float) -> int:
+	ordered = sorted(times)
+	return sum(1 for before, after in itertools.pairwise(ordered) if after - before < 0.2 / rate)
 
 
 def cleanup(name: str) -> None:
