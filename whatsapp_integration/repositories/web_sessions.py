@@ -42,7 +42,9 @@ class FrappeWebSessionRepository:
 	def save_session(self, snapshot: SessionSnapshot, transition: Transition | None) -> None:
 		if not frappe.db.exists(DEVICE, snapshot.device):
 			return
-		values = {**_session_values(snapshot), **_linked_values(snapshot)}
+		values = _session_values(snapshot)
+		previous = frappe.db.get_value(DEVICE, snapshot.device, ["phone_number", "web_number_mismatch"])
+		values.update(_linked_values(snapshot, previous[0]))
 		if transition is not None:
 			values["web_state_history"] = json.dumps(self._history(snapshot.device, transition))
 		if self.profile_dir_for is not None:
@@ -50,6 +52,8 @@ class FrappeWebSessionRepository:
 		frappe.db.set_value(DEVICE, snapshot.device, values, update_modified=False)
 		frappe.db.commit()
 		_publish(snapshot, values["web_qr_image"])
+		if values.get("web_number_mismatch") and not previous[1]:
+			_alert_mismatch(snapshot, previous[0])
 
 	def restorable_devices(self) -> list[str]:
 		return frappe.get_all(
@@ -78,16 +82,23 @@ class FrappeWebSessionRepository:
 		return [*history, entry][-HISTORY_LIMIT:]
 
 
-def _linked_values(snapshot: SessionSnapshot) -> dict[str, Any]:
-	"""Once linked: the number of the phone that scanned, compared with the device's number; a
-	new mismatch is alerted (Notification Log and email to WhatsApp Managers)."""
+def _linked_values(snapshot: SessionSnapshot, expected: str | None) -> dict[str, Any]:
+	"""Once linked: the number of the phone that scanned, compared with the device's number."""
 	if snapshot.state is not SessionState.WORKING or not snapshot.linked_number:
 		return {}
-	expected, flagged = frappe.db.get_value(DEVICE, snapshot.device, ["phone_number", "web_number_mismatch"])
 	mismatch = not same_number(expected, snapshot.linked_number)
-	if mismatch and not flagged:
-		alert_linked_number_mismatch(snapshot.device, expected, snapshot.linked_number)
 	return {"web_linked_number": snapshot.linked_number, "web_number_mismatch": int(mismatch)}
+
+
+def _alert_mismatch(snapshot: SessionSnapshot, expected: str) -> None:
+	"""A new mismatch is alerted (Notification Log and email to WhatsApp Managers), after the
+	state is saved: a failing alert never keeps the session's state from the Device."""
+	try:
+		alert_linked_number_mismatch(snapshot.device, expected, snapshot.linked_number or "")
+		frappe.db.commit()
+	except Exception:
+		frappe.db.rollback()
+		frappe.log_error(f"WhatsApp linked-number alert failed for {snapshot.device}")
 
 
 def _publish(snapshot: SessionSnapshot, qr_image: str) -> None:

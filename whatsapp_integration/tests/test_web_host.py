@@ -20,7 +20,13 @@ from whatsapp_integration.api import devices
 from whatsapp_integration.core.web.processes import ProcessRegistry
 from whatsapp_integration.repositories.web_sessions import qr_viewers
 from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
-from whatsapp_integration.tests.utils import configure_settings, ensure_device, ensure_user
+from whatsapp_integration.tests.utils import (
+	DEVICE_READER,
+	DEVICE_WRITER,
+	configure_settings,
+	ensure_device,
+	ensure_user,
+)
 from whatsapp_integration.web_runtime import host_client, state_dir
 
 DEVICE = "_Test WhatsApp Web Device"
@@ -105,8 +111,8 @@ class TestWebHost(FrappeTestCase):
 		self.assertEqual(devices.session_status(DEVICE)["state"], "WORKING")
 
 	def test_only_users_who_may_link_the_device_get_its_qr(self) -> None:
-		reader = ensure_user(f"wa-reader-{frappe.generate_hash(length=8)}@example.com", ("WhatsApp User",))
-		writer = ensure_user(f"wa-writer-{frappe.generate_hash(length=8)}@example.com", ("WhatsApp Manager",))
+		reader = ensure_user(DEVICE_READER, ("WhatsApp User",))
+		writer = ensure_user(DEVICE_WRITER, ("WhatsApp Manager",))
 		devices.logout(DEVICE)
 		devices.start_session(DEVICE)
 		_wait_for_device(lambda row: row.web_state == "SCAN_QR_CODE" and bool(row.web_qr_image))

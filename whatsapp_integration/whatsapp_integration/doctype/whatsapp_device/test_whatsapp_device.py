@@ -8,7 +8,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from whatsapp_integration.core.web.states import SessionSnapshot, SessionState
 from whatsapp_integration.repositories.web_sessions import FrappeWebSessionRepository
-from whatsapp_integration.tests.utils import ensure_device, ensure_user
+from whatsapp_integration.tests.utils import DEVICE_READER, DEVICE_WRITER, ensure_device, ensure_user
 
 DEVICE = "WhatsApp Device"
 
@@ -40,10 +40,11 @@ class TestWhatsAppDevice(FrappeTestCase):
 		"""A reader of the Device gets neither the QR from the form nor from REST or get_value."""
 		device = f"_Test Device QR {frappe.generate_hash(length=6)}"
 		ensure_device(device, mode="Web", phone_number="", is_default=0)
+		self.addCleanup(_delete, device)
 		qr = "data:image/png;base64,iVBORw0KGgo="
 		frappe.db.set_value("WhatsApp Device", device, {"web_state": "SCAN_QR_CODE", "web_qr_image": qr})
-		reader = ensure_user(f"wa-reader-{frappe.generate_hash(length=8)}@example.com", ("WhatsApp User",))
-		writer = ensure_user(f"wa-writer-{frappe.generate_hash(length=8)}@example.com", ("WhatsApp Manager",))
+		reader = ensure_user(DEVICE_READER, ("WhatsApp User",))
+		writer = ensure_user(DEVICE_WRITER, ("WhatsApp Manager",))
 		self.assertEqual(_seen_qr(writer, device), [qr, qr, qr])
 		self.assertEqual(_seen_qr(reader, device), [None, None, None])
 
@@ -63,11 +64,10 @@ def _seen_qr(user: str, device: str) -> list[str | None]:
 
 class TestLinkedNumber(FrappeTestCase):
 	def test_a_session_linked_by_another_number_is_flagged_and_alerted(self) -> None:
-		manager = ensure_user(
-			f"wa-manager-{frappe.generate_hash(length=8)}@example.com", ("WhatsApp Manager",)
-		)
+		manager = ensure_user(DEVICE_WRITER, ("WhatsApp Manager",))
 		device = f"_Test Device Linked {frappe.generate_hash(length=6)}"
 		ensure_device(device, mode="Web", phone_number="+919876500088", is_default=0)
+		self.addCleanup(_delete, device)
 		repository = FrappeWebSessionRepository()
 		repository.save_session(_working(device, "+919876500088"), None)
 		self.assertEqual(_linked(device), ("+919876500088", 0))
@@ -77,6 +77,12 @@ class TestLinkedNumber(FrappeTestCase):
 		self.assertEqual(len(_alerts(manager, device)), 1)
 		repository.save_session(_working(device, "+4915112345678"), None)
 		self.assertEqual(len(_alerts(manager, device)), 1, "one mismatch is one alert")
+
+
+def _delete(device: str) -> None:
+	"""A Web device left WORKING would be restored (a browser) by the next session host."""
+	frappe.delete_doc(DEVICE, device, force=True, ignore_permissions=True)
+	frappe.db.commit()
 
 
 def _working(device: str, number: str) -> SessionSnapshot:
