@@ -65,12 +65,12 @@ def ensure_user(email: str, roles: tuple[str, ...]) -> str:
 		)
 		# Frappe refuses a new user past `throttle_user_limit` (60) created within an hour: suites
 		# that create their own users would fail on a site where other suites just ran.
-		limit = frappe.local.conf.get("throttle_user_limit")
+		limit = frappe.local.conf.get("throttle_user_limit", 60)
 		frappe.local.conf["throttle_user_limit"] = 1_000_000
 		try:
 			user.insert(ignore_permissions=True)
 		finally:
-			frappe.local.conf["throttle_user_limit"] = limit or 60
+			frappe.local.conf["throttle_user_limit"] = limit
 	user = frappe.get_doc("User", email)
 	user.add_roles(*roles)
 	if "System Manager" not in roles:
