@@ -1,13 +1,18 @@
 # Copyright (c) 2026, whatsapp_integration developers and contributors
 # For license information, please see license.txt
 
+import json
+import time
+from typing import Any
+
 import frappe
 from frappe.client import get, get_value
 from frappe.desk.form.load import getdoc
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils.background_jobs import get_redis_connection_without_auth
 
 from whatsapp_integration.core.web.states import SessionSnapshot, SessionState
-from whatsapp_integration.repositories.web_sessions import FrappeWebSessionRepository
+from whatsapp_integration.repositories.web_sessions import REALTIME_EVENT, FrappeWebSessionRepository
 from whatsapp_integration.tests.utils import DEVICE_READER, DEVICE_WRITER, ensure_device, ensure_user
 
 DEVICE = "WhatsApp Device"
@@ -77,6 +82,40 @@ class TestLinkedNumber(FrappeTestCase):
 		self.assertEqual(len(_alerts(manager, device)), 1)
 		repository.save_session(_working(device, "+4915112345678"), None)
 		self.assertEqual(len(_alerts(manager, device)), 1, "one mismatch is one alert")
+
+
+class TestQrRealtime(FrappeTestCase):
+	def test_the_qr_goes_by_realtime_only_to_users_who_may_link_the_device(self) -> None:
+		reader = ensure_user(DEVICE_READER, ("WhatsApp User",))
+		writer = ensure_user(DEVICE_WRITER, ("WhatsApp Manager",))
+		device = f"_Test Device Realtime {frappe.generate_hash(length=6)}"
+		ensure_device(device, mode="Web", phone_number="", is_default=0)
+		self.addCleanup(_delete, device)
+		events = get_redis_connection_without_auth().pubsub(ignore_subscribe_messages=True)
+		events.subscribe("events")
+		self.addCleanup(events.close)
+		shown = SessionSnapshot(device, SessionState.SCAN_QR_CODE, qr_png=b"png")
+		FrappeWebSessionRepository().save_session(shown, None)
+		by_room = _published(events, device)
+		self.assertNotIn("qr_image", by_room[f"doc:{DEVICE}/{device}"])
+		self.assertEqual(by_room[f"user:{writer}"]["qr_image"], "data:image/png;base64,cG5n")
+		self.assertNotIn(f"user:{reader}", by_room)
+
+
+def _published(events: Any, device: str) -> dict[str, dict[str, Any]]:
+	"""The session events for `device` by room, read until the channel stays quiet."""
+	by_room: dict[str, dict[str, Any]] = {}
+	deadline = time.monotonic() + 30
+	while time.monotonic() < deadline:
+		raw = events.get_message(timeout=1.0)
+		if raw is None:
+			if by_room:
+				break
+			continue
+		event = json.loads(raw["data"])
+		if event["event"] == REALTIME_EVENT and event["message"].get("device") == device:
+			by_room[event["room"]] = event["message"]
+	return by_room
 
 
 def _delete(device: str) -> None:
