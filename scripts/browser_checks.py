@@ -43,7 +43,17 @@ TOKEN = "browser-check-token"
 TEMPLATE = "browser_check_order_update"
 SETTINGS = "/api/resource/WhatsApp Integration Settings/WhatsApp Integration Settings"
 LOG = "WhatsApp Message Log"
-CHECKS = ("workspace", "report", "send dialog", "template dialog", "retry button", "customer text")
+CHECKS = (
+	"workspace",
+	"report",
+	"send dialog",
+	"template dialog",
+	"retry button",
+	"customer text",
+	"device form",
+)
+DEVICE = "WA Browser Check Device"
+LINKED_BY = "+4915112345678"
 MARKUP = "<img src=x onerror=window.__xss=1>"
 
 
@@ -254,6 +264,27 @@ def show_literally(driver: WebDriver, css: str, text: str, where: str, screensho
 	assert_no_script_ran(driver, where)
 
 
+def check_device_form(driver: WebDriver, base: str, desk: Desk, args: argparse.Namespace) -> None:
+	"""A stored QR that is no PNG data URL is not drawn (its src cannot run script), and a session
+	linked by another phone shows the mismatch. The device stays disabled: no host links it."""
+	if not desk.call(
+		"GET", "/api/resource/WhatsApp Device", params={"filters": f'[["name","=","{DEVICE}"]]'}
+	)["data"]:
+		doc = {"device_name": DEVICE, "mode": "Web", "enabled": 0, "phone_number": NUMBER, "is_default": 0}
+		desk.call("POST", "/api/resource/WhatsApp Device", json=doc)
+	session = {
+		"web_state": "SCAN_QR_CODE",
+		"web_qr_image": 'x" onerror="window.__xss=1',
+		"web_linked_number": LINKED_BY,
+		"web_number_mismatch": 1,
+	}
+	bench_execute(args, "frappe.db.set_value", "WhatsApp Device", DEVICE, session)
+	driver.get(f"{base}/app/whatsapp-device/{DEVICE}")
+	show_literally(driver, ".form-message", f"Linked by {LINKED_BY}", "Device form", "device-form.png")
+	drawn = driver.find_elements(By.CSS_SELECTOR, ".whatsapp-qr img")
+	assert not drawn, "the Device form drew a QR that is no PNG data URL"
+
+
 def check_customer_text(driver: WebDriver, base: str, desk: Desk, name: str, text: str, contact: str) -> None:
 	driver.get(f"{base}/app/whatsapp-message-log/{name}")
 	for fieldname, expected in (("text", text), ("profile_name", MARKUP), ("media_caption", MARKUP)):
@@ -301,6 +332,7 @@ def main() -> int:
 				),
 				"retry button": lambda: check_retry_button(driver, desk.site_url, desk),
 				"customer text": lambda: check_customer_text(driver, desk.site_url, desk, *xss, contact),
+				"device form": lambda: check_device_form(driver, desk.site_url, desk, args),
 			}
 			for name in args.only or checks:
 				checks[name]()
