@@ -264,14 +264,19 @@ def show_literally(driver: WebDriver, css: str, text: str, where: str, screensho
 	assert_no_script_ran(driver, where)
 
 
-def check_device_form(driver: WebDriver, base: str, desk: Desk, args: argparse.Namespace) -> None:
-	"""A stored QR that is no PNG data URL is not drawn (its src cannot run script), and a session
-	linked by another phone shows the mismatch. The device stays disabled: no host links it."""
+def ensure_device(desk: Desk) -> None:
+	"""A Web device of the checks; it stays disabled, so no session host links it."""
 	if not desk.call(
 		"GET", "/api/resource/WhatsApp Device", params={"filters": f'[["name","=","{DEVICE}"]]'}
 	)["data"]:
 		doc = {"device_name": DEVICE, "mode": "Web", "enabled": 0, "phone_number": NUMBER, "is_default": 0}
 		desk.call("POST", "/api/resource/WhatsApp Device", json=doc)
+
+
+def check_device_form(driver: WebDriver, base: str, desk: Desk, args: argparse.Namespace) -> None:
+	"""A stored QR that is no PNG data URL is not drawn (its src cannot run script), and a session
+	linked by another phone shows the mismatch."""
+	ensure_device(desk)
 	session = {
 		"web_state": "SCAN_QR_CODE",
 		"web_qr_image": 'x" onerror="window.__xss=1',
@@ -285,7 +290,26 @@ def check_device_form(driver: WebDriver, base: str, desk: Desk, args: argparse.N
 	assert not drawn, "the Device form drew a QR that is no PNG data URL"
 
 
-def check_customer_text(driver: WebDriver, base: str, desk: Desk, name: str, text: str, contact: str) -> None:
+def recipient_with_markup(desk: Desk, args: argparse.Namespace) -> str:
+	"""A campaign recipient whose name (from a CSV or a document) carries HTML; returns its campaign."""
+	ensure_device(desk)
+	filters = {"filters": '[["campaign_name","=","WA Browser Check Campaign"]]'}
+	found = desk.call("GET", "/api/resource/WhatsApp Campaign", params=filters)["data"]
+	campaign = found[0]["name"] if found else None
+	if campaign is None:
+		doc = {"campaign_name": "WA Browser Check Campaign", "device": DEVICE, "message_type": "text"}
+		campaign = desk.call("POST", "/api/resource/WhatsApp Campaign", json={**doc, "message": "Hi"})[
+			"data"
+		]["name"]
+	row = {"campaign": campaign, "number": NUMBER, "recipient_name": "placeholder"}
+	name = desk.call("POST", "/api/resource/WhatsApp Campaign Recipient", json=row)["data"]["name"]
+	bench_execute(args, "frappe.db.set_value", "WhatsApp Campaign Recipient", name, "recipient_name", MARKUP)
+	return campaign
+
+
+def check_customer_text(
+	driver: WebDriver, base: str, desk: Desk, name: str, text: str, contact: str, campaign: str
+) -> None:
 	driver.get(f"{base}/app/whatsapp-message-log/{name}")
 	for fieldname, expected in (("text", text), ("profile_name", MARKUP), ("media_caption", MARKUP)):
 		css = f".frappe-control[data-fieldname='{fieldname}'] .control-value"
@@ -296,6 +320,8 @@ def check_customer_text(driver: WebDriver, base: str, desk: Desk, name: str, tex
 	assert_no_script_ran(driver, "analytics report")
 	driver.get(f"{base}/app/contact/{contact}")
 	show_literally(driver, ".new-timeline", text, "Contact timeline", "xss-timeline.png")
+	driver.get(f"{base}/app/whatsapp-campaign-recipient?campaign={campaign}")
+	show_literally(driver, ".frappe-list .result", MARKUP, "Campaign Recipient list", "xss-recipients.png")
 
 
 def main() -> int:
@@ -331,8 +357,10 @@ def main() -> int:
 					driver, desk.site_url, contact, template, graph
 				),
 				"retry button": lambda: check_retry_button(driver, desk.site_url, desk),
-				"customer text": lambda: check_customer_text(driver, desk.site_url, desk, *xss, contact),
 				"device form": lambda: check_device_form(driver, desk.site_url, desk, args),
+				"customer text": lambda: check_customer_text(
+					driver, desk.site_url, desk, *xss, contact, recipient_with_markup(desk, args)
+				),
 			}
 			for name in args.only or checks:
 				checks[name]()
