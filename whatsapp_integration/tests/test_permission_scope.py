@@ -21,7 +21,7 @@ from whatsapp_integration.desk import timeline_content
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.services.repository import MessageRecord
 from whatsapp_integration.tests.campaign_utils import CAMPAIGN, RECIPIENT, new_campaign
-from whatsapp_integration.tests.utils import TEST_DEVICE, ensure_device, ensure_user
+from whatsapp_integration.tests.utils import TEST_DEVICE, ensure_test_device, ensure_user
 
 LOG = "WhatsApp Message Log"
 REPORT = "WhatsApp Message Analytics"
@@ -31,7 +31,7 @@ class TestPermissionScope(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
-		ensure_device(TEST_DEVICE, phone_number_id="100200300", is_default=1)
+		ensure_test_device()
 		run_id = frappe.generate_hash(length=8)
 		cls.alice = ensure_user(f"wa-scope-alice-{run_id}@example.com", ("WhatsApp User",))
 		cls.bob = ensure_user(f"wa-scope-bob-{run_id}@example.com", ("WhatsApp User",))

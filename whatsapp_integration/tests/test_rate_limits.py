@@ -11,14 +11,14 @@ from frappe.utils import now_datetime
 
 from whatsapp_integration.api import campaigns, devices
 from whatsapp_integration.tests.campaign_utils import CAMPAIGN, new_campaign
-from whatsapp_integration.tests.utils import TEST_DEVICE, configure_settings, ensure_device, ensure_user
+from whatsapp_integration.tests.utils import TEST_DEVICE, configure_settings, ensure_test_device, ensure_user
 
 
 class TestRateLimits(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
-		ensure_device(TEST_DEVICE, is_default=1)
+		ensure_test_device()
 
 	def tearDown(self) -> None:
 		frappe.set_user("Administrator")

@@ -1,4 +1,8 @@
-"""Fixtures for bench tests: Settings pointed at a fake Graph API, a device, users with roles."""
+"""Fixtures for bench tests: Settings pointed at a fake Graph API, a device, users with roles.
+
+The site keeps rows between runs and other suites register their own devices, so this run's
+device has a name and phone number id of its own (`RUN_ID`, new in every test process).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,16 @@ from frappe.tests.utils import FrappeTestCase
 from whatsapp_integration.settings import SETTINGS, clear_config_cache
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
+
+def unique_digits(length: int) -> str:
+	"""`length` random digits (never starting with 0), from `frappe.generate_hash`."""
+	return str(int(frappe.generate_hash(length=2 * length), 16))[-length:].replace("0", "1", 1)
+
+
+RUN_ID = frappe.generate_hash(length=8)
 TEST_TOKEN = "bench-test-token"
-TEST_DEVICE = "_Test WhatsApp Device"
+TEST_DEVICE = f"_Test WhatsApp Device {RUN_ID}"
+TEST_PHONE_NUMBER_ID = unique_digits(15)
 TEST_SYSTEM_MANAGER = "whatsapp-test-system-manager@example.com"
 
 
@@ -17,8 +29,13 @@ def start_fake_graph() -> FakeGraphApi:
 	"""A fake Graph API in this process, with Settings and the test device pointing at it."""
 	api = FakeGraphApi(access_token=TEST_TOKEN).start()
 	configure_settings(graph_api_base_url=api.url, access_token=TEST_TOKEN)
-	ensure_device(TEST_DEVICE, phone_number_id="100200300", is_default=1)
+	ensure_test_device()
 	return api
+
+
+def ensure_test_device() -> None:
+	"""This run's Official device, the site's default (created on first use)."""
+	ensure_device(TEST_DEVICE, phone_number_id=TEST_PHONE_NUMBER_ID, is_default=1)
 
 
 def configure_settings(**values: object) -> None:

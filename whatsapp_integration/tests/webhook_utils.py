@@ -14,7 +14,7 @@ from typing import Any
 import frappe
 
 from whatsapp_integration.testing import webhook_payloads as payloads
-from whatsapp_integration.tests.utils import configure_settings, ensure_device
+from whatsapp_integration.tests.utils import configure_settings, ensure_device, unique_digits
 
 APP_SECRET = "bench-webhook-secret-31f9"
 VERIFY_TOKEN = "bench-verify-token-77"
@@ -23,11 +23,6 @@ FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "webhook
 FIXTURE_UNKNOWN_PHONE_NUMBER_ID = "111111111111111"
 # Prefixes of the customers' numbers in the fixture bodies (the last digits tell them apart)
 FIXTURE_NUMBER_PREFIXES = ("4917600000", "9891200000", "9665000000")
-
-
-def unique_digits(length: int) -> str:
-	"""`length` random digits (never starting with 0), from `frappe.generate_hash`."""
-	return str(int(frappe.generate_hash(length=2 * length), 16))[-length:].replace("0", "1", 1)
 
 
 PHONE_NUMBER_ID = unique_digits(15)
