@@ -13,33 +13,47 @@ from frappe.utils.background_jobs import get_redis_connection_without_auth
 
 from whatsapp_integration.core.web.states import SessionSnapshot, SessionState
 from whatsapp_integration.repositories.web_sessions import REALTIME_EVENT, FrappeWebSessionRepository
-from whatsapp_integration.tests.utils import DEVICE_READER, DEVICE_WRITER, ensure_device, ensure_user
+from whatsapp_integration.tests.utils import (
+	DEVICE_READER,
+	DEVICE_WRITER,
+	ensure_device,
+	ensure_user,
+	unique_digits,
+)
 
 DEVICE = "WhatsApp Device"
 
 
+def new_official_device(test: FrappeTestCase, label: str, **values: Any) -> str:
+	"""An Official device with a name and phone number id of its own, deleted after `test`."""
+	device = f"_Test Device {label} {frappe.generate_hash(length=6)}"
+	ensure_device(device, **{"phone_number_id": unique_digits(15), "is_default": 0, **values})
+	test.addCleanup(_delete, device)
+	return device
+
+
 class TestWhatsAppDevice(FrappeTestCase):
 	def test_phone_number_is_stored_in_e164(self) -> None:
-		ensure_device("_Test Device Phone", phone_number_id="42", phone_number="+91 98765-43210")
-		self.assertEqual(
-			frappe.db.get_value("WhatsApp Device", "_Test Device Phone", "phone_number"), "+919876543210"
-		)
+		device = new_official_device(self, "Phone", phone_number="+91 98765-43210")
+		self.assertEqual(frappe.db.get_value("WhatsApp Device", device, "phone_number"), "+919876543210")
 
 	def test_invalid_phone_number_is_refused_with_the_reason(self) -> None:
 		with self.assertRaises(frappe.ValidationError) as caught:
-			ensure_device("_Test Device Bad Phone", phone_number_id="42", phone_number="+91 123")
+			new_official_device(self, "Bad Phone", phone_number="+91 123")
 		self.assertIn("+91 123", str(caught.exception))
 
 	def test_official_device_needs_a_phone_number_id(self) -> None:
 		with self.assertRaises(frappe.ValidationError) as caught:
-			ensure_device("_Test Device No Id", phone_number_id="")
+			new_official_device(self, "No Id", phone_number_id="")
 		self.assertIn("Phone Number ID", str(caught.exception))
 
 	def test_only_one_device_is_the_default(self) -> None:
-		ensure_device("_Test Device A", phone_number_id="1", is_default=1)
-		ensure_device("_Test Device B", phone_number_id="2", is_default=1)
+		before = frappe.get_all("WhatsApp Device", filters={"is_default": 1}, pluck="name")
+		self.addCleanup(_restore_default, before)
+		new_official_device(self, "A", is_default=1)
+		second = new_official_device(self, "B", is_default=1)
 		defaults = frappe.get_all("WhatsApp Device", filters={"is_default": 1}, pluck="name")
-		self.assertEqual(defaults, ["_Test Device B"])
+		self.assertEqual(defaults, [second])
 
 	def test_the_stored_qr_code_is_only_for_users_who_may_link_the_device(self) -> None:
 		"""A reader of the Device gets neither the QR from the form nor from REST or get_value."""
@@ -96,26 +110,33 @@ class TestQrRealtime(FrappeTestCase):
 		self.addCleanup(events.close)
 		shown = SessionSnapshot(device, SessionState.SCAN_QR_CODE, qr_png=b"png")
 		FrappeWebSessionRepository().save_session(shown, None)
-		by_room = _published(events, device)
+		by_room = _published(events, device, {f"doc:{DEVICE}/{device}", f"user:{writer}"})
 		self.assertNotIn("qr_image", by_room[f"doc:{DEVICE}/{device}"])
 		self.assertEqual(by_room[f"user:{writer}"]["qr_image"], "data:image/png;base64,cG5n")
 		self.assertNotIn(f"user:{reader}", by_room)
 
 
-def _published(events: Any, device: str) -> dict[str, dict[str, Any]]:
-	"""The session events for `device` by room, read until the channel stays quiet."""
+def _published(events: Any, device: str, expected: set[str]) -> dict[str, dict[str, Any]]:
+	"""The session events for `device` by room: read until every `expected` room has its event
+	(up to 120 s on a busy machine), then until the channel stays quiet for a second."""
 	by_room: dict[str, dict[str, Any]] = {}
-	deadline = time.monotonic() + 30
+	deadline = time.monotonic() + 120
 	while time.monotonic() < deadline:
 		raw = events.get_message(timeout=1.0)
 		if raw is None:
-			if by_room:
+			if expected <= set(by_room):
 				break
 			continue
 		event = json.loads(raw["data"])
 		if event["event"] == REALTIME_EVENT and event["message"].get("device") == device:
 			by_room[event["room"]] = event["message"]
 	return by_room
+
+
+def _restore_default(devices: list[str]) -> None:
+	for device in devices:
+		frappe.db.set_value(DEVICE, device, "is_default", 1)
+	frappe.db.commit()
 
 
 def _delete(device: str) -> None:
