@@ -23,15 +23,20 @@ from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
 from whatsapp_integration.tests.utils import (
 	DEVICE_READER,
 	DEVICE_WRITER,
+	RUN_ID,
 	configure_settings,
 	ensure_device,
 	ensure_user,
+	unique_digits,
 )
 from whatsapp_integration.web_runtime import host_client, state_dir
 
-DEVICE = "_Test WhatsApp Web Device"
+# This run's Web devices, deleted at the end (a WORKING one would be restored by the next host)
+DEVICE = f"_Test WhatsApp Web Device {RUN_ID}"
 DEVICE_DOCTYPE = "WhatsApp Device"
-LEFTOVER = "_Test WhatsApp Web Leftover"
+LEFTOVER = f"_Test WhatsApp Web Leftover {RUN_ID}"
+# A browser starting on a busy 2-core machine can take long: wait on states up to this
+STATE_TIMEOUT = 180.0
 
 
 class TestWebHost(FrappeTestCase):
@@ -69,13 +74,15 @@ class TestWebHost(FrappeTestCase):
 			],
 			cwd=f"{get_bench_path()}/sites",
 		)
-		_wait_until(lambda: host_client().is_running(), 60, "the session host did not start")
+		_wait_until(lambda: host_client().is_running(), STATE_TIMEOUT, "the session host did not start")
 
 	@classmethod
 	def tearDownClass(cls) -> None:
 		cls.host.send_signal(signal.SIGTERM)
-		cls.host.wait(60)
+		cls.host.wait(STATE_TIMEOUT)
 		cls.web.stop()
+		for device in (DEVICE, LEFTOVER):
+			_delete(device)
 		super().tearDownClass()
 
 	def test_changed_settings_reach_the_running_host(self) -> None:
@@ -87,7 +94,11 @@ class TestWebHost(FrappeTestCase):
 		self.assertEqual(len(_tracked_browsers()), 2)
 		try:
 			configure_settings(driver_pool_size=1)
-			_wait_until(lambda: len(_tracked_browsers()) == 1, 60, "the host kept 2 browsers for a pool of 1")
+			_wait_until(
+				lambda: len(_tracked_browsers()) == 1,
+				STATE_TIMEOUT,
+				"the host kept 2 browsers for a pool of 1",
+			)
 		finally:
 			configure_settings(driver_pool_size=4)
 
@@ -159,9 +170,11 @@ class TestWebHost(FrappeTestCase):
 		self.assertIn("restarted", row.web_state_reason)
 
 	def test_an_official_device_cannot_be_linked_with_a_qr_code(self) -> None:
-		ensure_device("_Test WhatsApp Official Device", phone_number_id="100200399", is_default=0)
+		official = f"_Test WhatsApp Official Device {RUN_ID}"
+		ensure_device(official, phone_number_id=unique_digits(15), is_default=0)
+		self.addCleanup(_delete, official)
 		with self.assertRaises(frappe.ValidationError):
-			devices.start_session("_Test WhatsApp Official Device")
+			devices.start_session(official)
 
 
 class TestWebHostLeavesNoBrowser(FrappeTestCase):
@@ -169,6 +182,7 @@ class TestWebHostLeavesNoBrowser(FrappeTestCase):
 
 	def test_no_browser_process_of_the_site_outlives_the_host(self) -> None:
 		ensure_device(DEVICE, mode="Web", phone_number="+919876500077", is_default=0)
+		self.addCleanup(_delete, DEVICE)
 		self.assertFalse(host_client().is_running())
 		self.assertEqual(ProcessRegistry(state_dir() / "processes.json").live_processes(), [])
 		with self.assertRaises(frappe.ValidationError) as caught:
@@ -182,7 +196,7 @@ def _tracked_browsers() -> list[str]:
 
 
 def _wait_for_device(
-	done: Callable[[frappe._dict], bool], timeout: float = 30.0, device: str = DEVICE
+	done: Callable[[frappe._dict], bool], timeout: float = STATE_TIMEOUT, device: str = DEVICE
 ) -> frappe._dict:
 	fields = [
 		"web_state",
@@ -202,6 +216,11 @@ def _wait_for_device(
 
 	_wait_until(check, timeout, lambda: f"the device stayed {row.web_state}: {row.web_state_reason}")
 	return row
+
+
+def _delete(device: str) -> None:
+	frappe.delete_doc(DEVICE_DOCTYPE, device, force=True, ignore_permissions=True)
+	frappe.db.commit()
 
 
 def _wait_until(check: Callable[[], bool], timeout: float, problem: str | Callable[[], str]) -> None:
