@@ -15,7 +15,13 @@ from frappe.utils import get_bench_path
 from whatsapp_integration import campaign_runtime
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
-from whatsapp_integration.tests.utils import TEST_DEVICE, TEST_TOKEN, configure_settings, ensure_device
+from whatsapp_integration.tests.utils import (
+	TEST_DEVICE,
+	TEST_TOKEN,
+	configure_settings,
+	ensure_test_device,
+	unique_digits,
+)
 
 CAMPAIGN = "WhatsApp Campaign"
 RECIPIENT = "WhatsApp Campaign Recipient"
@@ -85,12 +91,18 @@ def point_settings_at(graph: FakeGraphProcess, **values: Any) -> None:
 	defaults.update(pair_rate_seconds=6, campaign_batch_size=50, campaign_failure_window=50)
 	defaults.update(campaign_auto_pause_failure_rate=0.5, max_retry_attempts=3)
 	configure_settings(graph_api_base_url=graph.url, access_token=TEST_TOKEN, **{**defaults, **values})
-	ensure_device(TEST_DEVICE, phone_number_id="100200300", is_default=1)
+	ensure_test_device()
+
+
+NUMBER_BASE = int(unique_digits(8))
+"""Where this run's customers' numbers begin: opt-outs and preferences of earlier runs (on numbers
+of their own) do not apply to them."""
 
 
 def numbers(count: int, start: int = 0) -> list[RecipientInput]:
+	"""`count` UK mobile numbers of this run (+4478 and 8 digits, all valid), from `start`."""
 	return [
-		RecipientInput(f"+1415{2000000 + start + index:07d}", f"Customer {start + index}")
+		RecipientInput(f"+4478{(NUMBER_BASE + start + index) % 10**8:08d}", f"Customer {start + index}")
 		for index in range(count)
 	]
 

@@ -8,11 +8,14 @@ import json
 import frappe
 
 from whatsapp_integration.api import campaigns as api
-from whatsapp_integration.tests.campaign_utils import CAMPAIGN, RECIPIENT, new_campaign, states
-from whatsapp_integration.tests.utils import TEST_DEVICE, FakeGraphTestCase, ensure_user
+from whatsapp_integration.tests.campaign_utils import CAMPAIGN, RECIPIENT, new_campaign, numbers, states
+from whatsapp_integration.tests.utils import RUN_ID, TEST_DEVICE, FakeGraphTestCase, ensure_user
 
 MANAGER = "campaign-api-manager@example.com"
 OUTSIDER = "campaign-api-outsider@example.com"
+# This run's Contacts' designation and CSV numbers: other runs' Contacts and opt-outs do not count
+RETAIL, WHOLESALE = f"Retail {RUN_ID}", f"Wholesale {RUN_ID}"
+CSV = [recipient.number for recipient in numbers(7, start=9_000_000)]
 TEMPLATES = [
 	{
 		"id": "1001",
@@ -35,25 +38,25 @@ class TestCampaignApi(FakeGraphTestCase):
 		frappe.db.commit()
 		ensure_user(MANAGER, ("WhatsApp Manager",))
 		ensure_user(OUTSIDER, ("Blogger",))
-		for index, group in enumerate(("Retail", "Retail", "Wholesale")):
-			_contact(f"Campaign Contact {index}", f"+1415300{index:04d}", group)
+		for index, (group, recipient) in enumerate(
+			zip((RETAIL, RETAIL, WHOLESALE), numbers(3, start=9_100_000), strict=True)
+		):
+			_contact(f"Campaign Contact {index} {RUN_ID}", recipient.number, group)
 
 	def test_recipients_from_a_doctype_with_filters_carry_their_fields(self) -> None:
 		frappe.set_user("Administrator")  # reads Contacts: a WhatsApp Manager alone may not
 		name = new_campaign([], message="Hi {{ first_name }} from {{ designation }}")
-		summary = api.add_recipients(name, "Contact", json.dumps({"designation": "Retail"}))
+		summary = api.add_recipients(name, "Contact", json.dumps({"designation": RETAIL}))
 		self.assertEqual((summary["total"], summary["to_send"]), (2, 2))
 		row = frappe.get_all(RECIPIENT, filters={"campaign": name}, fields=["reference_doctype", "context"])[
 			0
 		]
 		self.assertEqual(row.reference_doctype, "Contact")
-		self.assertEqual(json.loads(row.context)["designation"], "Retail")
+		self.assertEqual(json.loads(row.context)["designation"], RETAIL)
 
 	def test_csv_import_reports_invalid_and_duplicate_numbers(self) -> None:
 		name = new_campaign([])
-		csv_text = (
-			"number,name,city\n+14153009001,Ann,Pune\n+14153009001,Ann again,Pune\nnot-a-number,Bad,X\n"
-		)
+		csv_text = f"number,name,city\n{CSV[1]},Ann,Pune\n{CSV[1]},Ann again,Pune\nnot-a-number,Bad,X\n"
 		self.assertEqual(
 			api.import_csv(name, csv_text),
 			{"total": 3, "to_send": 1, "invalid": 1, "duplicate": 1, "opted_out": 0},
@@ -62,7 +65,7 @@ class TestCampaignApi(FakeGraphTestCase):
 
 	def test_send_test_renders_for_the_first_recipient(self) -> None:
 		name = new_campaign([], message="Hello {{ recipient_name }} in {{ city }}")
-		api.import_csv(name, "number,name,city\n+14153009002,Bea,Goa\n")
+		api.import_csv(name, f"number,name,city\n{CSV[2]},Bea,Goa\n")
 		result = api.send_test(name, "+14155550177")
 		self.assertEqual((result["status"], result["to"]), ("Sent", "+14155550177"))
 		body = self.graph.message_requests()[0].body
@@ -73,7 +76,7 @@ class TestCampaignApi(FakeGraphTestCase):
 		name = new_campaign([], message="{{ frappe.db.sql('select user, sid from tabSessions') }}")
 		with self.assertRaisesRegex(frappe.ValidationError, r"Unknown placeholder \{\{ frappe \}\}"):
 			api.send_test(name, "+14155550179")
-		api.import_csv(name, "number,name,city\n+14153009005,Dee,Goa\n")
+		api.import_csv(name, f"number,name,city\n{CSV[5]},Dee,Goa\n")
 		with self.assertRaisesRegex(frappe.ValidationError, r"Unknown placeholder \{\{ frappe \}\}"):
 			api.send_test(name, "+14155550179")
 		with self.assertRaisesRegex(frappe.ValidationError, r"Unknown placeholder \{\{ frappe \}\}"):
@@ -83,7 +86,7 @@ class TestCampaignApi(FakeGraphTestCase):
 
 	def test_a_message_that_names_an_html_file_is_sent_as_text(self) -> None:
 		name = new_campaign([], message="Hi {{ recipient_name }}, see shop.example/catalogue.html")
-		api.import_csv(name, "number,name\n+14153009006,Eve\n")
+		api.import_csv(name, f"number,name\n{CSV[6]},Eve\n")
 		api.send_test(name, "+14155550180")
 		body = self.graph.message_requests()[0].body
 		self.assertEqual(body["text"]["body"], "Hi Eve, see shop.example/catalogue.html")
@@ -106,7 +109,7 @@ class TestCampaignApi(FakeGraphTestCase):
 			template=template.name,
 			template_parameters="{{ recipient_name }}\nSO-1",
 		)
-		api.import_csv(name, "+14153009003,Cy\n")
+		api.import_csv(name, f"{CSV[3]},Cy\n")
 		api.send_test(name, "+14155550178")
 		parameters = self.graph.message_requests()[0].body["template"]["components"][0]["parameters"]
 		self.assertEqual([p["text"] for p in parameters], ["Cy", "SO-1"])
@@ -116,7 +119,7 @@ class TestCampaignApi(FakeGraphTestCase):
 		frappe.set_user(OUTSIDER)
 		for call in (api.start, api.pause, api.cancel):
 			self.assertRaises(frappe.PermissionError, call, name)
-		self.assertRaises(frappe.PermissionError, api.import_csv, name, "+14153009004")
+		self.assertRaises(frappe.PermissionError, api.import_csv, name, CSV[4])
 
 
 def _contact(first_name: str, mobile: str, designation: str) -> None:
