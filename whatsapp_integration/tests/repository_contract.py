@@ -354,7 +354,7 @@ class MessageRepositoryContract(_Base):
 		name = unique("Contract Device")
 		values = {
 			"mode": MODE_OFFICIAL,
-			"phone_number_id": "106540352242922",
+			"phone_number_id": str(10**14 + uuid.uuid4().int % (9 * 10**14)),  # no other device's id
 			"waba_id": "102290129340398",
 			"access_token": "EAAG-contract-device-token",
 			"phone_number": "+919876500001",
