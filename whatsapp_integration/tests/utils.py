@@ -39,6 +39,7 @@ def ensure_test_device() -> None:
 
 
 def configure_settings(**values: object) -> None:
+	frappe.db.commit()  # a fresh snapshot: another process (a worker, a benchmark) may have saved Settings
 	settings = frappe.get_single(SETTINGS)
 	settings.update(
 		{
