@@ -63,7 +63,8 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 		)
 		frappe.db.commit()
 
-	def wait_for_status(self, name: str, status: str, timeout: float = 120) -> None:
+	def wait_for_status(self, name: str, status: str, timeout: float = 300) -> None:
+		"""Deadlines are generous: a busy 2-core machine is slow, a condition met returns at once."""
 		wait_until(lambda: fresh(CAMPAIGN, name, "status") == status, timeout, f"{name} to be {status}")
 
 	def test_a_scheduled_campaign_starts_at_its_time_and_not_before(self) -> None:
@@ -78,7 +79,7 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 		wait_until(lambda: now_datetime() >= start_at, 10, "the start time")
 		campaign_runtime.run_scheduler_tick()
 		frappe.db.commit()
-		self.wait_for_status(name, "Completed", 60)
+		self.wait_for_status(name, "Completed", 180)
 		self.assertEqual(len(self.graph.requests()), 5)
 
 	def test_a_thousand_recipients_complete_with_the_right_counts(self) -> None:
@@ -87,7 +88,7 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 		self.assertEqual(states(name), {"Pending": 1000, "Skipped": 4})
 		api.start(name)
 		frappe.db.commit()
-		self.wait_for_status(name, "Completed", 180)
+		self.wait_for_status(name, "Completed", 600)
 		self.assertEqual(states(name), {"Sent": 1000, "Skipped": 4})
 		sent_to = self.graph.sent_to()
 		self.assertEqual((sum(sent_to.values()), len(sent_to)), (1000, 1000))
@@ -102,14 +103,14 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 			name = new_campaign(numbers(600, start=20000), throughput_cap=100)
 			api.start(name)
 			frappe.db.commit()
-			wait_until(lambda: len(self.graph.requests()) >= 150, 60, "the first sends")
+			wait_until(lambda: len(self.graph.requests()) >= 150, 180, "the first sends")
 			os.killpg(victim.pid, signal.SIGKILL)
 			victim.wait()
 			before = len(self.graph.requests())
 			self.assertLess(before, 600, "killed mid-run")
 		finally:
 			type(self).worker = start_worker()
-		wait_until(lambda: self._tick_until_done(name), 120, "the resumed campaign to finish")
+		wait_until(lambda: self._tick_until_done(name), 300, "the resumed campaign to finish")
 		sent_to = self.graph.sent_to()
 		self.assertEqual(max(sent_to.values()), 1, "no number got two messages")
 		counts = states(name)
@@ -130,7 +131,7 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 		name = new_campaign(numbers(300, start=30000), throughput_cap=40)
 		api.start(name)
 		frappe.db.commit()
-		wait_until(lambda: len(self.graph.requests()) >= 20, 30, "the first sends")
+		wait_until(lambda: len(self.graph.requests()) >= 20, 180, "the first sends")
 		api.pause(name)
 		frappe.db.commit()
 		time.sleep(1)
@@ -140,7 +141,7 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 		self.assertEqual(fresh(CAMPAIGN, name, "status"), "Paused")
 		api.resume(name)
 		frappe.db.commit()
-		wait_until(lambda: len(self.graph.requests()) >= paused_at + 20, 30, "sending after resume")
+		wait_until(lambda: len(self.graph.requests()) >= paused_at + 20, 180, "sending after resume")
 		api.cancel(name)
 		frappe.db.commit()
 		time.sleep(1)
@@ -158,7 +159,7 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 		self.graph.repeat_wamid(1)
 		api.start(name)
 		frappe.db.commit()
-		self.wait_for_status(name, "Completed", 120)
+		self.wait_for_status(name, "Completed", 300)
 		self.assertEqual(states(name), {"Sent": 20})
 		odd = frappe.get_all(
 			RECIPIENT,
@@ -177,11 +178,11 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 		self.graph.fail(131009, times=10)
 		api.start(name)
 		frappe.db.commit()
-		self.wait_for_status(name, "Paused", 60)
+		self.wait_for_status(name, "Paused", 180)
 		reason = fresh(CAMPAIGN, name, "status_reason")
 		self.assertTrue(reason.startswith("10 of the last 10 messages failed"), reason)
 		self.assertLessEqual(len(self.graph.requests()), 15)
-		wait_until(lambda: bool(self._notices(name)), 30, "the managers' notification")
+		wait_until(lambda: bool(self._notices(name)), 120, "the managers' notification")
 		notices = self._notices(name)
 		self.assertEqual(len(notices), 1)
 		self.assertIn("was paused", notices[0])
