@@ -34,9 +34,9 @@ import frappe
 import frappe.utils
 import requests
 
-from whatsapp_integration import campaign_runtime
 from whatsapp_integration.core.campaign.planning import RecipientInput
-from whatsapp_integration.settings import SETTINGS, clear_config_cache
+from whatsapp_integration.site import campaigns as site_campaigns
+from whatsapp_integration.site.settings import SETTINGS, clear_config_cache
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 from whatsapp_integration.testing.pacing import achieved_rate, busiest_second, record_arrivals
 from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
@@ -96,12 +96,12 @@ def run_campaign(
 		}
 	).insert(ignore_permissions=True)
 	frappe.db.commit()
-	service = campaign_runtime.campaign_service()
+	service = site_campaigns.campaign_service()
 	service.add_recipients(doc.name, numbers(count, start))
 	service.start(doc.name)
-	campaign_runtime.ensure_dispatcher(DEVICE)
+	site_campaigns.ensure_dispatcher(DEVICE)
 	for _ in range(dispatchers - 1):
-		frappe.enqueue(campaign_runtime.DISPATCH_JOB, queue="long", device=DEVICE, keep_alive=False)
+		frappe.enqueue(site_campaigns.DISPATCH_JOB, queue="long", device=DEVICE, keep_alive=False)
 	frappe.db.commit()
 	enqueued = time.perf_counter()
 	wait_until(lambda: status(doc.name) == "Completed", 1800, f"{doc.name} to complete")

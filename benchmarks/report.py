@@ -43,8 +43,8 @@ def main() -> None:
 
 
 def run(rows: int) -> None:
-	from whatsapp_integration.monitoring import clear_stats_cache
-	from whatsapp_integration.settings import get_config
+	from whatsapp_integration.operations.stats_cache import clear_stats_cache
+	from whatsapp_integration.site.settings import get_config
 	from whatsapp_integration.tests.log_rows import delete_rows, insert_rows, random_rows
 	from whatsapp_integration.whatsapp_integration.report.whatsapp_message_analytics import (
 		whatsapp_message_analytics as report,

@@ -29,10 +29,10 @@ import requests
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.message import OutboundMessage
 from whatsapp_integration.core.ratelimit import MemoryRateLimiter
-from whatsapp_integration.core.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.core.status import SENT
-from whatsapp_integration.services.memory_repository import MemoryRepository
+from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.message_service import MessageService
+from whatsapp_integration.testing.memory_repository import MemoryRepository
 
 TOKEN = "EAAG-benchmark-token"
 PHONE_NUMBER_ID = "106540352242922"

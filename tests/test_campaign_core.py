@@ -35,7 +35,7 @@ from whatsapp_integration.core.errors import (
 	InvalidCampaign,
 	InvalidMessage,
 )
-from whatsapp_integration.core.graph import GraphClient
+from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
 NEW_YORK = "America/New_York"

@@ -14,11 +14,11 @@ from conftest import FakeClock
 from whatsapp_integration.core import message as rules
 from whatsapp_integration.core.campaign import planning, policy
 from whatsapp_integration.core.config import MODE_WEB, WhatsAppConfig
-from whatsapp_integration.core.senders.base import SendReceipt, WhatsAppSender
-from whatsapp_integration.core.senders.factory import DeviceProfile, build_cloud_sender
-from whatsapp_integration.core.web.pacing import MemoryDailyCounter, SendPacer
+from whatsapp_integration.senders.base import SendReceipt, WhatsAppSender
+from whatsapp_integration.senders.factory import DeviceProfile, build_cloud_sender
 from whatsapp_integration.services.campaign_dispatch import STATUS_EVERY_SENDS
 from whatsapp_integration.services.campaign_repository import duplicate_wamid_reason
+from whatsapp_integration.session_host.pacing import MemoryDailyCounter, SendPacer
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 from whatsapp_integration.testing.pacing import achieved_rate, busiest_second
 

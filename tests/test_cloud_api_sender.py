@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -12,9 +11,9 @@ import pytest
 from conftest import ACCESS_TOKEN, PHONE_NUMBER_ID, free_port
 
 from whatsapp_integration.core.errors import ErrorAction, GraphApiError, SendFailed
-from whatsapp_integration.core.graph import GraphClient
 from whatsapp_integration.core.message import Media, Template
-from whatsapp_integration.core.senders.cloud_api import CloudApiSender
+from whatsapp_integration.senders.cloud_api import CloudApiSender
+from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
 TO = "+919876543210"

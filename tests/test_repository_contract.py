@@ -5,8 +5,8 @@ from __future__ import annotations
 import unittest
 from typing import Any
 
-from whatsapp_integration.core.senders.factory import DeviceProfile
-from whatsapp_integration.services.memory_repository import MemoryRepository
+from whatsapp_integration.senders.factory import DeviceProfile
+from whatsapp_integration.testing.memory_repository import MemoryRepository
 from whatsapp_integration.tests.repository_contract import MessageRepositoryContract
 
 

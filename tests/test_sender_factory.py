@@ -1,4 +1,4 @@
-"""core/senders/factory.py: the sender for a device's mode, one per identity, clear refusals."""
+"""senders/factory.py: the sender for a device's mode, one per identity, clear refusals."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from conftest import ACCESS_TOKEN, PHONE_NUMBER_ID, make_config, make_device
 from whatsapp_integration.core.config import MODE_OFFICIAL, MODE_WEB, WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError, DeviceUnavailable
 from whatsapp_integration.core.message import Media, Template
-from whatsapp_integration.core.senders.base import SendReceipt
-from whatsapp_integration.core.senders.cloud_api import CloudApiSender
-from whatsapp_integration.core.senders.factory import DeviceProfile, SenderFactory
+from whatsapp_integration.senders.base import SendReceipt
+from whatsapp_integration.senders.cloud_api import CloudApiSender
+from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
 

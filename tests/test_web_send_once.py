@@ -20,9 +20,9 @@ from tests.test_web_host import RunningHost, wait_for_heartbeat, wait_state, web
 from whatsapp_integration.core.errors import ErrorAction, SendFailed
 from whatsapp_integration.core.message import OutboundMessage
 from whatsapp_integration.core.status import FAILED, SENT
-from whatsapp_integration.core.web.client import HostClient, HostSender
-from whatsapp_integration.core.web.sent_keys import SentKeys
 from whatsapp_integration.services.message_service import MessageService
+from whatsapp_integration.session_host.client import HostClient, HostSender
+from whatsapp_integration.session_host.sent_keys import SentKeys
 from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]

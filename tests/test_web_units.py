@@ -20,14 +20,7 @@ from PIL import Image
 from tests.web_harness import web_config
 from whatsapp_integration.core import errors
 from whatsapp_integration.core.config import MODE_WEB, WhatsAppConfig
-from whatsapp_integration.core.senders.factory import DeviceProfile
-from whatsapp_integration.core.web.host import SessionHost, build_supervisor
-from whatsapp_integration.core.web.pacing import MemoryDailyCounter, RedisDailyCounter, SendPacer
-from whatsapp_integration.core.web.processes import MARKER_VARIABLE, ProcessRegistry, is_alive
-from whatsapp_integration.core.web.protocol import error_reply, rebuild_error
-from whatsapp_integration.core.web.qr import QrCapture, render_qr
 from whatsapp_integration.core.web.selectors import load_registry
-from whatsapp_integration.core.web.sender import send_url
 from whatsapp_integration.core.web.states import (
 	SessionSnapshot,
 	SessionState,
@@ -36,8 +29,15 @@ from whatsapp_integration.core.web.states import (
 	check_move,
 	device_status,
 )
+from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.qr_service import SessionRecorder
 from whatsapp_integration.services.web_session_repository import MemoryWebSessionRepository
+from whatsapp_integration.session_host.host import SessionHost, build_supervisor
+from whatsapp_integration.session_host.pacing import MemoryDailyCounter, RedisDailyCounter, SendPacer
+from whatsapp_integration.session_host.processes import MARKER_VARIABLE, ProcessRegistry, is_alive
+from whatsapp_integration.session_host.protocol import error_reply, rebuild_error
+from whatsapp_integration.session_host.qr import QrCapture, render_qr
+from whatsapp_integration.session_host.sender import send_url
 
 S = SessionState
 

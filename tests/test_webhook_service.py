@@ -13,9 +13,9 @@ import pytest
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import InvalidWebhookPayload
-from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.status import DELIVERED, FAILED, READ, SENT, apply_event
 from whatsapp_integration.core.webhook import verify_signature
+from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.webhook_repository import ContactLink, MemoryWebhookRepository
 from whatsapp_integration.services.webhook_service import (
 	INBOX_FAILED,

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from whatsapp_integration.core.config import WhatsAppConfig
-from whatsapp_integration.core.web.host import build_supervisor
-from whatsapp_integration.core.web.pacing import MemoryDailyCounter
-from whatsapp_integration.core.web.processes import ProcessRegistry
 from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition
-from whatsapp_integration.core.web.supervisor import SessionSupervisor
+from whatsapp_integration.session_host.host import build_supervisor
+from whatsapp_integration.session_host.pacing import MemoryDailyCounter
+from whatsapp_integration.session_host.processes import ProcessRegistry
+from whatsapp_integration.session_host.supervisor import SessionSupervisor
 from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
 
 SETTLED = {SessionState.SCAN_QR_CODE, SessionState.WORKING, SessionState.FAILED, SessionState.STOPPED}

@@ -14,7 +14,7 @@ def whatsapp_web_host(context: click.Context, workers: int) -> None:
 	devices. Keep one running per site (Procfile / supervisor); stop it with SIGTERM."""
 	import frappe
 
-	from whatsapp_integration.web_host import run_host
+	from whatsapp_integration.site.web_host import run_host
 
 	frappe.init(site=get_site(context))
 	frappe.connect()

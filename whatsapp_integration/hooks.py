@@ -9,10 +9,10 @@ app_license = "MIT"
 
 export_python_type_annotations = True
 
-after_install = "whatsapp_integration.install.after_install"
+after_install = "whatsapp_integration.site.install.after_install"
 after_migrate = [
-	"whatsapp_integration.install.after_migrate",
-	"whatsapp_integration.retention.sync_log_settings",
+	"whatsapp_integration.site.install.after_migrate",
+	"whatsapp_integration.operations.retention.sync_log_settings",
 	"whatsapp_integration.repositories.contact_numbers.ensure_contact_number_index",
 ]
 
@@ -43,14 +43,16 @@ page_renderer = ["whatsapp_integration.api.webhook.WebhookPage"]
 # Message Log retention runs in Frappe's Log Settings (days synced from WhatsApp Settings on save)
 default_log_clearing_doctypes = {"WhatsApp Message Log": 90}
 doc_events = {
-	"WhatsApp Integration Settings": {"on_update": "whatsapp_integration.retention.sync_log_settings"},
+	"WhatsApp Integration Settings": {
+		"on_update": "whatsapp_integration.operations.retention.sync_log_settings"
+	},
 	"Contact": {"validate": "whatsapp_integration.repositories.contact_numbers.index_contact_numbers"},
 }
 
 # "Send WhatsApp" on the DocTypes listed in Settings, and sent messages in their timelines
 app_include_js = "whatsapp_integration.bundle.js"
-boot_session = "whatsapp_integration.desk.boot_session"
-additional_timeline_content = {"*": ["whatsapp_integration.desk.timeline_content"]}
+boot_session = "whatsapp_integration.site.desk.boot_session"
+additional_timeline_content = {"*": ["whatsapp_integration.site.desk.timeline_content"]}
 
 # Prometheus scrapers authenticate with the Metrics Token of Settings (Bearer) on the metrics endpoint
 auth_hooks = ["whatsapp_integration.api.metrics.authenticate_scraper"]

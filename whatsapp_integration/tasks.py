@@ -7,17 +7,17 @@ import time
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime
 
-from whatsapp_integration import campaign_runtime
-from whatsapp_integration.alerting import alert_webhook_event_failed, check_and_alert
+from whatsapp_integration.operations.alerts import alert_webhook_event_failed, check_and_alert
 from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
-from whatsapp_integration.runtime import message_service, webhook_service
 from whatsapp_integration.services.webhook_service import (
 	INBOX_FAILED,
 	InboxDecision,
 	WebhookService,
 	inbox_decision,
 )
-from whatsapp_integration.settings import get_config
+from whatsapp_integration.site import campaigns as site_campaigns
+from whatsapp_integration.site.services import message_service, webhook_service
+from whatsapp_integration.site.settings import get_config
 
 RETRY_BATCH = 200
 
@@ -98,9 +98,9 @@ def purge_webhook_events() -> None:
 
 def run_campaigns() -> None:
 	"""Every minute: start campaigns whose time has come; give each sending device a dispatcher."""
-	campaign_runtime.run_scheduler_tick()
+	site_campaigns.run_scheduler_tick()
 
 
 def sync_whatsapp_templates() -> None:
 	"""Daily: refresh WhatsApp Template rows (names, status, parameters) from Meta."""
-	campaign_runtime.sync_templates()
+	site_campaigns.sync_templates()

@@ -8,13 +8,13 @@ from typing import Any
 import frappe
 from frappe import _
 
-from whatsapp_integration import campaign_runtime
 from whatsapp_integration.core.campaign import policy
 from whatsapp_integration.core.campaign.planning import parse_csv
-from whatsapp_integration.errors import user_errors
 from whatsapp_integration.repositories.campaigns import CAMPAIGN
-from whatsapp_integration.runtime import charge_user
-from whatsapp_integration.settings import get_config
+from whatsapp_integration.site import campaigns as site_campaigns
+from whatsapp_integration.site.errors import user_errors
+from whatsapp_integration.site.services import charge_user
+from whatsapp_integration.site.settings import get_config
 
 EDITABLE_RECIPIENTS = (policy.DRAFT, policy.SCHEDULED, policy.PAUSED)
 
@@ -25,7 +25,7 @@ def start(name: str) -> dict[str, Any]:
 	_check(name)
 	with user_errors():
 		charge_user("campaign starts", get_config().user_campaign_start_limit_per_minute)
-		service = campaign_runtime.campaign_service()
+		service = site_campaigns.campaign_service()
 		status = service.start(name)
 		progress = service.progress(name)
 	_wake_dispatcher(name, status)
@@ -36,7 +36,7 @@ def start(name: str) -> dict[str, Any]:
 def pause(name: str) -> dict[str, Any]:
 	_check(name)
 	with user_errors():
-		campaign_runtime.campaign_service().pause(name, _("Paused by {0}").format(frappe.session.user))
+		site_campaigns.campaign_service().pause(name, _("Paused by {0}").format(frappe.session.user))
 	return _state(name)
 
 
@@ -44,7 +44,7 @@ def pause(name: str) -> dict[str, Any]:
 def resume(name: str) -> dict[str, Any]:
 	_check(name)
 	with user_errors():
-		campaign_runtime.campaign_service().resume(name)
+		site_campaigns.campaign_service().resume(name)
 	_wake_dispatcher(name, policy.RUNNING)
 	return _state(name)
 
@@ -53,7 +53,7 @@ def resume(name: str) -> dict[str, Any]:
 def cancel(name: str) -> dict[str, Any]:
 	_check(name)
 	with user_errors():
-		campaign_runtime.campaign_service().cancel(name)
+		site_campaigns.campaign_service().cancel(name)
 	return _state(name)
 
 
@@ -66,7 +66,7 @@ def send_test(name: str, to: str | None = None) -> dict[str, Any]:
 	if not number:
 		frappe.throw(_("Enter the number to send the test to, or add a mobile number to your user profile."))
 	with user_errors():
-		record = campaign_runtime.campaign_service().send_test(name, number, frappe.session.user)
+		record = site_campaigns.campaign_service().send_test(name, number, frappe.session.user)
 	return {"message_log": record.name, "status": record.status, "to": record.to_number}
 
 
@@ -78,8 +78,8 @@ def add_recipients(
 	_check_editable(name)
 	filters = json.loads(filters) if isinstance(filters, str) and filters.strip() else filters
 	with user_errors():
-		inputs = campaign_runtime.recipients_from_doctype(name, doctype, filters or {}, phone_field or None)
-		return campaign_runtime.campaign_service().add_recipients(name, inputs)
+		inputs = site_campaigns.recipients_from_doctype(name, doctype, filters or {}, phone_field or None)
+		return site_campaigns.campaign_service().add_recipients(name, inputs)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -87,13 +87,13 @@ def import_csv(name: str, csv_text: str) -> dict[str, int]:
 	"""Add recipients from CSV text: number, name, then any columns as placeholder values."""
 	_check_editable(name)
 	with user_errors():
-		return campaign_runtime.campaign_service().add_recipients(name, parse_csv(csv_text))
+		return site_campaigns.campaign_service().add_recipients(name, parse_csv(csv_text))
 
 
 @frappe.whitelist()
 def progress(name: str) -> dict[str, Any]:
 	frappe.has_permission(CAMPAIGN, "read", name, throw=True)
-	return campaign_runtime.campaign_service().progress(name)
+	return site_campaigns.campaign_service().progress(name)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -101,7 +101,7 @@ def sync_templates(device: str | None = None) -> dict[str, int]:
 	"""Fetch approved and pending templates from Meta now (also runs daily)."""
 	frappe.has_permission("WhatsApp Template", "create", throw=True)
 	with user_errors():
-		return {"synced": campaign_runtime.sync_templates(device)}
+		return {"synced": site_campaigns.sync_templates(device)}
 
 
 def _check(name: str) -> None:
@@ -125,4 +125,4 @@ def _state(name: str) -> dict[str, Any]:
 
 def _wake_dispatcher(name: str, status: str) -> None:
 	if status == policy.RUNNING:
-		campaign_runtime.ensure_dispatcher(frappe.db.get_value(CAMPAIGN, name, "device"))
+		site_campaigns.ensure_dispatcher(frappe.db.get_value(CAMPAIGN, name, "device"))

@@ -14,10 +14,10 @@ from frappe.utils import now_datetime
 from whatsapp_integration.core.operations.analytics import percent
 from whatsapp_integration.core.operations.health import OK, device_check
 from whatsapp_integration.core.operations.metrics import OutcomeCounts, latency_summary
-from whatsapp_integration.monitoring import cached
-from whatsapp_integration.observability import device_states
+from whatsapp_integration.operations.health import device_states
+from whatsapp_integration.operations.metrics import webhook_rejections
+from whatsapp_integration.operations.stats_cache import cached
 from whatsapp_integration.repositories import analytics
-from whatsapp_integration.site_metrics import webhook_rejections
 
 VIEW_ROLES = ("WhatsApp Manager", "WhatsApp User", "System Manager")
 

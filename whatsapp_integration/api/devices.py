@@ -13,11 +13,11 @@ import frappe
 from frappe import _
 
 from whatsapp_integration.core.message import OutboundMessage
-from whatsapp_integration.errors import user_errors
-from whatsapp_integration.runtime import charge_user, message_service
 from whatsapp_integration.services.qr_service import QrService
-from whatsapp_integration.settings import get_config
-from whatsapp_integration.web_runtime import qr_service
+from whatsapp_integration.site.errors import user_errors
+from whatsapp_integration.site.services import charge_user, message_service
+from whatsapp_integration.site.settings import get_config
+from whatsapp_integration.site.web import qr_service
 
 DEVICE = "WhatsApp Device"
 DEFAULT_TEST_TEXT = "Test message from {site}: this WhatsApp device works."

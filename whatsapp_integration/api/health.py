@@ -7,7 +7,7 @@ from typing import Any
 import frappe
 
 from whatsapp_integration.core.operations.health import DOWN, overall
-from whatsapp_integration.observability import gather_checks
+from whatsapp_integration.operations.health import gather_checks
 
 DETAIL_ROLES = ("WhatsApp Manager", "System Manager")
 

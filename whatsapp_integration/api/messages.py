@@ -8,9 +8,9 @@ from typing import Any
 import frappe
 
 from whatsapp_integration.core.message import TEMPLATE, OutboundMessage, Template
-from whatsapp_integration.errors import user_errors
-from whatsapp_integration.runtime import message_service
 from whatsapp_integration.services.repository import MessageRecord
+from whatsapp_integration.site.errors import user_errors
+from whatsapp_integration.site.services import message_service
 
 SEND_ROLES = ("WhatsApp User", "WhatsApp Manager", "System Manager")
 

@@ -9,8 +9,8 @@ from frappe import _
 from werkzeug.wrappers import Response
 
 from whatsapp_integration.core.operations.prometheus import CONTENT_TYPE, render
-from whatsapp_integration.settings import get_config
-from whatsapp_integration.site_metrics import collect, families
+from whatsapp_integration.operations.metrics import collect, families
+from whatsapp_integration.site.settings import get_config
 
 ENDPOINT = "whatsapp_integration.api.metrics.prometheus"
 # Who a request with a valid metrics token runs as: no User row, so no roles and no desk access.

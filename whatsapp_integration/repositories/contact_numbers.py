@@ -12,7 +12,7 @@ import phonenumbers
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.model.document import Document
 
-from whatsapp_integration.settings import get_config
+from whatsapp_integration.site.settings import get_config
 
 CONTACT_NUMBER_FIELD = "whatsapp_number"
 

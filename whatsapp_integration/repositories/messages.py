@@ -11,8 +11,8 @@ from frappe.utils import get_datetime
 from frappe.utils.password import get_decrypted_password
 
 from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
-from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.status import FAILED, QUEUED, timestamp_field
+from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.repository import OUTBOUND, MessageRecord, SendOutcome, StatusEvent
 
 LOG = "WhatsApp Message Log"

@@ -19,12 +19,12 @@ from frappe.permissions import get_doctype_roles
 from frappe.utils import convert_utc_to_system_timezone, now_datetime
 from frappe.utils.user import get_users_with_role
 
-from whatsapp_integration.alerting import alert_linked_number_mismatch
 from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.phone import same_number
-from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition, device_status
+from whatsapp_integration.operations.alerts import alert_linked_number_mismatch
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
+from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.web_session_repository import HISTORY_LIMIT
 
 DEVICE = "WhatsApp Device"

@@ -19,10 +19,10 @@ from frappe.utils import convert_utc_to_system_timezone, get_datetime, now_datet
 
 from whatsapp_integration.core.campaign.planning import FAILED as RECIPIENT_FAILED
 from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, parse_idempotency_key
-from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.status import RECEIVED
 from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
 from whatsapp_integration.repositories.contact_numbers import CONTACT_NUMBER_FIELD
+from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.repository import INBOUND, StatusEvent
 from whatsapp_integration.services.webhook_repository import (
 	ContactLink,

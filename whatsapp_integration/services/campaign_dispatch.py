@@ -15,20 +15,18 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from whatsapp_integration.core import message as rules
 from whatsapp_integration.core.campaign import planning, policy
-from whatsapp_integration.core.campaign.rendering import Renderer, render_parameters, render_text
+from whatsapp_integration.core.campaign.rendering import Renderer
 from whatsapp_integration.core.campaign.schedule import Schedule, next_run, run_after
 from whatsapp_integration.core.errors import RateLimited, SendFailed, WhatsAppError
 from whatsapp_integration.core.ratelimit import pace
-from whatsapp_integration.core.senders.base import WhatsAppSender
-from whatsapp_integration.core.senders.budget import worst_case_seconds
-from whatsapp_integration.core.senders.factory import DeviceProfile
+from whatsapp_integration.core.send_budget import worst_case_seconds
+from whatsapp_integration.senders.base import WhatsAppSender
+from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services import campaign_outcomes as outcomes
 from whatsapp_integration.services.campaign_messages import outbound_message, recipient_context
 from whatsapp_integration.services.campaign_repository import (

@@ -31,10 +31,10 @@ from whatsapp_integration.core.errors import (
 from whatsapp_integration.core.phone import normalize
 from whatsapp_integration.core.ratelimit import RateLimiter, acquire
 from whatsapp_integration.core.retry import retry_delay
-from whatsapp_integration.core.senders.base import SendReceipt, WhatsAppSender
-from whatsapp_integration.core.senders.budget import worst_case_seconds
-from whatsapp_integration.core.senders.factory import DeviceProfile, SenderFactory
+from whatsapp_integration.core.send_budget import worst_case_seconds
 from whatsapp_integration.core.status import FAILED, QUEUED, SENT
+from whatsapp_integration.senders.base import SendReceipt, WhatsAppSender
+from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.repository import (
 	OUTBOUND,
 	MessageRecord,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from whatsapp_integration.core.web.client import HostClient
 from whatsapp_integration.core.web.states import SessionSnapshot, Transition
 from whatsapp_integration.services.web_session_repository import WebSessionRepository, check_web_device
+from whatsapp_integration.session_host.client import HostClient
 
 
 class QrService:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.status import QUEUED, timestamp_field
+from whatsapp_integration.senders.factory import DeviceProfile
 
 OUTBOUND = "Outbound"
 INBOUND = "Inbound"

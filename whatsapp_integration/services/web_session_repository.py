@@ -13,8 +13,8 @@ from typing import Protocol
 
 from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.errors import ConfigurationError, DeviceNotFound, DeviceUnavailable
-from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition, device_status
+from whatsapp_integration.senders.factory import DeviceProfile
 
 HISTORY_LIMIT = 50
 

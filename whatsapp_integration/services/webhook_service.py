@@ -22,7 +22,6 @@ from datetime import datetime, timedelta, timezone
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ErrorAction, advice_for, classify
 from whatsapp_integration.core.retry import retry_delay
-from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.status import FAILED, QUEUED
 from whatsapp_integration.core.webhook import (
 	SOURCE_META,
@@ -32,6 +31,7 @@ from whatsapp_integration.core.webhook import (
 	WebhookBatch,
 	parse_webhook,
 )
+from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.repository import StatusEvent
 from whatsapp_integration.services.webhook_repository import (
 	InboundRecord,

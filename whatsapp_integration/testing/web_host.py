@@ -14,9 +14,9 @@ from pathlib import Path
 import redis
 
 from whatsapp_integration.core.config import WhatsAppConfig
-from whatsapp_integration.core.web.host import SessionHost, build_supervisor
-from whatsapp_integration.core.web.pacing import RedisDailyCounter
 from whatsapp_integration.core.web.states import SessionSnapshot, Transition
+from whatsapp_integration.session_host.host import SessionHost, build_supervisor
+from whatsapp_integration.session_host.pacing import RedisDailyCounter
 
 
 class LoggingListener:

@@ -12,8 +12,8 @@ import frappe
 import requests
 from frappe.utils import get_bench_path
 
-from whatsapp_integration import campaign_runtime
 from whatsapp_integration.core.campaign.planning import RecipientInput
+from whatsapp_integration.site import campaigns as site_campaigns
 from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
 from whatsapp_integration.tests.utils import (
 	TEST_DEVICE,
@@ -119,7 +119,7 @@ def new_campaign(recipients: list[RecipientInput], **values: Any) -> str:
 	)
 	doc.insert(ignore_permissions=True)
 	frappe.db.commit()
-	campaign_runtime.campaign_service().add_recipients(doc.name, recipients)
+	site_campaigns.campaign_service().add_recipients(doc.name, recipients)
 	return doc.name
 
 
@@ -138,4 +138,4 @@ def states(campaign: str) -> dict[str, int]:
 
 def clear_dispatchers() -> None:
 	"""Forget dispatcher heartbeats of earlier tests, so the next tick enqueues at once."""
-	frappe.cache.delete(campaign_runtime.dispatcher_key(TEST_DEVICE))
+	frappe.cache.delete(site_campaigns.dispatcher_key(TEST_DEVICE))

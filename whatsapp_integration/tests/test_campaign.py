@@ -13,11 +13,11 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
-from whatsapp_integration import campaign_runtime
 from whatsapp_integration.api import campaigns as api
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.services.campaign_outcomes import IN_DOUBT_REASON
 from whatsapp_integration.services.campaign_repository import duplicate_wamid_reason
+from whatsapp_integration.site import campaigns as site_campaigns
 from whatsapp_integration.testing.processes import wait_until
 from whatsapp_integration.tests.campaign_utils import (
 	CAMPAIGN,
@@ -71,13 +71,13 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 		start_at = add_to_date(now_datetime(), seconds=4)
 		name = new_campaign(numbers(5, start=50000), scheduled_start=start_at)
 		self.assertEqual(api.start(name)["status"], "Scheduled")
-		campaign_runtime.run_scheduler_tick()
+		site_campaigns.run_scheduler_tick()
 		self.assertEqual(fresh(CAMPAIGN, name, "status"), "Scheduled")
 		time.sleep(2)
-		campaign_runtime.run_scheduler_tick()
+		site_campaigns.run_scheduler_tick()
 		self.assertEqual((fresh(CAMPAIGN, name, "status"), len(self.graph.requests())), ("Scheduled", 0))
 		wait_until(lambda: now_datetime() >= start_at, 10, "the start time")
-		campaign_runtime.run_scheduler_tick()
+		site_campaigns.run_scheduler_tick()
 		frappe.db.commit()
 		self.wait_for_status(name, "Completed", 180)
 		self.assertEqual(len(self.graph.requests()), 5)
@@ -121,7 +121,7 @@ class TestCampaignsOnTheBench(FrappeTestCase):
 		self.assertGreaterEqual(sum(sent_to.values()), counts["Sent"])
 
 	def _tick_until_done(self, name: str) -> bool:
-		campaign_runtime.run_scheduler_tick()
+		site_campaigns.run_scheduler_tick()
 		frappe.db.commit()
 		time.sleep(1)
 		return fresh(CAMPAIGN, name, "status") == "Completed"

@@ -10,10 +10,12 @@ from frappe.utils import now_datetime
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from whatsapp_integration import alerting, desk, observability
 from whatsapp_integration.api import health, messages, metrics
-from whatsapp_integration.monitoring import clear_stats_cache
-from whatsapp_integration.retention import clear_message_logs
+from whatsapp_integration.operations import alerts as site_alerts
+from whatsapp_integration.operations import health as site_health
+from whatsapp_integration.operations.retention import clear_message_logs
+from whatsapp_integration.operations.stats_cache import clear_stats_cache
+from whatsapp_integration.site import desk
 from whatsapp_integration.tests.log_rows import LogRow, delete_rows, insert_rows
 from whatsapp_integration.tests.utils import (
 	RUN_ID,
@@ -184,16 +186,16 @@ class TestOperations(FrappeTestCase):
 
 		graph = start_fake_graph()
 		try:
-			device = next(d for d in observability.device_states() if d.name == TEST_DEVICE)
+			device = next(d for d in site_health.device_states() if d.name == TEST_DEVICE)
 			clear_stats_cache()
-			first = observability.token_check(device)
+			first = site_health.token_check(device)
 			calls = len(graph.requests)
-			observability.token_check(device)
+			site_health.token_check(device)
 			self.assertEqual(first.status, "ok")
 			self.assertEqual(len(graph.requests), calls)
 			configure_settings(access_token="expired-token")
 			clear_stats_cache()
-			expired = observability.token_check(device)
+			expired = site_health.token_check(device)
 			self.assertEqual((expired.status, expired.error_code), ("degraded", 190))
 		finally:
 			graph.stop()
@@ -207,8 +209,8 @@ class TestOperations(FrappeTestCase):
 			[LogRow(created=now, device=DEVICE_B, status="Failed", error_code=131026) for _ in range(3)]
 		)
 		try:
-			first = alerting.check_and_alert()
-			second = alerting.check_and_alert()
+			first = site_alerts.check_and_alert()
+			second = site_alerts.check_and_alert()
 			subjects = [incident.subject for incident in first if incident.kind == "device_failures"]
 			self.assertIn(DEVICE_B, subjects)
 			self.assertEqual([i for i in second if i.kind == "device_failures"], [])
@@ -227,10 +229,10 @@ class TestOperations(FrappeTestCase):
 		ensure_device(WEB_DEVICE, mode="Web", phone_number_id=None)
 		frappe.db.set_value("WhatsApp Device", WEB_DEVICE, "web_state", "WORKING")
 		try:
-			alerting.check_and_alert()  # remembers WORKING
+			site_alerts.check_and_alert()  # remembers WORKING
 			frappe.db.set_value("WhatsApp Device", WEB_DEVICE, "web_state", "FAILED")
-			lost = [i.subject for i in alerting.check_and_alert() if i.kind == "session_lost"]
-			again = [i.subject for i in alerting.check_and_alert() if i.kind == "session_lost"]
+			lost = [i.subject for i in site_alerts.check_and_alert() if i.kind == "session_lost"]
+			again = [i.subject for i in site_alerts.check_and_alert() if i.kind == "session_lost"]
 			self.assertEqual((lost, again), ([WEB_DEVICE], []))
 			link = frappe.db.get_value(
 				"Notification Log", {"for_user": MANAGER, "subject": ("like", "%left WORKING%")}, "link"

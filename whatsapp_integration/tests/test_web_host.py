@@ -17,8 +17,9 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
 from whatsapp_integration.api import devices
-from whatsapp_integration.core.web.processes import ProcessRegistry
 from whatsapp_integration.repositories.web_sessions import qr_viewers
+from whatsapp_integration.session_host.processes import ProcessRegistry
+from whatsapp_integration.site.web import host_client, state_dir
 from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
 from whatsapp_integration.tests.utils import (
 	DEVICE_READER,
@@ -29,7 +30,6 @@ from whatsapp_integration.tests.utils import (
 	ensure_user,
 	unique_digits,
 )
-from whatsapp_integration.web_runtime import host_client, state_dir
 
 # This run's Web devices, deleted at the end (a WORKING one would be restored by the next host)
 DEVICE = f"_Test WhatsApp Web Device {RUN_ID}"

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from whatsapp_integration.core.graph import GraphClient
+from whatsapp_integration.senders.graph import GraphClient
 
 _POSITIONAL = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 _NAMED = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from whatsapp_integration.core.errors import GraphApiError
-from whatsapp_integration.core.graph import GraphClient
+from whatsapp_integration.senders.graph import GraphClient
 
 OK = "ok"
 DEGRADED = "degraded"

@@ -1,2 +1,2 @@
-"""WhatsApp Web (unofficial mode), framework-free: session states and supervisor, driver pool,
-QR capture, selectors, the page sender, pacing, and the session host with its Redis client."""
+"""WhatsApp Web rules, framework-free: session states and their transitions, the versioned
+selector registry and what a Web device can send. The browsers live in `session_host/`."""

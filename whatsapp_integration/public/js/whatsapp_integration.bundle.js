@@ -1,5 +1,5 @@
 // "Send WhatsApp" on the forms of the DocTypes listed in WhatsApp Integration Settings
-// (Send From DocTypes). The list comes from frappe.boot.whatsapp (see whatsapp_integration/desk.py).
+// (Send From DocTypes). The list comes from frappe.boot.whatsapp (see whatsapp_integration/site/desk.py).
 
 frappe.provide("whatsapp_integration");
 

@@ -5,9 +5,9 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from whatsapp_integration.campaign_runtime import campaign_service
-from whatsapp_integration.errors import user_errors
 from whatsapp_integration.repositories.campaigns import RECIPIENT, campaign_from
+from whatsapp_integration.site.campaigns import campaign_service
+from whatsapp_integration.site.errors import user_errors
 
 ACTION_FIELDS = ("status", "run")
 

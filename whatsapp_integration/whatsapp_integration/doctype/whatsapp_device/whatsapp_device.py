@@ -8,8 +8,8 @@ from frappe.model.document import Document
 
 from whatsapp_integration.core.phone import normalize
 from whatsapp_integration.core.web.states import SessionState, device_status
-from whatsapp_integration.errors import user_errors
-from whatsapp_integration.settings import get_config
+from whatsapp_integration.site.errors import user_errors
+from whatsapp_integration.site.settings import get_config
 
 
 class WhatsAppDevice(Document):

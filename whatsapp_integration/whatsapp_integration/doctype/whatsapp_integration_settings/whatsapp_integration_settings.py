@@ -8,8 +8,8 @@ from frappe.model.document import Document
 from frappe.utils import escape_html
 
 from whatsapp_integration.core.config import META_GRAPH_URL, WhatsAppConfig
-from whatsapp_integration.errors import user_errors
-from whatsapp_integration.settings import clear_config_cache
+from whatsapp_integration.site.errors import user_errors
+from whatsapp_integration.site.settings import clear_config_cache
 
 
 class WhatsAppIntegrationSettings(Document):

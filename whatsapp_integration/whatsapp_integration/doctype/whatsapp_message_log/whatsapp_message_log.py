@@ -5,7 +5,7 @@
 import frappe
 from frappe.model.document import Document
 
-from whatsapp_integration.retention import clear_message_logs
+from whatsapp_integration.operations.retention import clear_message_logs
 
 
 class WhatsAppMessageLog(Document):
@@ -63,7 +63,7 @@ class WhatsAppMessageLog(Document):
 
 	@staticmethod
 	def clear_old_logs(days: int = 90) -> None:
-		"""Called by Log Settings' daily clean-up (see whatsapp_integration/retention.py)."""
+		"""Called by Log Settings' daily clean-up (see whatsapp_integration/operations/retention.py)."""
 		clear_message_logs(days)
 
 

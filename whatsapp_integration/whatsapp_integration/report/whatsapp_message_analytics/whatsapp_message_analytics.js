@@ -39,7 +39,7 @@ frappe.query_reports["WhatsApp Message Analytics"] = {
 	],
 
 	onload(report) {
-		// The campaign filter only where campaigns exist (see whatsapp_integration/desk.py boot info).
+		// The campaign filter only where campaigns exist (see whatsapp_integration/site/desk.py boot info).
 		if ((frappe.boot.whatsapp || {}).has_campaigns) {
 			report.get_filter("campaign").toggle(true);
 		}

@@ -13,7 +13,7 @@ import frappe
 from frappe import _
 
 from whatsapp_integration.core.operations.analytics import Analytics, build, percent
-from whatsapp_integration.monitoring import cached
+from whatsapp_integration.operations.stats_cache import cached
 from whatsapp_integration.repositories.analytics import (
 	LogFilters,
 	failure_counts,

@@ -23,16 +23,7 @@ from typing import Protocol
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import WebSessionLoggedOut, WebSessionNotReady, WhatsAppError
-from whatsapp_integration.core.senders.base import SendReceipt
-from whatsapp_integration.core.web.browser import ManagedDriver
-from whatsapp_integration.core.web.pacing import SendPacer
-from whatsapp_integration.core.web.page import PageKind, PageView, linked_number, probe
-from whatsapp_integration.core.web.pool import DriverPool
-from whatsapp_integration.core.web.qr import QrCapture, capture_qr, render_qr
 from whatsapp_integration.core.web.selectors import CanaryReport, SelectorRegistry, run_canary
-from whatsapp_integration.core.web.send_guard import SendGuard, not_ready
-from whatsapp_integration.core.web.sender import WebSender
-from whatsapp_integration.core.web.sent_keys import SentKeys
 from whatsapp_integration.core.web.states import (
 	ACTIVE_STATES,
 	SessionSnapshot,
@@ -40,6 +31,15 @@ from whatsapp_integration.core.web.states import (
 	Transition,
 	check_move,
 )
+from whatsapp_integration.senders.base import SendReceipt
+from whatsapp_integration.session_host.browser import ManagedDriver
+from whatsapp_integration.session_host.pacing import SendPacer
+from whatsapp_integration.session_host.page import PageKind, linked_number, probe
+from whatsapp_integration.session_host.pool import DriverPool
+from whatsapp_integration.session_host.qr import QrCapture, capture_qr, render_qr
+from whatsapp_integration.session_host.send_guard import SendGuard, not_ready
+from whatsapp_integration.session_host.sender import WebSender
+from whatsapp_integration.session_host.sent_keys import SentKeys
 
 logger = logging.getLogger(__name__)
 HISTORY_LIMIT = 50

@@ -8,12 +8,12 @@ import logging
 import frappe
 
 from whatsapp_integration.core.config import WhatsAppConfig
-from whatsapp_integration.core.web.host import RelayListener, SessionHost, build_supervisor
-from whatsapp_integration.core.web.pacing import RedisDailyCounter
 from whatsapp_integration.repositories.web_sessions import FrappeWebSessionRepository
 from whatsapp_integration.services.qr_service import SessionRecorder
-from whatsapp_integration.settings import get_config
-from whatsapp_integration.web_runtime import namespace, redis_client, state_dir
+from whatsapp_integration.session_host.host import RelayListener, SessionHost, build_supervisor
+from whatsapp_integration.session_host.pacing import RedisDailyCounter
+from whatsapp_integration.site.settings import get_config
+from whatsapp_integration.site.web import namespace, redis_client, state_dir
 
 
 def run_host(workers: int = 8) -> None:

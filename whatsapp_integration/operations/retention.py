@@ -12,7 +12,7 @@ from typing import Any
 import frappe
 from frappe.utils import add_days, now_datetime
 
-from whatsapp_integration.settings import get_config
+from whatsapp_integration.site.settings import get_config
 
 MESSAGE_LOG = "WhatsApp Message Log"
 DELETE_BATCH = 10_000

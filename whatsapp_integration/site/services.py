@@ -11,14 +11,14 @@ from frappe.utils import now_datetime
 from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.errors import RateLimited
 from whatsapp_integration.core.ratelimit import RedisRateLimiter
-from whatsapp_integration.core.senders.factory import SenderFactory
-from whatsapp_integration.core.web.client import web_sender_builder
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.repositories.webhooks import FrappeWebhookRepository
+from whatsapp_integration.senders.factory import SenderFactory
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.services.webhook_service import WebhookService
-from whatsapp_integration.settings import get_config
-from whatsapp_integration.web_runtime import host_client
+from whatsapp_integration.session_host.client import web_sender_builder
+from whatsapp_integration.site.settings import get_config
+from whatsapp_integration.site.web import host_client
 
 # One per process: senders keep pooled HTTP connections across requests and jobs.
 SENDERS = SenderFactory()

@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
-from whatsapp_integration.settings import get_config
+from whatsapp_integration.site.settings import get_config
 
 SEND_ROLES = ("WhatsApp User", "WhatsApp Manager", "System Manager")
 TEMPLATE = "WhatsApp Template"

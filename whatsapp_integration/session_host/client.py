@@ -10,11 +10,11 @@ from typing import Any
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import SessionHostUnavailable
 from whatsapp_integration.core.message import Media, Template
-from whatsapp_integration.core.senders.base import SendReceipt
-from whatsapp_integration.core.senders.budget import web_send_budget
-from whatsapp_integration.core.senders.factory import DeviceProfile, SenderBuilder
+from whatsapp_integration.core.send_budget import web_send_budget
 from whatsapp_integration.core.web.content import media_as_text, template_refused
-from whatsapp_integration.core.web.protocol import Command, keys, rebuild_error, reply_key
+from whatsapp_integration.senders.base import SendReceipt
+from whatsapp_integration.senders.factory import DeviceProfile, SenderBuilder
+from whatsapp_integration.session_host.protocol import Command, keys, rebuild_error, reply_key
 
 HOST_NOT_RUNNING = (
 	"The WhatsApp Web session host is not running, so Web devices cannot link or send. Start it "

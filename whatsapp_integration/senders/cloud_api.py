@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from whatsapp_integration.core.errors import ErrorAction, GraphApiError
-from whatsapp_integration.core.graph import GraphClient
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.phone import digits
-from whatsapp_integration.core.senders.base import SendReceipt
+from whatsapp_integration.senders.base import SendReceipt
+from whatsapp_integration.senders.graph import GraphClient
 
 
 class CloudApiSender:

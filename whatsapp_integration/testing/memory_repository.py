@@ -9,8 +9,8 @@ import threading
 from datetime import datetime
 
 from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
-from whatsapp_integration.core.senders.factory import DeviceProfile
 from whatsapp_integration.core.status import FAILED, QUEUED
+from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.repository import OUTBOUND, MessageRecord, SendOutcome, apply_outcome
 
 

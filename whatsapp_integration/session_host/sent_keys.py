@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from whatsapp_integration.core.senders.base import SendReceipt
+from whatsapp_integration.senders.base import SendReceipt
 
 KEEP_SECONDS = 86400.0
 

@@ -11,8 +11,8 @@ from typing import Any
 import qrcode
 from qrcode.constants import ERROR_CORRECT_L
 
-from whatsapp_integration.core.web.page import PageView
 from whatsapp_integration.core.web.selectors import SelectorRegistry
+from whatsapp_integration.session_host.page import PageView
 
 _CANVAS_PNG_JS = """
 const canvas = document.querySelector(arguments[0]);

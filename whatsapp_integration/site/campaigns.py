@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,15 +22,15 @@ from whatsapp_integration.core.campaign import policy
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.core.campaign.rendering import message_sources, placeholder_names
 from whatsapp_integration.core.campaign.templates import fetch_templates
-from whatsapp_integration.core.graph import GraphClient
 from whatsapp_integration.repositories.campaigns import CAMPAIGN, FrappeCampaignRepository, upsert_templates
-from whatsapp_integration.runtime import message_service
+from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.services.campaign_repository import CampaignRecord
 from whatsapp_integration.services.campaign_service import CampaignService
 from whatsapp_integration.services.send_journal import RedisSendJournal
-from whatsapp_integration.settings import get_config
+from whatsapp_integration.site.services import message_service
+from whatsapp_integration.site.settings import get_config
 
-DISPATCH_JOB = "whatsapp_integration.campaign_runtime.dispatch"
+DISPATCH_JOB = "whatsapp_integration.site.campaigns.dispatch"
 PROGRESS_EVENT = "whatsapp_campaign_progress"
 
 

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import frappe
 
-from whatsapp_integration.settings import get_config
+from whatsapp_integration.site.settings import get_config
 
 T = TypeVar("T")
 STATS_PREFIX = "whatsapp:stats:"
@@ -55,7 +55,7 @@ def session_host_heartbeat() -> float | None:
 	"""Epoch seconds of the WhatsApp Web session host's last heartbeat (core/web/host.py writes
 	`{"at": ...}` with a TTL, so no key means no host), or None."""
 	try:
-		from whatsapp_integration.web_runtime import host_client
+		from whatsapp_integration.site.web import host_client
 	except ImportError:  # a build without web mode
 		return None
 	beat = host_client().heartbeat()

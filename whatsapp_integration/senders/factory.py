@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from whatsapp_integration.core.config import MODE_OFFICIAL, MODE_WEB, WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError, DeviceUnavailable
-from whatsapp_integration.core.graph import GraphClient
-from whatsapp_integration.core.senders.base import WhatsAppSender
-from whatsapp_integration.core.senders.cloud_api import CloudApiSender
+from whatsapp_integration.senders.base import WhatsAppSender
+from whatsapp_integration.senders.cloud_api import CloudApiSender
+from whatsapp_integration.senders.graph import GraphClient
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from selenium.webdriver.chrome.service import Service
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import BrowserUnavailable
-from whatsapp_integration.core.web.processes import ProcessRegistry, is_alive
+from whatsapp_integration.session_host.processes import ProcessRegistry, is_alive
 
 logger = logging.getLogger(__name__)
 SYSTEM_CHROMEDRIVER = "/usr/bin/chromedriver"

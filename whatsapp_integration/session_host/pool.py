@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from whatsapp_integration.core.errors import DriverPoolExhausted
-from whatsapp_integration.core.web.browser import ManagedDriver
+from whatsapp_integration.session_host.browser import ManagedDriver
 
 Launcher = Callable[[Path], ManagedDriver]
 Quitter = Callable[[ManagedDriver], None]

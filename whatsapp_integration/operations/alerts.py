@@ -16,11 +16,11 @@ from whatsapp_integration.core.operations import alerts
 from whatsapp_integration.core.operations.alerts import Incident, RedisIncidentStore
 from whatsapp_integration.core.operations.health import is_token_expired
 from whatsapp_integration.core.operations.metrics import increase
-from whatsapp_integration.monitoring import record_counter
-from whatsapp_integration.observability import device_states, token_check
+from whatsapp_integration.operations.health import device_states, token_check
+from whatsapp_integration.operations.metrics import webhook_rejections
+from whatsapp_integration.operations.stats_cache import record_counter
 from whatsapp_integration.repositories import analytics
-from whatsapp_integration.settings import get_config
-from whatsapp_integration.site_metrics import webhook_rejections
+from whatsapp_integration.site.settings import get_config
 
 # An incident stays one alert while it recurs within this time; gone this long, it is over.
 INCIDENT_TTL = 6 * 3600

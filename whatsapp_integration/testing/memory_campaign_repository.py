@@ -23,7 +23,7 @@ from whatsapp_integration.services.campaign_repository import (
 	RecipientRow,
 	duplicate_wamid_reason,
 )
-from whatsapp_integration.services.memory_repository import MemoryRepository
+from whatsapp_integration.testing.memory_repository import MemoryRepository
 
 
 class MemoryCampaignRepository:

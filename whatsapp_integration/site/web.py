@@ -9,9 +9,9 @@ from pathlib import Path
 import frappe
 import redis
 
-from whatsapp_integration.core.web.client import HostClient
 from whatsapp_integration.repositories.web_sessions import FrappeWebSessionRepository
 from whatsapp_integration.services.qr_service import QrService
+from whatsapp_integration.session_host.client import HostClient
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:13000"
 

@@ -11,7 +11,7 @@ from frappe.utils import now_datetime
 
 from whatsapp_integration.core.operations.metrics import LatencySummary, OutcomeCounts, latency_summary
 from whatsapp_integration.core.operations.prometheus import COUNTER, GAUGE, MetricFamily, Sample
-from whatsapp_integration.monitoring import cached
+from whatsapp_integration.operations.stats_cache import cached
 from whatsapp_integration.repositories import analytics
 
 WINDOW = timedelta(hours=24)

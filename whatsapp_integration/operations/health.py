@@ -11,11 +11,11 @@ import frappe
 from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
-from whatsapp_integration.core.graph import GraphClient
 from whatsapp_integration.core.operations import health
 from whatsapp_integration.core.operations.health import DOWN, OK, Check
-from whatsapp_integration.monitoring import cached, session_host_heartbeat
-from whatsapp_integration.settings import get_config
+from whatsapp_integration.operations.stats_cache import cached, session_host_heartbeat
+from whatsapp_integration.senders.graph import GraphClient
+from whatsapp_integration.site.settings import get_config
 
 DEVICE = "WhatsApp Device"
 # Where a device's WhatsApp Web session state lives (the web-mode issue adds it), first match wins.

@@ -21,7 +21,7 @@ class WhatsAppSender(Protocol):
 
 	`idempotency_key` is the Message Log's key: a sender that can tell a repeated send (the
 	WhatsApp Web host) answers it with the first result instead of sending it twice. How long
-	a send may take is `core.senders.budget.worst_case_seconds(mode, config)`."""
+	a send may take is `core.send_budget.worst_case_seconds(mode, config)`."""
 
 	def send_text(
 		self, to: str, text: str, *, callback_data: str | None = None, idempotency_key: str | None = None

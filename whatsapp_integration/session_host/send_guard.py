@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from whatsapp_integration.core.errors import SendFailed, SendInDoubt
-from whatsapp_integration.core.senders.base import SendReceipt
-from whatsapp_integration.core.web.pacing import SendPacer
-from whatsapp_integration.core.web.sender import WebSender
-from whatsapp_integration.core.web.sent_keys import SentKeys
 from whatsapp_integration.core.web.states import SessionState
+from whatsapp_integration.senders.base import SendReceipt
+from whatsapp_integration.session_host.pacing import SendPacer
+from whatsapp_integration.session_host.sender import WebSender
+from whatsapp_integration.session_host.sent_keys import SentKeys
 
 LATE = (
 	"The send was not made: its deadline passed {where} (the caller stopped waiting for it). "

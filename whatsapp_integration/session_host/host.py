@@ -22,16 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from whatsapp_integration.core.config import WhatsAppConfig
-from whatsapp_integration.core.web.browser import ManagedDriver, launch, quit_driver
-from whatsapp_integration.core.web.pacing import DailyCounter, SendPacer
-from whatsapp_integration.core.web.pool import DriverPool
-from whatsapp_integration.core.web.processes import ProcessRegistry
-from whatsapp_integration.core.web.protocol import HEARTBEAT_TTL, Command, error_reply, keys, reply_key
 from whatsapp_integration.core.web.selectors import SelectorRegistry, load_registry
-from whatsapp_integration.core.web.send_guard import SendGuard
-from whatsapp_integration.core.web.sent_keys import SentKeys
 from whatsapp_integration.core.web.states import SessionSnapshot, Transition
-from whatsapp_integration.core.web.supervisor import SessionListener, SessionSupervisor
+from whatsapp_integration.session_host.browser import ManagedDriver, launch, quit_driver
+from whatsapp_integration.session_host.pacing import DailyCounter, SendPacer
+from whatsapp_integration.session_host.pool import DriverPool
+from whatsapp_integration.session_host.processes import ProcessRegistry
+from whatsapp_integration.session_host.protocol import HEARTBEAT_TTL, Command, error_reply, keys, reply_key
+from whatsapp_integration.session_host.send_guard import SendGuard
+from whatsapp_integration.session_host.sent_keys import SentKeys
+from whatsapp_integration.session_host.supervisor import SessionListener, SessionSupervisor
 
 logger = logging.getLogger(__name__)
 REPLY_TTL = 120

@@ -27,11 +27,11 @@ from whatsapp_integration.core.errors import (
 )
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.phone import digits
-from whatsapp_integration.core.senders.base import SendReceipt
-from whatsapp_integration.core.web.browser import ManagedDriver
 from whatsapp_integration.core.web.content import media_as_text, template_refused
-from whatsapp_integration.core.web.page import PageKind, PageView, probe
 from whatsapp_integration.core.web.selectors import SelectorRegistry
+from whatsapp_integration.senders.base import SendReceipt
+from whatsapp_integration.session_host.browser import ManagedDriver
+from whatsapp_integration.session_host.page import PageKind, PageView, probe
 
 _LAST_SENT_JS = """
 const bubbles = document.querySelectorAll(arguments[0]);
