@@ -8,7 +8,7 @@ import frappe
 from frappe.utils import add_days, add_to_date, now_datetime
 
 from whatsapp_integration.operations.alerts import alert_webhook_event_failed, check_and_alert
-from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
+from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
 from whatsapp_integration.services.webhook_service import (
 	INBOX_FAILED,
 	InboxDecision,

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from whatsapp_integration.core.errors import InvalidSignature, InvalidWebhookPayload
 from whatsapp_integration.core.webhook import load_envelope, verify_handshake, verify_signature
-from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
+from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
 from whatsapp_integration.site.settings import get_config
 
 READABLE_PATH = "whatsapp/webhook"

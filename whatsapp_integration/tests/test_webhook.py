@@ -11,7 +11,7 @@ from frappe.utils import add_days, add_to_date, now_datetime
 from frappe.utils.background_jobs import get_redis_connection_without_auth
 
 from whatsapp_integration import tasks
-from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
+from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
 from whatsapp_integration.site.services import webhook_service
 from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.tests.webhook_utils import (

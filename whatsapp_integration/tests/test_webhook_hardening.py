@@ -9,8 +9,8 @@ from frappe.utils import now_datetime
 
 from whatsapp_integration.operations.alerts import WEBHOOK_EVENT_FAILED, incident_store
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
-from whatsapp_integration.repositories.webhooks import FrappeWebhookInbox
-from whatsapp_integration.services.repository import SendOutcome
+from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
+from whatsapp_integration.core.records import SendOutcome
 from whatsapp_integration.site.settings import get_config
 from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.tests.test_webhook import INBOX, process_through_inbox
