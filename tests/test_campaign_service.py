@@ -14,11 +14,11 @@ from whatsapp_integration.core.campaign import planning, policy
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.core.campaign.schedule import DAILY
 from whatsapp_integration.core.errors import CampaignStateError, InvalidCampaign
+from whatsapp_integration.core.records import SendOutcome
 from whatsapp_integration.core.status import FAILED as LOG_FAILED
 from whatsapp_integration.core.status import SENT as LOG_SENT
 from whatsapp_integration.services.campaign_outcomes import IN_DOUBT_REASON
 from whatsapp_integration.services.campaign_repository import RecipientRow
-from whatsapp_integration.services.repository import SendOutcome
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
 

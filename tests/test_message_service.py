@@ -19,8 +19,8 @@ from whatsapp_integration.core.errors import (
 	RecipientOptedOut,
 )
 from whatsapp_integration.core.message import Media, OutboundMessage, Template
+from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.status import FAILED, QUEUED, SENT
-from whatsapp_integration.services.repository import MessageRecord
 
 TO = "+919876543210"
 MakeService = Callable[..., ServiceHarness]

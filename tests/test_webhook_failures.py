@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, idempotency_key
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ErrorAction
+from whatsapp_integration.core.records import StatusEvent
 from whatsapp_integration.core.status import FAILED, QUEUED, SENT
 from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.campaign_repository import CampaignRecord, NewRecipient
-from whatsapp_integration.services.repository import StatusEvent
 from whatsapp_integration.services.webhook_repository import MemoryWebhookRepository, OutboundState
 from whatsapp_integration.services.webhook_service import WebhookService
 from whatsapp_integration.testing import webhook_payloads as payloads

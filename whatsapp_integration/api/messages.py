@@ -8,7 +8,7 @@ from typing import Any
 import frappe
 
 from whatsapp_integration.core.message import TEMPLATE, OutboundMessage, Template
-from whatsapp_integration.services.repository import MessageRecord
+from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.site.errors import user_errors
 from whatsapp_integration.site.services import message_service
 

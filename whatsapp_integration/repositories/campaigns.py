@@ -19,6 +19,7 @@ from frappe.utils import get_datetime, getdate, now_datetime
 
 from whatsapp_integration.core.campaign.planning import FAILED, LATER_STATES, PENDING, SENDING, SENT, SKIPPED
 from whatsapp_integration.core.campaign.templates import TemplateInfo
+from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.repositories.campaign_logs import DOC_FIELDS, doc_values, insert_logs
 from whatsapp_integration.services.campaign_repository import (
 	CampaignRecord,
@@ -26,7 +27,6 @@ from whatsapp_integration.services.campaign_repository import (
 	RecipientOutcome,
 	RecipientRow,
 )
-from whatsapp_integration.services.repository import MessageRecord
 
 CAMPAIGN = "WhatsApp Campaign"
 RECIPIENT = "WhatsApp Campaign Recipient"

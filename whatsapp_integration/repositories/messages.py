@@ -11,9 +11,10 @@ from frappe.utils import get_datetime
 from frappe.utils.password import get_decrypted_password
 
 from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
+from whatsapp_integration.core.records import MessageRecord, SendOutcome, StatusEvent
 from whatsapp_integration.core.status import FAILED, QUEUED, timestamp_field
+from whatsapp_integration.core.vocabulary import Direction
 from whatsapp_integration.senders.factory import DeviceProfile
-from whatsapp_integration.services.repository import OUTBOUND, MessageRecord, SendOutcome, StatusEvent
 
 LOG = "WhatsApp Message Log"
 EVENT = "WhatsApp Message Status Event"
@@ -130,7 +131,7 @@ class FrappeMessageRepository:
 	def count_outbound_since(self, device: str, since: datetime) -> int:
 		filters = {
 			"device": device,
-			"direction": OUTBOUND,
+			"direction": Direction.OUTBOUND,
 			"status": ("!=", FAILED),
 			"creation": (">=", since),
 		}
@@ -214,7 +215,7 @@ def _insert_event(parent: str, event: StatusEvent) -> None:
 
 def _record_from(values: dict[str, Any]) -> MessageRecord:
 	record = MessageRecord(**{fieldname: values.get(fieldname) or None for fieldname in _SCALAR_FIELDS})
-	record.direction = record.direction or OUTBOUND
+	record.direction = record.direction or Direction.OUTBOUND
 	record.status = record.status or QUEUED
 	record.attempts = int(record.attempts or 0)
 	record.error_code = int(record.error_code) if record.error_code else None

@@ -19,11 +19,12 @@ from frappe.utils import convert_utc_to_system_timezone, get_datetime, now_datet
 
 from whatsapp_integration.core.campaign.planning import FAILED as RECIPIENT_FAILED
 from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, parse_idempotency_key
+from whatsapp_integration.core.records import StatusEvent
 from whatsapp_integration.core.status import RECEIVED
+from whatsapp_integration.core.vocabulary import Direction
 from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
 from whatsapp_integration.repositories.contact_numbers import CONTACT_NUMBER_FIELD
 from whatsapp_integration.senders.factory import DeviceProfile
-from whatsapp_integration.services.repository import INBOUND, StatusEvent
 from whatsapp_integration.services.webhook_repository import (
 	ContactLink,
 	FailureHandler,
@@ -162,7 +163,7 @@ def _insert_once(doc: Document) -> bool:
 def _inbound_values(record: InboundRecord) -> dict[str, Any]:
 	contact = record.contact
 	values = {
-		"direction": INBOUND,
+		"direction": Direction.INBOUND,
 		"status": RECEIVED,
 		"received_at": _local(record.received_at),
 		"contact": contact.contact if contact else None,
@@ -288,4 +289,3 @@ def _local(moment: datetime) -> datetime:
 	if moment.tzinfo is None:
 		return moment
 	return convert_utc_to_system_timezone(moment.replace(tzinfo=None)).replace(tzinfo=None)
-

@@ -24,6 +24,7 @@ from whatsapp_integration.core.campaign.rendering import Renderer
 from whatsapp_integration.core.campaign.schedule import Schedule, next_run, run_after
 from whatsapp_integration.core.errors import RateLimited, SendFailed, WhatsAppError
 from whatsapp_integration.core.ratelimit import pace
+from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.send_budget import worst_case_seconds
 from whatsapp_integration.senders.base import WhatsAppSender
 from whatsapp_integration.senders.factory import DeviceProfile
@@ -36,7 +37,6 @@ from whatsapp_integration.services.campaign_repository import (
 	RecipientRow,
 )
 from whatsapp_integration.services.message_service import MessageService, dispatch
-from whatsapp_integration.services.repository import MessageRecord
 from whatsapp_integration.services.send_journal import IN_DOUBT, SendJournal
 
 Notifier = Callable[[CampaignRecord, str], None]

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from whatsapp_integration.core.campaign import planning, policy
 from whatsapp_integration.core.errors import RateLimited, SendFailed, WhatsAppError
+from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome
 from whatsapp_integration.core.status import FAILED as LOG_FAILED
 from whatsapp_integration.core.status import SENT as LOG_SENT
 from whatsapp_integration.services.campaign_repository import RecipientOutcome, RecipientRow
-from whatsapp_integration.services.repository import MessageRecord, SendOutcome, apply_outcome
 
 IN_DOUBT_REASON = (
 	"The worker stopped while this message was being sent, so it is unknown whether WhatsApp got it. "

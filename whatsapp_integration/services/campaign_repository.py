@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from whatsapp_integration.core.campaign.planning import PENDING
 from whatsapp_integration.core.campaign.policy import DRAFT
 from whatsapp_integration.core.campaign.schedule import NONE
-from whatsapp_integration.services.repository import MessageRecord
+from whatsapp_integration.core.records import MessageRecord
 
 
 @dataclass

@@ -24,6 +24,7 @@ from whatsapp_integration.core.campaign.rendering import (
 )
 from whatsapp_integration.core.campaign.schedule import Schedule, is_due, to_utc
 from whatsapp_integration.core.errors import CampaignStateError, InvalidCampaign
+from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.services.campaign_dispatch import (
 	BatchResult,
 	CampaignDispatcher,
@@ -38,7 +39,6 @@ from whatsapp_integration.services.campaign_repository import (
 	RecipientRow,
 )
 from whatsapp_integration.services.message_service import MessageService
-from whatsapp_integration.services.repository import MessageRecord
 from whatsapp_integration.services.send_journal import SendJournal
 
 

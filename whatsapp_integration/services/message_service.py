@@ -30,18 +30,14 @@ from whatsapp_integration.core.errors import (
 )
 from whatsapp_integration.core.phone import normalize
 from whatsapp_integration.core.ratelimit import RateLimiter, acquire
+from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome
 from whatsapp_integration.core.retry import retry_delay
 from whatsapp_integration.core.send_budget import worst_case_seconds
 from whatsapp_integration.core.status import FAILED, QUEUED, SENT
+from whatsapp_integration.core.vocabulary import Direction
 from whatsapp_integration.senders.base import SendReceipt, WhatsAppSender
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
-from whatsapp_integration.services.repository import (
-	OUTBOUND,
-	MessageRecord,
-	MessageRepository,
-	SendOutcome,
-	apply_outcome,
-)
+from whatsapp_integration.services.repository import MessageRepository
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 140
 LEASE_MARGIN_SECONDS = 30.0  # saving the outcome after the send returned
@@ -112,7 +108,7 @@ class MessageService:
 		"""Put a Failed outbound message back in the outbox, due now: the retry job claims it with
 		a lease and sends it under the same idempotency key (two clicks never send twice)."""
 		record = self.repository.get_message(name)
-		if record.direction != OUTBOUND or record.status != FAILED:
+		if record.direction != Direction.OUTBOUND or record.status != FAILED:
 			raise InvalidMessage(
 				f"Only failed outbound messages can be retried; {name} is {record.direction} and {record.status}."
 			)

@@ -18,9 +18,9 @@ from typing import Protocol
 
 from whatsapp_integration.core.campaign.planning import FAILED as RECIPIENT_FAILED
 from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, parse_idempotency_key
+from whatsapp_integration.core.records import StatusEvent
 from whatsapp_integration.core.status import FAILED, QUEUED, apply_event, current_attempt, timestamp_field
 from whatsapp_integration.senders.factory import DeviceProfile
-from whatsapp_integration.services.repository import StatusEvent
 from whatsapp_integration.testing.memory_campaign_repository import MemoryCampaignRepository
 
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ErrorAction, advice_for, classify
+from whatsapp_integration.core.records import StatusEvent
 from whatsapp_integration.core.retry import retry_delay
 from whatsapp_integration.core.status import FAILED, QUEUED
 from whatsapp_integration.core.webhook import (
@@ -32,7 +33,6 @@ from whatsapp_integration.core.webhook import (
 	parse_webhook,
 )
 from whatsapp_integration.senders.factory import DeviceProfile
-from whatsapp_integration.services.repository import StatusEvent
 from whatsapp_integration.services.webhook_repository import (
 	InboundRecord,
 	OutboundState,

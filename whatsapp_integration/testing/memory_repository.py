@@ -9,9 +9,10 @@ import threading
 from datetime import datetime
 
 from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
+from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome
 from whatsapp_integration.core.status import FAILED, QUEUED
+from whatsapp_integration.core.vocabulary import Direction
 from whatsapp_integration.senders.factory import DeviceProfile
-from whatsapp_integration.services.repository import OUTBOUND, MessageRecord, SendOutcome, apply_outcome
 
 
 class MemoryRepository:
@@ -99,7 +100,7 @@ class MemoryRepository:
 				1
 				for record in self._messages.values()
 				if record.device == device
-				and record.direction == OUTBOUND
+				and record.direction == Direction.OUTBOUND
 				and record.status != FAILED
 				and record.created_at is not None
 				and record.created_at >= since

@@ -26,15 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from whatsapp_integration.core.config import MODE_OFFICIAL
 from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
+from whatsapp_integration.core.records import MessageRecord, SendOutcome, StatusEvent
 from whatsapp_integration.core.status import DELIVERED, FAILED, QUEUED, READ, SENT
-from whatsapp_integration.services.repository import (
-	INBOUND,
-	OUTBOUND,
-	MessageRecord,
-	MessageRepository,
-	SendOutcome,
-	StatusEvent,
-)
+from whatsapp_integration.core.vocabulary import Direction
+from whatsapp_integration.services.repository import MessageRepository
 
 if TYPE_CHECKING:
 	from unittest import TestCase as _Base
@@ -152,7 +147,7 @@ class MessageRepositoryContract(_Base):
 		at = self.now()
 		record = self.new_record(
 			device,
-			direction=OUTBOUND,
+			direction=Direction.OUTBOUND,
 			from_number="+15550100001",
 			message_type="template",
 			text="Hello *Ana*,\nyour order ✅ ships today. Tom & Jerry say hi.",
@@ -203,7 +198,9 @@ class MessageRepositoryContract(_Base):
 		)
 		self.assertEqual({name: getattr(read, name) for name in blank}, dict.fromkeys(blank))
 		self.assertEqual((read.template_params, read.events, read.attempts), ([], [], 0))
-		self.assertEqual((read.direction, read.status, read.message_type), (OUTBOUND, QUEUED, "text"))
+		self.assertEqual(
+			(read.direction, read.status, read.message_type), (Direction.OUTBOUND, QUEUED, "text")
+		)
 
 	# save_outcome
 
@@ -324,7 +321,7 @@ class MessageRepositoryContract(_Base):
 		self.insert(device)
 		self.insert(device, status=SENT, wamid=unique("wamid.CONTRACT"))
 		self.insert(device, status=FAILED)
-		self.insert(device, direction=INBOUND, status=READ)
+		self.insert(device, direction=Direction.INBOUND, status=READ)
 		self.insert(other_device)
 		later_failed = self.insert(device)
 		self.repository.save_outcome(later_failed.name or "", SendOutcome(FAILED, self.now(), 1))

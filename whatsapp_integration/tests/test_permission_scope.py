@@ -17,8 +17,8 @@ from frappe.utils import now_datetime, today
 
 from whatsapp_integration.api import campaigns as campaign_api
 from whatsapp_integration.api import dashboard
+from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
-from whatsapp_integration.services.repository import MessageRecord
 from whatsapp_integration.site.desk import timeline_content
 from whatsapp_integration.tests.campaign_utils import CAMPAIGN, RECIPIENT, new_campaign
 from whatsapp_integration.tests.utils import TEST_DEVICE, ensure_test_device, ensure_user

@@ -6,8 +6,8 @@ import uuid
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
-from whatsapp_integration.services.repository import MessageRecord
 from whatsapp_integration.tests.utils import ensure_user
 
 LOG = "WhatsApp Message Log"
