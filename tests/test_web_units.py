@@ -233,7 +233,7 @@ def test_sessions_a_dead_host_left_unfinished_are_stopped_and_working_ones_resto
 	for device, state in (("Shop", S.WORKING), ("Desk", S.SCAN_QR_CODE)):
 		transition = Transition(state, 1000.0, "before the crash")
 		recorder.session_changed(SessionSnapshot(device, state, (transition,), qr_png=b"png"), transition)
-	assert repository.stop_unfinished("The host restarted") == ["Desk"]
+	assert repository.stop_sessions((S.STARTING, S.SCAN_QR_CODE), "The host restarted") == ["Desk"]
 	desk = repository.sessions["Desk"]
 	assert desk.state is S.STOPPED and desk.qr_png is None and desk.history[-1].reason == "The host restarted"
 	assert repository.restorable_devices() == ["Shop"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from whatsapp_integration.core.campaign.policy import idempotency_key
-from whatsapp_integration.core.campaign.records import CampaignRecord, NewRecipient
+from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, idempotency_key
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ErrorAction
 from whatsapp_integration.core.records import StatusEvent
 from whatsapp_integration.core.status import FAILED, QUEUED, SENT
 from whatsapp_integration.senders.factory import DeviceProfile
+from whatsapp_integration.services.campaign_repository import CampaignRecord, NewRecipient
 from whatsapp_integration.services.webhook_repository import MemoryWebhookRepository, OutboundState
 from whatsapp_integration.services.webhook_service import WebhookService
 from whatsapp_integration.testing import webhook_payloads as payloads
@@ -22,7 +22,6 @@ NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 DEVICE = DeviceProfile("Shop", phone_number_id=payloads.PHONE_NUMBER_ID, phone_number="+15557654321")
 TO = "+4917600000009"
 CONFIG = WhatsAppConfig(max_retry_attempts=3, retry_backoff_seconds=30, retry_backoff_max_seconds=3600)
-from whatsapp_integration.core.vocabulary import CampaignStatus
 
 
 def build(
@@ -82,7 +81,7 @@ def test_a_suppress_class_failure_opts_the_number_out() -> None:
 	assert "+4917600000077" in repository.opt_outs
 
 
-def _campaign(status: str = CampaignStatus.RUNNING) -> tuple[MemoryCampaignRepository, list[str]]:
+def _campaign(status: str = RUNNING) -> tuple[MemoryCampaignRepository, list[str]]:
 	campaigns = MemoryCampaignRepository(MemoryRepository())
 	campaigns.insert_campaign(CampaignRecord("CAMP-1", device="Shop", status=status))
 	campaigns.add_recipients("CAMP-1", [NewRecipient(f"+49176000001{i:02d}") for i in range(3)])
@@ -98,7 +97,7 @@ def test_a_campaign_failure_marks_its_recipient_failed_for_auto_pause() -> None:
 	row = next(row for row in campaigns.recipients("CAMP-1") if row.name == names[1])
 	assert (row.state, row.error_code, row.last_attempt_at) == ("Failed", 131047, NOW)
 	assert campaigns.recent_failures("CAMP-1", 10) == [True]
-	assert campaigns.get_campaign("CAMP-1").status == CampaignStatus.RUNNING
+	assert campaigns.get_campaign("CAMP-1").status == RUNNING
 
 
 def test_a_stop_class_failure_pauses_the_campaign() -> None:
@@ -108,7 +107,7 @@ def test_a_stop_class_failure_pauses_the_campaign() -> None:
 	repository.add_outbound("wamid.E1", SENT, attempts=1, to_number=TO, idempotency_key=key)
 	deliver(service, failed("wamid.E1", 131048, "Spam rate limit hit"))
 	campaign = campaigns.get_campaign("CAMP-1")
-	assert campaign.status == CampaignStatus.PAUSED and "spam rate" in (campaign.status_reason or "")
+	assert campaign.status == PAUSED and "spam rate" in (campaign.status_reason or "")
 
 
 def keyword(wamid: str, text: str, timestamp: int, number: str = "4917600000055") -> bytes:

@@ -21,6 +21,8 @@ scheduler_events = {
 		# every five minutes: repeated failures, lost sessions, expired tokens, bad signatures
 		"*/5 * * * *": [
 			"whatsapp_integration.tasks.check_alerts",
+			# WhatsApp Web: the session host sweeps now; sessions a gone host left are STOPPED
+			"whatsapp_integration.tasks.clean_up_web_sessions",
 		],
 		# every minute: queued retries of the message outbox
 		"* * * * *": [

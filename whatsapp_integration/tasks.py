@@ -18,6 +18,7 @@ from whatsapp_integration.services.webhook_service import (
 from whatsapp_integration.site import campaigns as site_campaigns
 from whatsapp_integration.site.services import message_service, webhook_service
 from whatsapp_integration.site.settings import get_config
+from whatsapp_integration.site.web import session_cleanup
 
 RETRY_BATCH = 200
 
@@ -25,6 +26,12 @@ RETRY_BATCH = 200
 def retry_queued_messages() -> None:
 	"""Send Message Log rows whose retry is due (the outbox's retry loop)."""
 	message_service().retry_due(RETRY_BATCH)
+
+
+def clean_up_web_sessions() -> None:
+	"""Every five minutes: the session host sweeps now; sessions a gone host left are STOPPED
+	and alerted (services/web_sessions.py)."""
+	session_cleanup().run()
 
 
 def check_alerts() -> None:

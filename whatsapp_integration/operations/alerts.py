@@ -38,6 +38,12 @@ def check_and_alert() -> list[Incident]:
 	return fresh
 
 
+def raise_incident(incident: Incident) -> None:
+	"""Alert `incident` unless it is already open (one alert per incident TTL)."""
+	for fresh in alerts.new_incidents([incident], incident_store(), INCIDENT_TTL):
+		notify(fresh)
+
+
 def incident_store() -> RedisIncidentStore:
 	prefix = frappe.cache.make_key("whatsapp:alert:")
 	return RedisIncidentStore(frappe.cache, prefix.decode() if isinstance(prefix, bytes) else prefix)
@@ -95,8 +101,7 @@ def alert_webhook_event_failed(name: str, attempts: int, error: str) -> None:
 		f"and statuses in it are not applied. Last error: {error[:500]}. Fix the cause (see Error Log), "
 		"then set the event's State back to Queued.",
 	)
-	for fresh in alerts.new_incidents([incident], incident_store(), INCIDENT_TTL):
-		notify(fresh)
+	raise_incident(incident)
 
 
 LINKED_NUMBER_MISMATCH = "linked_number_mismatch"
@@ -115,8 +120,7 @@ def alert_linked_number_mismatch(device: str, expected: str, linked: str) -> Non
 			"device and link it again with the right phone."
 		).format(device, linked, expected),
 	)
-	for fresh in alerts.new_incidents([incident], incident_store(), INCIDENT_TTL):
-		notify(fresh)
+	raise_incident(incident)
 
 
 def recipients() -> list[str]:
@@ -155,6 +159,8 @@ def _link(incident: Incident) -> str:
 		LINKED_NUMBER_MISMATCH,
 	) and frappe.db.exists("WhatsApp Device", incident.subject):
 		return f"/app/whatsapp-device/{incident.subject}"
+	if incident.kind == alerts.SESSION_HOST_DOWN:
+		return "/app/whatsapp-device?mode=Web"
 	if incident.kind == WEBHOOK_EVENT_FAILED:
 		return "/app/whatsapp-webhook-event?state=Failed"
 	return "/app/whatsapp-message-log"

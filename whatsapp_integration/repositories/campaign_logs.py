@@ -15,9 +15,9 @@ from typing import Any
 import frappe
 from frappe.utils import now_datetime
 
-from whatsapp_integration.core.campaign.records import duplicate_wamid_reason
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.repositories.messages import _SCALAR_FIELDS as MESSAGE_LOG_FIELDS
+from whatsapp_integration.services.campaign_repository import duplicate_wamid_reason
 
 LOG = "WhatsApp Message Log"
 EVENT = "WhatsApp Message Status Event"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,11 +21,16 @@ from frappe.utils.user import get_users_with_role
 
 from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.phone import same_number
-from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition, device_status
+from whatsapp_integration.core.web.states import (
+	HISTORY_LIMIT,
+	SessionSnapshot,
+	SessionState,
+	Transition,
+	device_status,
+)
 from whatsapp_integration.operations.alerts import alert_linked_number_mismatch
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.senders.factory import DeviceProfile
-from whatsapp_integration.services.web_session_repository import HISTORY_LIMIT
 
 DEVICE = "WhatsApp Device"
 REALTIME_EVENT = "whatsapp_web_session"
@@ -62,9 +67,9 @@ class FrappeWebSessionRepository:
 			pluck="name",
 		)
 
-	def stop_unfinished(self, reason: str) -> list[str]:
-		unfinished = [SessionState.STARTING.value, SessionState.SCAN_QR_CODE.value]
-		devices = frappe.get_all(DEVICE, filters={"web_state": ("in", unfinished)}, pluck="name")
+	def stop_sessions(self, states: Iterable[SessionState], reason: str) -> list[str]:
+		left = [state.value for state in states]
+		devices = frappe.get_all(DEVICE, filters={"web_state": ("in", left)}, pluck="name")
 		for device in devices:
 			stopped = SessionSnapshot(
 				device, SessionState.STOPPED, (Transition(SessionState.STOPPED, time.time(), reason),)

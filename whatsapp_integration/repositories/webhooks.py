@@ -17,10 +17,11 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import convert_utc_to_system_timezone, get_datetime, now_datetime
 
-from whatsapp_integration.core.campaign.policy import parse_idempotency_key
+from whatsapp_integration.core.campaign.planning import FAILED as RECIPIENT_FAILED
+from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, parse_idempotency_key
 from whatsapp_integration.core.records import StatusEvent
 from whatsapp_integration.core.status import RECEIVED
-from whatsapp_integration.core.vocabulary import CampaignStatus, Direction, RecipientState
+from whatsapp_integration.core.vocabulary import Direction
 from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
 from whatsapp_integration.repositories.contact_numbers import CONTACT_NUMBER_FIELD
 from whatsapp_integration.senders.factory import DeviceProfile
@@ -133,16 +134,14 @@ class FrappeWebhookRepository:
 		frappe.db.sql(
 			"""update `tabWhatsApp Campaign Recipient` set state = %s, last_error = %s, error_code = %s,
 			last_attempt_at = %s where name = %s and campaign = %s and run = %s""",
-			(RecipientState.FAILED, reason, code or 0, _local(at), recipient, campaign, run),
+			(RECIPIENT_FAILED, reason, code or 0, _local(at), recipient, campaign, run),
 		)
 		marked = frappe.db._cursor.rowcount == 1
 		frappe.db.commit()
 		return campaign if marked else None
 
 	def pause_campaign(self, campaign: str, reason: str) -> None:
-		FrappeCampaignRepository().update_campaign(
-			campaign, [CampaignStatus.RUNNING], status=CampaignStatus.PAUSED, status_reason=reason
-		)
+		FrappeCampaignRepository().update_campaign(campaign, [RUNNING], status=PAUSED, status_reason=reason)
 
 
 def _insert_once(doc: Document) -> bool:

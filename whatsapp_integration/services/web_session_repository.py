@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.errors import ConfigurationError, DeviceNotFound, DeviceUnavailable
-from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition, device_status
+from whatsapp_integration.core.web.states import (
+	HISTORY_LIMIT,
+	SessionSnapshot,
+	SessionState,
+	Transition,
+	device_status,
+)
 from whatsapp_integration.senders.factory import DeviceProfile
-
-HISTORY_LIMIT = 50
 
 
 class WebSessionRepository(Protocol):
@@ -32,9 +37,9 @@ class WebSessionRepository(Protocol):
 		"""Enabled Web devices whose session was WORKING when the host last ran."""
 		...
 
-	def stop_unfinished(self, reason: str) -> list[str]:
-		"""Mark sessions left STARTING or SCAN_QR_CODE by a previous host as STOPPED (their
-		browser and QR are gone); returns their devices."""
+	def stop_sessions(self, states: Iterable[SessionState], reason: str) -> list[str]:
+		"""Mark the sessions stored in one of `states` STOPPED with `reason` (a host that is gone
+		left them: their browser and QR are gone too); returns their devices."""
 		...
 
 
@@ -83,10 +88,10 @@ class MemoryWebSessionRepository:
 			if transition is not None:
 				stored.history = [*stored.history, transition][-HISTORY_LIMIT:]
 
-	def stop_unfinished(self, reason: str) -> list[str]:
-		unfinished = {SessionState.STARTING, SessionState.SCAN_QR_CODE}
+	def stop_sessions(self, states: Iterable[SessionState], reason: str) -> list[str]:
+		left = set(states)
 		with self._lock:
-			devices = [name for name, stored in self.sessions.items() if stored.state in unfinished]
+			devices = [name for name, stored in self.sessions.items() if stored.state in left]
 			for name in devices:
 				stored = self.sessions[name]
 				stored.state, stored.qr_png = SessionState.STOPPED, None

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from whatsapp_integration.core.campaign.policy import parse_idempotency_key
+from whatsapp_integration.core.campaign.planning import FAILED as RECIPIENT_FAILED
+from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, parse_idempotency_key
 from whatsapp_integration.core.records import StatusEvent
 from whatsapp_integration.core.status import FAILED, QUEUED, apply_event, current_attempt, timestamp_field
-from whatsapp_integration.core.vocabulary import CampaignStatus, RecipientState
 from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.testing.memory_campaign_repository import MemoryCampaignRepository
 
@@ -225,12 +225,10 @@ class MemoryWebhookRepository:
 			return None
 		campaign, recipient, run = parsed
 		marked = self.campaigns.mark_recipient(
-			recipient, campaign, run, state=RecipientState.FAILED, at=at, error=reason, code=code
+			recipient, campaign, run, state=RECIPIENT_FAILED, at=at, error=reason, code=code
 		)
 		return campaign if marked else None
 
 	def pause_campaign(self, campaign: str, reason: str) -> None:
 		if self.campaigns is not None:
-			self.campaigns.update_campaign(
-				campaign, [CampaignStatus.RUNNING], status=CampaignStatus.PAUSED, status_reason=reason
-			)
+			self.campaigns.update_campaign(campaign, [RUNNING], status=PAUSED, status_reason=reason)

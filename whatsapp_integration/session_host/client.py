@@ -32,7 +32,15 @@ class HostClient:
 		return bool(self._redis.exists(keys(self._namespace)["heartbeat"]))
 
 	def heartbeat(self) -> dict[str, Any] | None:
-		raw = self._redis.get(keys(self._namespace)["heartbeat"])
+		"""The running host's heartbeat (`pid`, `host`, `at`); None when no host runs."""
+		return self._read("heartbeat")
+
+	def last_heartbeat(self) -> dict[str, Any] | None:
+		"""The last heartbeat any host of this namespace wrote, also after it stopped."""
+		return self._read("last_beat")
+
+	def _read(self, key: str) -> dict[str, Any] | None:
+		raw = self._redis.get(keys(self._namespace)[key])
 		return json.loads(raw) if raw else None
 
 	def call(self, action: str, device: str = "", timeout: float = 30.0, **args: Any) -> dict[str, Any]:

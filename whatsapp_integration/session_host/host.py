@@ -154,6 +154,7 @@ class SessionHost:
 			"status": lambda: supervisor.status(device).to_dict(with_qr=True),
 			"canary": lambda: supervisor.canary(device).to_dict(),
 			"send": lambda: self._send(device, args),
+			"sweep": self._sweep_now,
 		}
 		if command.action not in handlers:
 			raise ValueError(f"unknown command {command.action!r}")
@@ -205,6 +206,11 @@ class SessionHost:
 			self.supervisor.reconfigure(config)
 			logger.info("the session host applied changed WhatsApp settings")
 
+	def _sweep_now(self) -> dict[str, Any]:
+		"""The `sweep` command (the site's scheduler sends it): the timer's sweep, at once."""
+		self.supervisor.sweep()
+		return {"pid": os.getpid()}
+
 	def _sweep(self) -> None:
 		try:
 			self.supervisor.sweep()
@@ -212,8 +218,11 @@ class SessionHost:
 			logger.exception("the WhatsApp Web session sweep failed")
 
 	def _beat(self) -> None:
-		beat = {"pid": os.getpid(), "host": socket.gethostname(), "at": time.time()}
-		self._redis.set(self._keys["heartbeat"], json.dumps(beat), px=int(self._heartbeat_ttl * 1000))
+		beat = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "at": time.time()})
+		pipeline = self._redis.pipeline()
+		pipeline.set(self._keys["heartbeat"], beat, px=int(self._heartbeat_ttl * 1000))
+		pipeline.set(self._keys["last_beat"], beat)
+		pipeline.execute()
 
 
 def build_supervisor(

@@ -2,9 +2,10 @@
 
 Callers LPUSH a command (JSON) on `<namespace>commands` and BRPOP its reply from
 `<namespace>reply:<id>`. The host refreshes `<namespace>heartbeat` (with a TTL) while it
-runs; no heartbeat means no host. A command carries a deadline: the host drops commands
-whose caller has already given up. A send also carries `click_by`, the latest time for its
-click (checked again right before it), and the Message Log's idempotency `key`.
+runs; no heartbeat means no host. `<namespace>last_beat` keeps the last heartbeat without a
+TTL, so callers can tell since when a host is gone. A command carries a deadline: the host
+drops commands whose caller has already given up. A send also carries `click_by`, the latest
+time for its click (checked again right before it), and the Message Log's idempotency `key`.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from typing import Any
 from whatsapp_integration.core import errors
 
 HEARTBEAT_TTL = 15.0
-ACTIONS = ("ping", "start", "stop", "logout", "status", "send", "canary")
+ACTIONS = ("ping", "start", "stop", "logout", "status", "send", "canary", "sweep")
 
 
 def keys(namespace: str) -> dict[str, str]:
-	return {"commands": f"{namespace}commands", "heartbeat": f"{namespace}heartbeat"}
+	return {
+		"commands": f"{namespace}commands",
+		"heartbeat": f"{namespace}heartbeat",
+		"last_beat": f"{namespace}last_beat",
+	}
 
 
 def reply_key(namespace: str, command_id: str) -> str:

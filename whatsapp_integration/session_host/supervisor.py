@@ -26,6 +26,7 @@ from whatsapp_integration.core.errors import WebSessionLoggedOut, WebSessionNotR
 from whatsapp_integration.core.web.selectors import CanaryReport, SelectorRegistry, run_canary
 from whatsapp_integration.core.web.states import (
 	ACTIVE_STATES,
+	HISTORY_LIMIT,
 	SessionSnapshot,
 	SessionState,
 	Transition,
@@ -42,7 +43,6 @@ from whatsapp_integration.session_host.sender import WebSender
 from whatsapp_integration.session_host.sent_keys import SentKeys
 
 logger = logging.getLogger(__name__)
-HISTORY_LIMIT = 50
 
 
 class SessionListener(Protocol):

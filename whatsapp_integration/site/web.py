@@ -4,13 +4,17 @@ the host client and the QR service. Imports no Selenium: web and worker processe
 from __future__ import annotations
 
 import functools
+from datetime import datetime, timezone
 from pathlib import Path
 
 import frappe
 import redis
+from frappe.utils import convert_utc_to_system_timezone, format_datetime
 
+from whatsapp_integration.operations.alerts import raise_incident
 from whatsapp_integration.repositories.web_sessions import FrappeWebSessionRepository
 from whatsapp_integration.services.qr_service import QrService
+from whatsapp_integration.services.web_sessions import SessionCleanup
 from whatsapp_integration.session_host.client import HostClient
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:13000"
@@ -37,6 +41,19 @@ def host_client() -> HostClient:
 
 def qr_service() -> QrService:
 	return QrService(FrappeWebSessionRepository(), host_client())
+
+
+def session_cleanup(client: HostClient | None = None) -> SessionCleanup:
+	"""The scheduler's cleanup of this site's Web sessions (`client`: another host's, for tests)."""
+	return SessionCleanup(
+		FrappeWebSessionRepository(), client or host_client(), raise_incident, format_time=_site_time
+	)
+
+
+def _site_time(epoch: float) -> str:
+	"""Epoch seconds in the site's time zone and date format."""
+	utc = datetime.fromtimestamp(epoch, tz=timezone.utc)
+	return format_datetime(convert_utc_to_system_timezone(utc).replace(tzinfo=None))
 
 
 def state_dir() -> Path:

@@ -8,6 +8,7 @@ import logging
 import frappe
 
 from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.web.states import SessionState
 from whatsapp_integration.repositories.web_sessions import FrappeWebSessionRepository
 from whatsapp_integration.services.qr_service import SessionRecorder
 from whatsapp_integration.session_host.host import RelayListener, SessionHost, build_supervisor
@@ -35,7 +36,10 @@ def run_host(workers: int = 8) -> None:
 		supervisor, client, namespace(), processes, workers=workers, config_source=_current_config
 	)
 	host.install_process_handlers()
-	repository.stop_unfinished("The session host restarted before the QR code was scanned. Click Link.")
+	repository.stop_sessions(
+		(SessionState.STARTING, SessionState.SCAN_QR_CODE),
+		"The session host restarted before the QR code was scanned. Click Link.",
+	)
 	restore = repository.restorable_devices()
 	frappe.db.commit()
 	try:

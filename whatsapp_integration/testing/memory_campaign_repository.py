@@ -14,16 +14,15 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from whatsapp_integration.core.campaign.planning import LATER_STATES
-from whatsapp_integration.core.campaign.records import (
+from whatsapp_integration.core.campaign.planning import FAILED, LATER_STATES, PENDING, SENDING, SENT, SKIPPED
+from whatsapp_integration.core.errors import DuplicateKey
+from whatsapp_integration.services.campaign_repository import (
 	CampaignRecord,
 	NewRecipient,
 	RecipientOutcome,
 	RecipientRow,
 	duplicate_wamid_reason,
 )
-from whatsapp_integration.core.errors import DuplicateKey
-from whatsapp_integration.core.vocabulary import RecipientState
 from whatsapp_integration.testing.memory_repository import MemoryRepository
 
 
@@ -95,11 +94,7 @@ class MemoryCampaignRepository:
 				row.attempts = 0
 				row.next_attempt_at = row.lease_owner = row.lease_until = row.last_error = None
 				row.error_code = row.wamid = row.message_log = row.last_attempt_at = None
-				row.state, row.skip_reason, row.run = (
-					(RecipientState.SKIPPED if reason else RecipientState.PENDING),
-					reason,
-					run,
-				)
+				row.state, row.skip_reason, row.run = (SKIPPED if reason else PENDING), reason, run
 
 	def claim(
 		self, campaign: str, owner: str, now: datetime, lease_until: datetime, limit: int
@@ -110,7 +105,7 @@ class MemoryCampaignRepository:
 				if len(claimed) >= limit:
 					break
 				if _claimable(row, now):
-					row.state, row.lease_owner, row.lease_until = RecipientState.SENDING, owner, lease_until
+					row.state, row.lease_owner, row.lease_until = SENDING, owner, lease_until
 					claimed.append(dataclasses.replace(row))
 			return claimed
 
@@ -128,8 +123,8 @@ class MemoryCampaignRepository:
 		with self._lock:
 			for name in names:
 				row = self._rows[name]
-				if row.lease_owner == owner and row.state == RecipientState.SENDING:
-					row.state, row.lease_owner, row.lease_until = RecipientState.PENDING, None, None
+				if row.lease_owner == owner and row.state == SENDING:
+					row.state, row.lease_owner, row.lease_until = PENDING, None, None
 
 	def renew_lease(self, owner: str, names: Iterable[str], lease_until: datetime) -> int:
 		with self._lock:
@@ -157,7 +152,7 @@ class MemoryCampaignRepository:
 			waiting = [
 				r.next_attempt_at
 				for r in self._campaign_rows(campaign)
-				if r.state == RecipientState.PENDING and r.next_attempt_at
+				if r.state == PENDING and r.next_attempt_at
 			]
 			return min(waiting, default=None)
 
@@ -166,7 +161,7 @@ class MemoryCampaignRepository:
 			return dict(Counter(self._shown_state(row) for row in self._campaign_rows(campaign)))
 
 	def _shown_state(self, row: RecipientRow) -> str:
-		if row.state != RecipientState.SENT or not row.message_log:
+		if row.state != SENT or not row.message_log:
 			return row.state
 		status = self.messages.get_message(row.message_log).status
 		return status if status in LATER_STATES else row.state
@@ -215,9 +210,9 @@ class MemoryCampaignRepository:
 
 
 def _claimable(row: RecipientRow, now: datetime) -> bool:
-	if row.state == RecipientState.PENDING:
+	if row.state == PENDING:
 		return row.next_attempt_at is None or row.next_attempt_at <= now
-	return row.state == RecipientState.SENDING and row.lease_until is not None and row.lease_until <= now
+	return row.state == SENDING and row.lease_until is not None and row.lease_until <= now
 
 
 def _apply(row: RecipientRow, outcome: RecipientOutcome, log_name: str | None) -> None:
@@ -237,6 +232,4 @@ def _apply(row: RecipientRow, outcome: RecipientOutcome, log_name: str | None) -
 
 
 def _last_attempt_failed(row: RecipientRow) -> bool:
-	return row.state == RecipientState.FAILED or (
-		row.state in (RecipientState.PENDING, RecipientState.SENDING) and bool(row.last_error)
-	)
+	return row.state == FAILED or (row.state in (PENDING, SENDING) and bool(row.last_error))

@@ -19,7 +19,7 @@ from frappe.utils import get_bench_path
 from whatsapp_integration.api import devices
 from whatsapp_integration.repositories.web_sessions import qr_viewers
 from whatsapp_integration.session_host.processes import ProcessRegistry
-from whatsapp_integration.site.web import host_client, state_dir
+from whatsapp_integration.site.web import host_client, session_cleanup, state_dir
 from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
 from whatsapp_integration.tests.utils import (
 	DEVICE_READER,
@@ -84,6 +84,11 @@ class TestWebHost(FrappeTestCase):
 		for device in (DEVICE, LEFTOVER):
 			_delete(device)
 		super().tearDownClass()
+
+	def test_the_scheduler_cleanup_asks_the_running_host_to_sweep(self) -> None:
+		self.assertEqual(host_client().call("sweep"), {"pid": self.host.pid})
+		result = session_cleanup().run()
+		self.assertEqual((result.swept, result.stopped), (True, []))
 
 	def test_changed_settings_reach_the_running_host(self) -> None:
 		"""A smaller Driver pool size saved while the host runs quits the surplus idle browser."""

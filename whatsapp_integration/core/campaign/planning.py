@@ -15,13 +15,20 @@ from typing import Any
 
 from whatsapp_integration.core.errors import InvalidPhoneNumber
 from whatsapp_integration.core.phone import normalize
-from whatsapp_integration.core.vocabulary import RecipientState
 
-# Recipient states (core.vocabulary.RecipientState) by what they mean for a run
-OPEN_STATES = (RecipientState.PENDING, RecipientState.SENDING)
-SUCCESS_STATES = (RecipientState.SENT, RecipientState.DELIVERED, RecipientState.READ)
+# Recipient states
+PENDING = "Pending"
+SENDING = "Sending"
+SENT = "Sent"
+DELIVERED = "Delivered"
+READ = "Read"
+FAILED = "Failed"
+SKIPPED = "Skipped"
+RECIPIENT_STATES = (PENDING, SENDING, SENT, DELIVERED, READ, FAILED, SKIPPED)
+OPEN_STATES = (PENDING, SENDING)
+SUCCESS_STATES = (SENT, DELIVERED, READ)
 # What a Sent recipient shows once its Message Log row hears back from WhatsApp (webhook statuses).
-LATER_STATES = (RecipientState.DELIVERED, RecipientState.READ, RecipientState.FAILED)
+LATER_STATES = (DELIVERED, READ, FAILED)
 
 # CSV import
 BOM = "\ufeff"
@@ -60,7 +67,7 @@ class Plan:
 
 	@property
 	def to_send(self) -> list[PlannedRecipient]:
-		return [recipient for recipient in self.recipients if recipient.state == RecipientState.PENDING]
+		return [recipient for recipient in self.recipients if recipient.state == PENDING]
 
 	def count(self, reason_prefix: str) -> int:
 		return sum(1 for r in self.recipients if r.skip_reason and r.skip_reason.startswith(reason_prefix))
@@ -98,20 +105,16 @@ def _plan_one(
 	try:
 		number = normalize(source.number, default_country)
 	except InvalidPhoneNumber as error:
-		return PlannedRecipient(source, None, RecipientState.SKIPPED, f"{SKIP_INVALID}: {error}")
+		return PlannedRecipient(source, None, SKIPPED, f"{SKIP_INVALID}: {error}")
 	label = source.recipient_name or source.reference_name or f"row {position}"
 	if number in first_seen:
-		skipped = f"{SKIP_DUPLICATE} of {first_seen[number]}"
-		return PlannedRecipient(source, number, RecipientState.SKIPPED, skipped)
+		return PlannedRecipient(source, number, SKIPPED, f"{SKIP_DUPLICATE} of {first_seen[number]}")
 	first_seen[number] = label
 	if is_opted_out(number):
 		return PlannedRecipient(
-			source,
-			number,
-			RecipientState.SKIPPED,
-			f"{SKIP_OPTED_OUT}: the number is on the WhatsApp Opt Out list",
+			source, number, SKIPPED, f"{SKIP_OPTED_OUT}: the number is on the WhatsApp Opt Out list"
 		)
-	return PlannedRecipient(source, number, RecipientState.PENDING)
+	return PlannedRecipient(source, number, PENDING)
 
 
 def parse_csv(text: str) -> list[RecipientInput]:

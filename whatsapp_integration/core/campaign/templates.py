@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from whatsapp_integration.senders.graph import GraphClient
 
 _POSITIONAL = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 _NAMED = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 _FIELDS = "id,name,language,status,category,components"
 PAGE_SIZE = 100
 MAX_PAGES = 50
-
-
-class GraphReader(Protocol):
-	"""What listing templates needs of a Graph API client (`senders.graph.GraphClient`)."""
-
-	def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -54,7 +50,7 @@ def parse_template(item: dict[str, Any]) -> TemplateInfo:
 	)
 
 
-def fetch_templates(client: GraphReader, waba_id: str) -> list[TemplateInfo]:
+def fetch_templates(client: GraphClient, waba_id: str) -> list[TemplateInfo]:
 	"""Every template of the WhatsApp Business Account, following Meta's paging cursors."""
 	templates: list[TemplateInfo] = []
 	params: dict[str, Any] = {"fields": _FIELDS, "limit": PAGE_SIZE}

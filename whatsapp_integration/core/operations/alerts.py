@@ -18,6 +18,7 @@ DEVICE_FAILURES = "device_failures"
 SESSION_LOST = "session_lost"
 TOKEN_EXPIRED = "token_expired"
 SIGNATURE_FAILURES = "signature_failures"
+SESSION_HOST_DOWN = "session_host_down"
 
 
 @dataclass(frozen=True)
@@ -139,3 +140,18 @@ def signature_failure_incidents(count: int, threshold: int) -> list[Incident]:
 			"or someone is probing the webhook URL.",
 		)
 	]
+
+
+def session_host_down_incident(devices: Iterable[str], since: str) -> Incident:
+	"""The WhatsApp Web session host stopped and left `devices` linked or linking: their
+	sessions are gone until it runs again."""
+	names = ", ".join(sorted(devices))
+	return Incident(
+		SESSION_HOST_DOWN,
+		"session_host",
+		"The WhatsApp Web session host is not running",
+		f"The WhatsApp Web session host has not been running since {since}, so Web devices can "
+		f"neither link nor send. The sessions it left ({names}) are now STOPPED. Start the host "
+		"(`bench --site <site> whatsapp-web-host`, or its line in the Procfile / supervisor), then "
+		"click Link on each device.",
+	)

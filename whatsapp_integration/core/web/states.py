@@ -28,6 +28,7 @@ _ALLOWED: dict[SessionState, frozenset[SessionState]] = {
 	SessionState.FAILED: frozenset({SessionState.STARTING, SessionState.STOPPED}),
 }
 
+HISTORY_LIMIT = 50  # transitions kept per session
 ACTIVE_STATES = frozenset({SessionState.STARTING, SessionState.SCAN_QR_CODE, SessionState.WORKING})
 _DEVICE_STATUS = {SessionState.WORKING: "Active", SessionState.FAILED: "Error"}
 
