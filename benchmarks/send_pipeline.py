@@ -29,7 +29,7 @@ import requests
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.message import OutboundMessage
 from whatsapp_integration.core.ratelimit import MemoryRateLimiter
-from whatsapp_integration.core.status import SENT
+from whatsapp_integration.core.vocabulary import MessageStatus
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.testing.memory_repository import MemoryRepository
@@ -93,7 +93,7 @@ class PipelineClient:
 			idempotency_key=f"bench-{index}",
 			requested_by="bench@example.com",
 		)
-		if self.service.send(message).status != SENT:
+		if self.service.send(message).status != MessageStatus.SENT:
 			raise RuntimeError("a pipeline send did not end Sent")
 
 

@@ -13,7 +13,8 @@ from conftest import FakeClock
 
 from whatsapp_integration.core import message as rules
 from whatsapp_integration.core.campaign import planning, policy
-from whatsapp_integration.core.config import MODE_WEB, WhatsAppConfig
+from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.senders.base import SendReceipt, WhatsAppSender
 from whatsapp_integration.senders.factory import DeviceProfile, build_cloud_sender
 from whatsapp_integration.services.campaign_dispatch import STATUS_EVERY_SENDS
@@ -56,10 +57,10 @@ def test_a_refusal_from_the_sender_defers_the_recipient_and_the_dispatcher_goes_
 	fake_graph: FakeGraphApi, clock: FakeClock
 ) -> None:
 	harness = make_harness(fake_graph, clock)
-	harness.device = DeviceProfile(**{**harness.device.__dict__, "mode": MODE_WEB})
+	harness.device = DeviceProfile(**{**harness.device.__dict__, "mode": DeviceMode.WEB})
 	harness.messages.add_device(harness.device, default=True)
 	pacer = SendPacer(10.0, 0.0, 100, MemoryDailyCounter(), clock=clock.monotonic, today=clock.now)
-	harness.senders.register(MODE_WEB, lambda device, config: PacedSender(pacer, device, config))
+	harness.senders.register(DeviceMode.WEB, lambda device, config: PacedSender(pacer, device, config))
 	harness.campaign(recipients=3)
 	service = harness.service()
 	service.start("CAMP-1")

@@ -9,15 +9,14 @@ from datetime import datetime, timedelta
 import pytest
 from campaign_harness import CampaignHarness, make_harness, numbers
 from conftest import FakeClock
+from whatsapp_integration.services.campaign_outcomes import IN_DOUBT_REASON
 
 from whatsapp_integration.core.campaign import planning, policy
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.core.campaign.schedule import DAILY
 from whatsapp_integration.core.errors import CampaignStateError, InvalidCampaign
 from whatsapp_integration.core.records import SendOutcome
-from whatsapp_integration.core.status import FAILED as LOG_FAILED
-from whatsapp_integration.core.status import SENT as LOG_SENT
-from whatsapp_integration.services.campaign_outcomes import IN_DOUBT_REASON
+from whatsapp_integration.core.vocabulary import MessageStatus
 from whatsapp_integration.services.campaign_repository import RecipientRow
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
@@ -47,7 +46,7 @@ def test_a_campaign_sends_each_recipient_once_with_its_key_and_completes(harness
 	assert key == policy.idempotency_key("CAMP-1", row.name, 0)
 	assert first["text"]["body"] == f"Hello {row.recipient_name}!"
 	log = harness.messages.find_by_idempotency_key(key)
-	assert log and log.status == LOG_SENT and log.wamid == row.wamid and row.message_log == log.name
+	assert log and log.status == MessageStatus.SENT and log.wamid == row.wamid and row.message_log == log.name
 	assert service.progress("CAMP-1")["counts"][planning.SENT] == 25
 	assert service.progress("CAMP-1")["percent"] == 100.0
 
@@ -225,7 +224,7 @@ def test_transient_errors_fail_the_recipient_after_max_attempts(
 	row = _row(harness)
 	assert (row.state, row.attempts, row.error_code) == (planning.FAILED, 3, 131000)
 	log = harness.messages.get_message(row.message_log or "")
-	assert (log.status, log.error_code, log.next_attempt_at) == (LOG_FAILED, 131000, None)
+	assert (log.status, log.error_code, log.next_attempt_at) == (MessageStatus.FAILED, 131000, None)
 
 
 def test_throttle_slows_the_whole_device(harness: CampaignHarness, clock: FakeClock) -> None:
@@ -376,7 +375,7 @@ def test_templates_render_parameters_per_recipient_and_check_their_count(harness
 def test_send_test_goes_to_the_given_number_only(harness: CampaignHarness) -> None:
 	harness.campaign(recipients=3)
 	record = harness.service().send_test("CAMP-1", "+14155550199", "manager@example.com")
-	assert record.status == LOG_SENT
+	assert record.status == MessageStatus.SENT
 	assert harness.sent_to() == ["14155550199"]
 	assert harness.graph.message_requests()[0].body["text"]["body"] == "Hello Customer 0!"
 	assert harness.campaigns.get_campaign("CAMP-1").status == policy.DRAFT

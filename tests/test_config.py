@@ -6,20 +6,16 @@ import dataclasses
 
 import pytest
 
-from whatsapp_integration.core.config import (
-	DEFAULT_CHROME_OPTIONS,
-	MODE_OFFICIAL,
-	MODE_WEB,
-	WhatsAppConfig,
-)
+from whatsapp_integration.core.config import DEFAULT_CHROME_OPTIONS, WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError, WhatsAppError
+from whatsapp_integration.core.vocabulary import DeviceMode
 
 SECRETS = ("access_token", "app_secret", "webhook_verify_token", "metrics_token")
 
 
 def test_defaults_follow_meta_and_the_review() -> None:
 	config = WhatsAppConfig()
-	assert config.default_mode == MODE_OFFICIAL
+	assert config.default_mode == DeviceMode.OFFICIAL
 	assert config.graph_api_root == "https://graph.facebook.com/v21.0"
 	assert config.request_timeout == 15.0
 	assert config.max_retry_attempts == 3
@@ -62,7 +58,7 @@ def test_from_mapping_coerces_settings_values() -> None:
 			"name": "WhatsApp Integration Settings",
 		}
 	)
-	assert config.default_mode == MODE_WEB
+	assert config.default_mode == DeviceMode.WEB
 	assert config.request_timeout == 7.5 and isinstance(config.request_timeout, float)
 	assert config.max_retry_attempts == 5 and isinstance(config.max_retry_attempts, int)
 	assert config.send_burst == 12 and isinstance(config.send_burst, int)

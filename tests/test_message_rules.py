@@ -8,8 +8,6 @@ from whatsapp_integration.core.errors import InvalidMessage, WhatsAppError
 from whatsapp_integration.core.formatting import html_to_whatsapp, looks_like_html
 from whatsapp_integration.core.message import (
 	MAX_TEXT_LENGTH,
-	MEDIA_KINDS,
-	MESSAGE_TYPES,
 	Media,
 	Template,
 	check_media,
@@ -17,6 +15,7 @@ from whatsapp_integration.core.message import (
 	check_template,
 	clean_text,
 )
+from whatsapp_integration.core.vocabulary import MessageType
 
 
 def invalid(call: object, *args: object) -> str:
@@ -84,7 +83,7 @@ class TestText:
 
 
 class TestMessageType:
-	@pytest.mark.parametrize("message_type", MESSAGE_TYPES)
+	@pytest.mark.parametrize("message_type", list(MessageType))
 	def test_known_types_pass(self, message_type: str) -> None:
 		assert check_message_type(message_type) == message_type
 
@@ -146,7 +145,7 @@ class TestTemplate:
 
 
 class TestMedia:
-	@pytest.mark.parametrize("kind", MEDIA_KINDS)
+	@pytest.mark.parametrize("kind", MessageType.media())
 	def test_every_media_kind_with_a_public_link_passes(self, kind: str) -> None:
 		media = Media(kind, "https://files.example.com/a.bin", caption="See this")
 		assert check_media(media) is media

@@ -20,7 +20,7 @@ from whatsapp_integration.core.errors import (
 )
 from whatsapp_integration.core.message import Media, OutboundMessage, Template
 from whatsapp_integration.core.records import MessageRecord
-from whatsapp_integration.core.status import FAILED, QUEUED, SENT
+from whatsapp_integration.core.vocabulary import MessageStatus
 
 TO = "+919876543210"
 MakeService = Callable[..., ServiceHarness]
@@ -54,12 +54,12 @@ class TestSent:
 		(body,) = sent_bodies(harness)
 		assert body["to"] == "919876543210" and body["text"]["body"] == "Hi *Ana*"
 		assert body["biz_opaque_callback_data"] == "so:SO-0001"
-		assert record.status == SENT and record.wamid and record.wamid.startswith("wamid.")
+		assert record.status == MessageStatus.SENT and record.wamid and record.wamid.startswith("wamid.")
 		assert (record.attempts, record.sent_at, record.next_attempt_at) == (1, harness.clock.now(), None)
 		assert (record.to_number, record.text, record.device) == (TO, "Hi *Ana*", harness.device.name)
 		assert (record.reference_doctype, record.reference_name) == ("Sales Order", "SO-0001")
 		assert record.from_number == harness.device.phone_number
-		assert [event.status for event in record.events] == [SENT]
+		assert [event.status for event in record.events] == [MessageStatus.SENT]
 		assert stored(harness, record) == record
 		assert harness.repository.find_by_wamid(record.wamid) == record
 
@@ -71,7 +71,7 @@ class TestSent:
 		assert body["template"]["name"] == "order_update"
 		assert [p["text"] for p in body["template"]["components"][0]["parameters"]] == ["Ana", "SO-0001"]
 		assert (record.status, record.template_name, record.template_language) == (
-			SENT,
+			MessageStatus.SENT,
 			"order_update",
 			"en_US",
 		)
@@ -154,7 +154,7 @@ class TestFailures:
 		harness = make_service(retry_backoff_seconds=30)
 		harness.graph.fail_next(131000, 500, message="(#131000) Something went wrong")
 		record = harness.service.send(text())
-		assert record.status == QUEUED
+		assert record.status == MessageStatus.QUEUED
 		assert record.attempts == 1
 		assert record.next_attempt_at == harness.clock.now() + timedelta(seconds=30)
 		assert (record.error_code, record.error_action) == (131000, "retry")
@@ -168,7 +168,7 @@ class TestFailures:
 		harness.graph.fail_next(None, 500, delay=1.5)
 		record = harness.service.send(text())
 		assert (record.status, record.attempts, record.error_action, record.error_code) == (
-			QUEUED,
+			MessageStatus.QUEUED,
 			1,
 			"retry",
 			None,
@@ -179,7 +179,7 @@ class TestFailures:
 		harness = make_service(pair_rate_seconds=6)
 		harness.graph.fail_next(131056, 400)
 		record = harness.service.send(text())
-		assert (record.status, record.error_action) == (QUEUED, "pair_rate")
+		assert (record.status, record.error_action) == (MessageStatus.QUEUED, "pair_rate")
 		assert record.next_attempt_at == harness.clock.now() + timedelta(seconds=9)
 
 	def test_permanent_failure_is_failed_with_code_action_and_reason(self, make_service: MakeService) -> None:
@@ -190,33 +190,33 @@ class TestFailures:
 		record = harness.service.send(
 			OutboundMessage(to=TO, message_type="template", template=Template("promo"))
 		)
-		assert record.status == FAILED
+		assert record.status == MessageStatus.FAILED
 		assert (record.error_code, record.error_action, record.attempts) == (132001, "fix_input", 1)
 		assert record.error_title == "(#132001) Template name does not exist in the translation"
 		assert record.error_reason.startswith("The template does not exist in this language")
 		assert record.next_attempt_at is None
 		assert [(event.status, event.error_code) for event in stored(harness, record).events] == [
-			(FAILED, 132001)
+			(MessageStatus.FAILED, 132001)
 		]
 
 	def test_needs_template_is_never_retried(self, make_service: MakeService) -> None:
 		harness = make_service()
 		harness.graph.fail_next(131047, 400)
 		record = harness.service.send(text())
-		assert (record.status, record.error_action) == (FAILED, "needs_template")
+		assert (record.status, record.error_action) == (MessageStatus.FAILED, "needs_template")
 		assert "Send an approved template instead" in record.error_reason
 
 	def test_expired_token_stops(self, make_service: MakeService) -> None:
 		harness = make_service(access_token="EAAG-expired")
 		record = harness.service.send(text())
-		assert (record.status, record.error_code, record.error_action) == (FAILED, 190, "stop")
+		assert (record.status, record.error_code, record.error_action) == (MessageStatus.FAILED, 190, "stop")
 		assert "EAAG-expired" not in (record.error_reason or "") + (record.error_title or "")
 
 	def test_user_stopped_marketing_adds_an_opt_out(self, make_service: MakeService) -> None:
 		harness = make_service()
 		harness.graph.fail_next(131050, 400)
 		record = harness.service.send(text())
-		assert (record.status, record.error_action) == (FAILED, "suppress")
+		assert (record.status, record.error_action) == (MessageStatus.FAILED, "suppress")
 		assert harness.repository.is_opted_out(TO)
 		with pytest.raises(RecipientOptedOut):
 			harness.service.send(text("second try"))
@@ -233,7 +233,7 @@ class TestFailures:
 		assert harness.repository.find_by_idempotency_key("opted-out-1") is None
 		assert harness.graph.message_requests() == []
 		harness.repository.remove_opt_out(TO)
-		assert harness.service.send(text()).status == SENT
+		assert harness.service.send(text()).status == MessageStatus.SENT
 
 
 class TestIdempotency:
@@ -300,7 +300,7 @@ class TestIdempotency:
 		assert errors == []
 		assert len(harness.graph.message_requests()) == 1
 		assert len({record.name for record in results}) == 1 and len(results) == 8
-		assert harness.repository.find_by_idempotency_key("race-1").status == SENT
+		assert harness.repository.find_by_idempotency_key("race-1").status == MessageStatus.SENT
 
 
 class TestLimits:
@@ -313,37 +313,40 @@ class TestLimits:
 		assert caught.value.retry_after == pytest.approx(30)
 		assert "your WhatsApp sends" in str(caught.value)
 		assert harness.repository.find_by_idempotency_key("over-budget") is None
-		assert harness.service.send(text("other user", requested_by="bob@example.com")).status == SENT
+		assert (
+			harness.service.send(text("other user", requested_by="bob@example.com")).status
+			== MessageStatus.SENT
+		)
 		harness.clock.advance(30)
-		assert harness.service.send(text("m4", requested_by="ana@example.com")).status == SENT
+		assert harness.service.send(text("m4", requested_by="ana@example.com")).status == MessageStatus.SENT
 		assert len(harness.graph.message_requests()) == 4
 
 	def test_sends_without_a_user_are_not_charged(self, make_service: MakeService) -> None:
 		harness = make_service(user_send_limit_per_minute=1)
-		assert [harness.service.send(text(f"{n}")).status for n in range(3)] == [SENT] * 3
+		assert [harness.service.send(text(f"{n}")).status for n in range(3)] == [MessageStatus.SENT] * 3
 
 	def test_device_pacing_sleeps_within_the_allowed_wait(self, make_service: MakeService) -> None:
 		harness = make_service(send_rate_per_second=1, send_burst=2)
 		records = [harness.service.send(text(f"{n}")) for n in range(3)]
-		assert [record.status for record in records] == [SENT] * 3
+		assert [record.status for record in records] == [MessageStatus.SENT] * 3
 		assert harness.clock.sleeps == [pytest.approx(1.0)]
 
 	def test_device_pacing_queues_when_the_wait_is_too_long(self, make_service: MakeService) -> None:
 		harness = make_service(send_rate_per_second=0.5, send_burst=1)
 		harness.service.send(text("first"))
 		record = harness.service.send(text("second"))
-		assert (record.status, record.attempts, record.error_action) == (QUEUED, 0, "throttle")
+		assert (record.status, record.attempts, record.error_action) == (MessageStatus.QUEUED, 0, "throttle")
 		assert record.next_attempt_at == harness.clock.now() + timedelta(seconds=2)
 		assert "device Main Number" in record.error_reason
 		assert len(harness.graph.message_requests()) == 1
 		harness.clock.advance(2)
 		assert harness.service.retry_due() == 1
-		assert stored(harness, record).status == SENT
+		assert stored(harness, record).status == MessageStatus.SENT
 
 	def test_daily_cap_counts_todays_outbound_messages(self, make_service: MakeService) -> None:
 		harness = make_service(device=make_device(daily_cap=2))
 		harness.graph.fail_next(131047, 400)
-		assert harness.service.send(text("fails, does not count")).status == FAILED
+		assert harness.service.send(text("fails, does not count")).status == MessageStatus.FAILED
 		harness.service.send(text("1"))
 		harness.service.send(text("2"))
 		with pytest.raises(DeviceUnavailable) as caught:
@@ -352,7 +355,7 @@ class TestLimits:
 			"Device Main Number has sent its daily cap of 2 messages today. Raise the cap on the device or send tomorrow."
 		)
 		harness.clock.advance(24 * 3600)
-		assert harness.service.send(text("next day")).status == SENT
+		assert harness.service.send(text("next day")).status == MessageStatus.SENT
 
 
 class TestRetryDue:
@@ -366,9 +369,9 @@ class TestRetryDue:
 		harness.clock.advance(1)
 		assert harness.service.retry_due() == 1
 		again = stored(harness, record)
-		assert (again.status, again.attempts, again.next_attempt_at) == (SENT, 2, None)
+		assert (again.status, again.attempts, again.next_attempt_at) == (MessageStatus.SENT, 2, None)
 		assert again.wamid and again.sent_at == harness.clock.now()
-		assert [event.status for event in again.events] == [QUEUED, SENT]
+		assert [event.status for event in again.events] == [MessageStatus.QUEUED, MessageStatus.SENT]
 		assert [body["text"]["body"] for body in sent_bodies(harness)] == [record.text, record.text]
 		assert harness.service.retry_due() == 0
 
@@ -384,7 +387,7 @@ class TestRetryDue:
 			assert harness.service.retry_due() == 1
 		final = stored(harness, record)
 		assert waits == [10, 20]
-		assert (final.status, final.attempts, final.error_code) == (FAILED, 3, 131016)
+		assert (final.status, final.attempts, final.error_code) == (MessageStatus.FAILED, 3, 131016)
 		harness.clock.advance(3600)
 		assert harness.service.retry_due() == 0
 		assert len(harness.graph.message_requests()) == 3
@@ -393,10 +396,10 @@ class TestRetryDue:
 		harness = make_service(retry_backoff_max_seconds=600)
 		harness.graph.fail_next(131026, 400, times=2)
 		record = harness.service.send(text())
-		assert (record.status, record.error_action) == (QUEUED, "defer")
+		assert (record.status, record.error_action) == (MessageStatus.QUEUED, "defer")
 		harness.clock.advance(600)
 		assert harness.service.retry_due() == 1
-		assert stored(harness, record).status == FAILED
+		assert stored(harness, record).status == MessageStatus.FAILED
 
 	def test_claimed_rows_are_leased(self, make_service: MakeService) -> None:
 		harness = make_service()
@@ -427,6 +430,6 @@ class TestRetryDue:
 		harness.clock.advance(3600)
 		assert harness.service.retry_due() == 1
 		final = stored(harness, record)
-		assert final.status == FAILED and "is disabled" in final.error_reason
+		assert final.status == MessageStatus.FAILED and "is disabled" in final.error_reason
 		assert final.attempts == 1
 		assert len(harness.graph.message_requests()) == 1

@@ -7,9 +7,10 @@ import threading
 import pytest
 from conftest import ACCESS_TOKEN, PHONE_NUMBER_ID, make_config, make_device
 
-from whatsapp_integration.core.config import MODE_OFFICIAL, MODE_WEB, WhatsAppConfig
+from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError, DeviceUnavailable
 from whatsapp_integration.core.message import Media, Template
+from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.senders.base import SendReceipt
 from whatsapp_integration.senders.cloud_api import CloudApiSender
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
@@ -87,7 +88,7 @@ def test_disabled_device_is_refused() -> None:
 
 def test_web_device_without_a_session_host_is_refused_with_a_hint() -> None:
 	with pytest.raises(DeviceUnavailable) as caught:
-		SenderFactory().for_device(make_device("Phone 2", mode=MODE_WEB), WhatsAppConfig())
+		SenderFactory().for_device(make_device("Phone 2", mode=DeviceMode.WEB), WhatsAppConfig())
 	assert str(caught.value) == (
 		"Mode 'Web' of device Phone 2 cannot send here. Start the WhatsApp Web session host."
 	)
@@ -101,12 +102,12 @@ def test_unknown_mode_is_refused() -> None:
 
 def test_registered_web_builder_is_used_and_reregistering_drops_old_senders() -> None:
 	factory, config = SenderFactory(), WhatsAppConfig()
-	factory.register(MODE_WEB, lambda device, _config: RecordingWebSender(device))
-	device = make_device("Phone 2", mode=MODE_WEB, phone_number_id=None)
+	factory.register(DeviceMode.WEB, lambda device, _config: RecordingWebSender(device))
+	device = make_device("Phone 2", mode=DeviceMode.WEB, phone_number_id=None)
 	first = factory.for_device(device, config)
 	assert isinstance(first, RecordingWebSender) and first.device is device
 	assert factory.for_device(device, config) is first
-	factory.register(MODE_WEB, lambda device, _config: RecordingWebSender(device))
+	factory.register(DeviceMode.WEB, lambda device, _config: RecordingWebSender(device))
 	assert factory.for_device(device, config) is not first
 
 
@@ -126,5 +127,5 @@ def test_official_sender_needs_a_phone_number_id() -> None:
 
 
 def test_device_profile_repr_hides_the_token() -> None:
-	device = DeviceProfile("Main", MODE_OFFICIAL, "123", access_token="EAAG-device-secret")
+	device = DeviceProfile("Main", DeviceMode.OFFICIAL, "123", access_token="EAAG-device-secret")
 	assert "EAAG-device-secret" not in repr(device)

@@ -6,44 +6,36 @@ import itertools
 
 import pytest
 
-from whatsapp_integration.core.status import (
-	DELIVERED,
-	FAILED,
-	QUEUED,
-	READ,
-	SENT,
-	STATUSES,
-	from_meta,
-	merge_status,
-)
+from whatsapp_integration.core.status import STATUSES, from_meta, merge_status
+from whatsapp_integration.core.vocabulary import MessageStatus
 
 # For every (current, new): the status the message shows afterwards.
 EXPECTED = {
-	(QUEUED, QUEUED): QUEUED,
-	(QUEUED, SENT): SENT,
-	(QUEUED, FAILED): FAILED,
-	(QUEUED, DELIVERED): DELIVERED,
-	(QUEUED, READ): READ,
-	(SENT, QUEUED): SENT,
-	(SENT, SENT): SENT,
-	(SENT, FAILED): FAILED,
-	(SENT, DELIVERED): DELIVERED,
-	(SENT, READ): READ,
-	(FAILED, QUEUED): FAILED,
-	(FAILED, SENT): FAILED,
-	(FAILED, FAILED): FAILED,
-	(FAILED, DELIVERED): DELIVERED,
-	(FAILED, READ): READ,
-	(DELIVERED, QUEUED): DELIVERED,
-	(DELIVERED, SENT): DELIVERED,
-	(DELIVERED, FAILED): DELIVERED,
-	(DELIVERED, DELIVERED): DELIVERED,
-	(DELIVERED, READ): READ,
-	(READ, QUEUED): READ,
-	(READ, SENT): READ,
-	(READ, FAILED): READ,
-	(READ, DELIVERED): READ,
-	(READ, READ): READ,
+	(MessageStatus.QUEUED, MessageStatus.QUEUED): MessageStatus.QUEUED,
+	(MessageStatus.QUEUED, MessageStatus.SENT): MessageStatus.SENT,
+	(MessageStatus.QUEUED, MessageStatus.FAILED): MessageStatus.FAILED,
+	(MessageStatus.QUEUED, MessageStatus.DELIVERED): MessageStatus.DELIVERED,
+	(MessageStatus.QUEUED, MessageStatus.READ): MessageStatus.READ,
+	(MessageStatus.SENT, MessageStatus.QUEUED): MessageStatus.SENT,
+	(MessageStatus.SENT, MessageStatus.SENT): MessageStatus.SENT,
+	(MessageStatus.SENT, MessageStatus.FAILED): MessageStatus.FAILED,
+	(MessageStatus.SENT, MessageStatus.DELIVERED): MessageStatus.DELIVERED,
+	(MessageStatus.SENT, MessageStatus.READ): MessageStatus.READ,
+	(MessageStatus.FAILED, MessageStatus.QUEUED): MessageStatus.FAILED,
+	(MessageStatus.FAILED, MessageStatus.SENT): MessageStatus.FAILED,
+	(MessageStatus.FAILED, MessageStatus.FAILED): MessageStatus.FAILED,
+	(MessageStatus.FAILED, MessageStatus.DELIVERED): MessageStatus.DELIVERED,
+	(MessageStatus.FAILED, MessageStatus.READ): MessageStatus.READ,
+	(MessageStatus.DELIVERED, MessageStatus.QUEUED): MessageStatus.DELIVERED,
+	(MessageStatus.DELIVERED, MessageStatus.SENT): MessageStatus.DELIVERED,
+	(MessageStatus.DELIVERED, MessageStatus.FAILED): MessageStatus.DELIVERED,
+	(MessageStatus.DELIVERED, MessageStatus.DELIVERED): MessageStatus.DELIVERED,
+	(MessageStatus.DELIVERED, MessageStatus.READ): MessageStatus.READ,
+	(MessageStatus.READ, MessageStatus.QUEUED): MessageStatus.READ,
+	(MessageStatus.READ, MessageStatus.SENT): MessageStatus.READ,
+	(MessageStatus.READ, MessageStatus.FAILED): MessageStatus.READ,
+	(MessageStatus.READ, MessageStatus.DELIVERED): MessageStatus.READ,
+	(MessageStatus.READ, MessageStatus.READ): MessageStatus.READ,
 }
 
 
@@ -65,20 +57,28 @@ def test_a_message_without_a_known_status_takes_the_new_one(current: str | None,
 @pytest.mark.parametrize("new", ["sent", "deleted", ""])
 def test_unknown_new_status_is_refused_with_the_known_ones(new: str) -> None:
 	with pytest.raises(ValueError, match="expected one of Queued, Sent, Failed, Delivered, Read"):
-		merge_status(SENT, new)
+		merge_status(MessageStatus.SENT, new)
 
 
-@pytest.mark.parametrize("order", list(itertools.permutations([SENT, DELIVERED, READ])))
+@pytest.mark.parametrize(
+	"order", list(itertools.permutations([MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ]))
+)
 def test_any_arrival_order_ends_at_read(order: tuple[str, ...]) -> None:
-	status = QUEUED
+	status = MessageStatus.QUEUED
 	for event in order:
 		status = merge_status(status, event)
-	assert status == READ
+	assert status == MessageStatus.READ
 
 
 @pytest.mark.parametrize(
 	("meta", "ours"),
-	[("sent", SENT), ("delivered", DELIVERED), ("READ", READ), ("failed", FAILED), ("queued", QUEUED)],
+	[
+		("sent", MessageStatus.SENT),
+		("delivered", MessageStatus.DELIVERED),
+		("READ", MessageStatus.READ),
+		("failed", MessageStatus.FAILED),
+		("queued", MessageStatus.QUEUED),
+	],
 )
 def test_from_meta(meta: str, ours: str) -> None:
 	assert from_meta(meta) == ours

@@ -21,7 +21,6 @@ import pytest
 import redis
 
 from tests.web_harness import web_config
-from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.errors import (
 	ConfigurationError,
 	DeviceNotFound,
@@ -33,7 +32,7 @@ from whatsapp_integration.core.errors import (
 )
 from whatsapp_integration.core.message import OutboundMessage
 from whatsapp_integration.core.ratelimit import MemoryRateLimiter
-from whatsapp_integration.core.status import FAILED, SENT
+from whatsapp_integration.core.vocabulary import DeviceMode, MessageStatus
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.services.qr_service import QrService, SessionRecorder
@@ -46,7 +45,7 @@ from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
 from whatsapp_integration.testing.memory_repository import MemoryRepository
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
-WEB_DEVICES = [DeviceProfile(name="Shop", mode=MODE_WEB, phone_number="+15550100009")]
+WEB_DEVICES = [DeviceProfile(name="Shop", mode=DeviceMode.WEB, phone_number="+15550100009")]
 SESSIONS, POOL_SIZE = 50, 4
 
 
@@ -110,7 +109,7 @@ def test_the_qr_service_links_only_enabled_web_devices(client: redis.Redis, name
 		[
 			*WEB_DEVICES,
 			DeviceProfile(name="Cloud", phone_number_id="1"),
-			DeviceProfile(name="Off", mode=MODE_WEB, enabled=False),
+			DeviceProfile(name="Off", mode=DeviceMode.WEB, enabled=False),
 		]
 	)
 	service = QrService(repository, HostClient(client, namespace))
@@ -149,11 +148,15 @@ def test_link_and_send_through_the_host_ending_in_a_sent_log_row(
 		assert qr_service.session_status("Shop")["host"]["pid"] == os.getpid()
 		service = web_message_service(host_client)
 		sent = service.send(OutboundMessage(to="+14155550123", text="Hello from the host", device="Shop"))
-		assert sent.status == SENT and sent.wamid and sent.wamid.startswith("true_14155550123@c.us_")
+		assert (
+			sent.status == MessageStatus.SENT
+			and sent.wamid
+			and sent.wamid.startswith("true_14155550123@c.us_")
+		)
 		assert web.messages[-1]["text"] == "Hello from the host"
 		web.set_not_on_whatsapp("+14155550124")
 		refused = service.send(OutboundMessage(to="+14155550124", text="bad", device="Shop"))
-		assert refused.status == FAILED and refused.error_action == ErrorAction.FIX_INPUT.value
+		assert refused.status == MessageStatus.FAILED and refused.error_action == ErrorAction.FIX_INPUT.value
 		with pytest.raises(WebRecipientInvalid):
 			host_client.call("send", "Shop", to="+1415", text="x", max_wait=5)
 		assert qr_service.relink("Shop")["state"] == "STARTING"
@@ -279,6 +282,6 @@ def web_message_service(
 	"""message_service as the site wires it: the factory builds a `HostSender` for Web devices."""
 	repository = MemoryRepository(WEB_DEVICES)
 	factory = SenderFactory()
-	factory.register(MODE_WEB, web_sender_builder(lambda: host_client))
+	factory.register(DeviceMode.WEB, web_sender_builder(lambda: host_client))
 	config = web_config("http://unused.invalid", **overrides)
 	return MessageService(repository, config, factory, MemoryRateLimiter(), now=now)

@@ -19,7 +19,7 @@ import redis
 from tests.test_web_host import RunningHost, wait_for_heartbeat, wait_state, web_message_service
 from whatsapp_integration.core.errors import ErrorAction, SendFailed
 from whatsapp_integration.core.message import OutboundMessage
-from whatsapp_integration.core.status import FAILED, SENT
+from whatsapp_integration.core.vocabulary import MessageStatus
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.session_host.client import HostClient, HostSender
 from whatsapp_integration.session_host.sent_keys import SentKeys
@@ -101,7 +101,7 @@ def test_the_outbox_lease_of_a_web_send_outlasts_the_send(linked: Any, web: Fake
 	now.advance(61)
 	assert service.retry_due() == 0
 	sending.join(60)
-	assert service.repository.find_by_idempotency_key(key).status == SENT
+	assert service.repository.find_by_idempotency_key(key).status == MessageStatus.SENT
 	assert sent_count(web, text) == 1
 
 
@@ -137,7 +137,7 @@ def test_a_failure_after_the_click_is_failed_in_doubt_and_never_resent(
 	text = f"held {uuid.uuid4()}"
 	web.hold_ticks(True)
 	record = service.send(OutboundMessage(to="+14155550143", text=text, device="Shop"))
-	assert (record.status, record.error_action) == (FAILED, ErrorAction.IN_DOUBT.value)
+	assert (record.status, record.error_action) == (MessageStatus.FAILED, ErrorAction.IN_DOUBT.value)
 	assert "may have been delivered" in (record.error_reason or "")
 	now.advance(7200)
 	assert service.retry_due() == 0
@@ -145,5 +145,5 @@ def test_a_failure_after_the_click_is_failed_in_doubt_and_never_resent(
 	service.retry(record.name or "")
 	assert service.retry_due() == 1, "a person may retry it: the host still never clicks twice"
 	retried = service.repository.get_message(record.name or "")
-	assert retried.status == FAILED and "already sent" in (retried.error_reason or "")
+	assert retried.status == MessageStatus.FAILED and "already sent" in (retried.error_reason or "")
 	assert sent_count(web, text) == 1

@@ -19,7 +19,8 @@ from PIL import Image
 
 from tests.web_harness import web_config
 from whatsapp_integration.core import errors
-from whatsapp_integration.core.config import MODE_WEB, WhatsAppConfig
+from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.core.web.selectors import load_registry
 from whatsapp_integration.core.web.states import (
 	SessionSnapshot,
@@ -76,7 +77,7 @@ def test_the_device_status_follows_the_session_state() -> None:
 		S.WORKING: "Active",
 		S.FAILED: "Error",
 	}
-	repository = MemoryWebSessionRepository([DeviceProfile(name="Shop", mode=MODE_WEB)])
+	repository = MemoryWebSessionRepository([DeviceProfile(name="Shop", mode=DeviceMode.WEB)])
 	failed = Transition(S.FAILED, 1000.0, "logged out")
 	repository.save_session(SessionSnapshot("Shop", S.FAILED, (failed,)), failed)
 	assert repository.sessions["Shop"].device_status == "Error"
@@ -227,7 +228,7 @@ def test_orphans_are_found_by_their_ownership_tag_and_nothing_else_is_killed(tmp
 
 def test_sessions_a_dead_host_left_unfinished_are_stopped_and_working_ones_restored() -> None:
 	repository = MemoryWebSessionRepository(
-		[DeviceProfile(name="Shop", mode=MODE_WEB), DeviceProfile(name="Desk", mode=MODE_WEB)]
+		[DeviceProfile(name="Shop", mode=DeviceMode.WEB), DeviceProfile(name="Desk", mode=DeviceMode.WEB)]
 	)
 	recorder = SessionRecorder(repository)
 	for device, state in (("Shop", S.WORKING), ("Desk", S.SCAN_QR_CODE)):

@@ -9,7 +9,7 @@ from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, idempoten
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ErrorAction
 from whatsapp_integration.core.records import StatusEvent
-from whatsapp_integration.core.status import FAILED, QUEUED, SENT
+from whatsapp_integration.core.vocabulary import MessageStatus
 from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.campaign_repository import CampaignRecord, NewRecipient
 from whatsapp_integration.services.webhook_repository import MemoryWebhookRepository, OutboundState
@@ -41,42 +41,55 @@ def failed(wamid: str, code: int, title: str = "Failed", timestamp: int = 176400
 
 def resend(repository: MemoryWebhookRepository, state: OutboundState, wamid: str) -> None:
 	"""What the outbox retry does with a Queued row: a new send, a new wamid, a Sent event."""
-	state.wamid, state.status, state.attempts = wamid, SENT, state.attempts + 1
-	state.events.append(StatusEvent(SENT, NOW))
+	state.wamid, state.status, state.attempts = wamid, MessageStatus.SENT, state.attempts + 1
+	state.events.append(StatusEvent(MessageStatus.SENT, NOW))
 	repository.outbound[wamid] = state
 
 
 def test_a_retryable_failure_goes_back_to_the_outbox_and_its_resend_is_tracked() -> None:
 	service, repository = build()
-	state = repository.add_outbound("wamid.A1", SENT, attempts=1, to_number=TO)
+	state = repository.add_outbound("wamid.A1", MessageStatus.SENT, attempts=1, to_number=TO)
 	deliver(service, failed("wamid.A1", 131049, "This message was not delivered"))
-	assert (state.status, state.error_code, state.error_action) == (QUEUED, 131049, ErrorAction.DEFER.value)
+	assert (state.status, state.error_code, state.error_action) == (
+		MessageStatus.QUEUED,
+		131049,
+		ErrorAction.DEFER.value,
+	)
 	assert state.next_attempt_at == NOW + timedelta(seconds=CONFIG.retry_backoff_max_seconds)
 	assert "wamid.A1" in (state.error_reason or "") and "wamid.A1" not in repository.outbound
-	assert [event.status for event in state.events] == [FAILED, QUEUED]
+	assert [event.status for event in state.events] == [MessageStatus.FAILED, MessageStatus.QUEUED]
 	resend(repository, state, "wamid.A2")
 	deliver(service, payloads.status("wamid.A2", "sent"), failed("wamid.A1", 131049))  # + a redelivery
-	assert state.status == SENT
+	assert state.status == MessageStatus.SENT
 	deliver(service, failed("wamid.A2", 131049, timestamp=1764000200))  # the resend fails too: final
 	assert (state.status, state.error_action, state.next_attempt_at) == (
-		FAILED,
+		MessageStatus.FAILED,
 		"defer",
 		state.next_attempt_at,
 	)
-	assert [event.status for event in state.events] == [FAILED, QUEUED, SENT, FAILED]
+	assert [event.status for event in state.events] == [
+		MessageStatus.FAILED,
+		MessageStatus.QUEUED,
+		MessageStatus.SENT,
+		MessageStatus.FAILED,
+	]
 
 
 def test_a_permanent_failure_gets_its_action_and_a_reason_to_act_on() -> None:
 	service, repository = build()
-	state = repository.add_outbound("wamid.B1", SENT, attempts=1, to_number=TO)
+	state = repository.add_outbound("wamid.B1", MessageStatus.SENT, attempts=1, to_number=TO)
 	deliver(service, failed("wamid.B1", 131047, "Re-engagement message"))
-	assert (state.status, state.error_action, state.wamid) == (FAILED, "needs_template", "wamid.B1")
+	assert (state.status, state.error_action, state.wamid) == (
+		MessageStatus.FAILED,
+		"needs_template",
+		"wamid.B1",
+	)
 	assert "approved template" in (state.error_reason or "")
 
 
 def test_a_suppress_class_failure_opts_the_number_out() -> None:
 	service, repository = build()
-	repository.add_outbound("wamid.C1", SENT, attempts=1, to_number="+4917600000077")
+	repository.add_outbound("wamid.C1", MessageStatus.SENT, attempts=1, to_number="+4917600000077")
 	deliver(service, failed("wamid.C1", 131021, "Recipient cannot be sender"))
 	assert "+4917600000077" in repository.opt_outs
 
@@ -92,7 +105,7 @@ def test_a_campaign_failure_marks_its_recipient_failed_for_auto_pause() -> None:
 	campaigns, names = _campaign()
 	service, repository = build(campaigns)
 	key = idempotency_key("CAMP-1", names[1], 0)
-	repository.add_outbound("wamid.D1", SENT, attempts=1, to_number=TO, idempotency_key=key)
+	repository.add_outbound("wamid.D1", MessageStatus.SENT, attempts=1, to_number=TO, idempotency_key=key)
 	deliver(service, failed("wamid.D1", 131047))
 	row = next(row for row in campaigns.recipients("CAMP-1") if row.name == names[1])
 	assert (row.state, row.error_code, row.last_attempt_at) == ("Failed", 131047, NOW)
@@ -104,7 +117,7 @@ def test_a_stop_class_failure_pauses_the_campaign() -> None:
 	campaigns, names = _campaign()
 	service, repository = build(campaigns)
 	key = idempotency_key("CAMP-1", names[0], 0)
-	repository.add_outbound("wamid.E1", SENT, attempts=1, to_number=TO, idempotency_key=key)
+	repository.add_outbound("wamid.E1", MessageStatus.SENT, attempts=1, to_number=TO, idempotency_key=key)
 	deliver(service, failed("wamid.E1", 131048, "Spam rate limit hit"))
 	campaign = campaigns.get_campaign("CAMP-1")
 	assert campaign.status == PAUSED and "spam rate" in (campaign.status_reason or "")

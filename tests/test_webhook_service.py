@@ -13,7 +13,8 @@ import pytest
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import InvalidWebhookPayload
-from whatsapp_integration.core.status import DELIVERED, FAILED, READ, SENT, apply_event
+from whatsapp_integration.core.status import apply_event
+from whatsapp_integration.core.vocabulary import MessageStatus
 from whatsapp_integration.core.webhook import verify_signature
 from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.webhook_repository import ContactLink, MemoryWebhookRepository
@@ -38,7 +39,7 @@ OUTBOUND = ("wamid.T-out1", "wamid.T-out2", "wamid.T-out3", "wamid.T-out9")
 def build(config: WhatsAppConfig | None = None) -> tuple[WebhookService, MemoryWebhookRepository]:
 	repository = MemoryWebhookRepository([DEVICE])
 	for wamid in OUTBOUND:
-		repository.add_outbound(wamid, SENT)
+		repository.add_outbound(wamid, MessageStatus.SENT)
 	return WebhookService(repository, config or WhatsAppConfig()), repository
 
 
@@ -133,8 +134,12 @@ def test_out_of_order_statuses_end_at_the_highest_and_keep_history() -> None:
 	]
 	service.process(payloads.encode(payloads.envelope([payloads.messages_change(statuses=statuses)])))
 	state = repository.outbound["wamid.T-out1"]
-	assert state.status == READ
-	assert [event.status for event in state.events] == [READ, DELIVERED, SENT]
+	assert state.status == MessageStatus.READ
+	assert [event.status for event in state.events] == [
+		MessageStatus.READ,
+		MessageStatus.DELIVERED,
+		MessageStatus.SENT,
+	]
 	assert state.read_at == datetime.fromtimestamp(1764000000, timezone.utc)
 	assert state.delivered_at == datetime.fromtimestamp(1764000001, timezone.utc)
 
@@ -145,15 +150,15 @@ def test_failed_then_delivered_becomes_delivered_with_the_failure_in_history() -
 	error = [{"code": 131026, "title": "Message undeliverable"}]
 	failed = payloads.status("wamid.T-out2", "failed", 1764000010, errors=error)
 	service.process(payloads.encode(payloads.envelope([payloads.messages_change(statuses=[failed])])))
-	assert repository.outbound["wamid.T-out2"].status == FAILED
+	assert repository.outbound["wamid.T-out2"].status == MessageStatus.FAILED
 	assert repository.outbound["wamid.T-out2"].error_code == 131026
 	delivered = payloads.status("wamid.T-out2", "delivered", 1764000020)
 	service.process(payloads.encode(payloads.envelope([payloads.messages_change(statuses=[delivered])])))
 	state = repository.outbound["wamid.T-out2"]
-	assert state.status == DELIVERED
+	assert state.status == MessageStatus.DELIVERED
 	assert [(event.status, event.error_code) for event in state.events] == [
-		(FAILED, 131026),
-		(DELIVERED, None),
+		(MessageStatus.FAILED, 131026),
+		(MessageStatus.DELIVERED, None),
 	]
 
 
@@ -204,12 +209,21 @@ def test_result_summary_reads_well() -> None:
 
 
 def test_apply_event_rule() -> None:
-	assert apply_event(SENT, [SENT], READ) == READ
-	assert apply_event(READ, [SENT, READ], SENT) is None
-	assert apply_event(READ, [READ], DELIVERED) == READ
-	assert apply_event(FAILED, [FAILED], SENT) == FAILED
-	assert apply_event(FAILED, [FAILED], DELIVERED) == DELIVERED
-	assert apply_event(None, [], FAILED) == FAILED
+	assert apply_event(MessageStatus.SENT, [MessageStatus.SENT], MessageStatus.READ) == MessageStatus.READ
+	assert (
+		apply_event(MessageStatus.READ, [MessageStatus.SENT, MessageStatus.READ], MessageStatus.SENT) is None
+	)
+	assert (
+		apply_event(MessageStatus.READ, [MessageStatus.READ], MessageStatus.DELIVERED) == MessageStatus.READ
+	)
+	assert (
+		apply_event(MessageStatus.FAILED, [MessageStatus.FAILED], MessageStatus.SENT) == MessageStatus.FAILED
+	)
+	assert (
+		apply_event(MessageStatus.FAILED, [MessageStatus.FAILED], MessageStatus.DELIVERED)
+		== MessageStatus.DELIVERED
+	)
+	assert apply_event(None, [], MessageStatus.FAILED) == MessageStatus.FAILED
 
 
 def _race(raw: bytes, service: WebhookService, threads: int, rounds: int) -> list[Any]:
@@ -242,8 +256,12 @@ def test_racing_redeliveries_are_stored_once() -> None:
 	assert sum(result.statuses_applied for result in results) == 3 * len(OUTBOUND)
 	assert len(repository.inbound) == 50
 	for wamid in OUTBOUND:
-		assert repository.outbound[wamid].status == READ
-		assert sorted(event.status for event in repository.outbound[wamid].events) == [DELIVERED, READ, SENT]
+		assert repository.outbound[wamid].status == MessageStatus.READ
+		assert sorted(event.status for event in repository.outbound[wamid].events) == [
+			MessageStatus.DELIVERED,
+			MessageStatus.READ,
+			MessageStatus.SENT,
+		]
 
 
 def test_burst_of_new_senders_all_recorded() -> None:

@@ -7,8 +7,9 @@ from typing import Any
 
 import frappe
 
-from whatsapp_integration.core.message import TEMPLATE, OutboundMessage, Template
+from whatsapp_integration.core.message import OutboundMessage, Template
 from whatsapp_integration.core.records import MessageRecord
+from whatsapp_integration.core.vocabulary import MessageType
 from whatsapp_integration.site.errors import user_errors
 from whatsapp_integration.site.services import message_service
 
@@ -50,7 +51,7 @@ def send_template(
 		reference_doctype,
 		reference_name,
 		idempotency_key,
-		message_type=TEMPLATE,
+		message_type=MessageType.TEMPLATE,
 		template=content,
 	)
 	return _send(message)

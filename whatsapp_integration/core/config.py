@@ -14,10 +14,7 @@ from typing import Any
 
 from whatsapp_integration.core.chrome_switches import check_chrome_switches
 from whatsapp_integration.core.errors import ConfigurationError
-
-MODE_OFFICIAL = "Official"
-MODE_WEB = "Web"
-MODES = (MODE_OFFICIAL, MODE_WEB)
+from whatsapp_integration.core.vocabulary import DeviceMode
 
 META_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_CHROME_OPTIONS = (
@@ -45,7 +42,7 @@ def _positive(minimum: float = 0.0) -> dict[str, float]:
 @dataclass(frozen=True)
 class WhatsAppConfig:
 	# Official mode (Meta Cloud API)
-	default_mode: str = MODE_OFFICIAL
+	default_mode: str = DeviceMode.OFFICIAL
 	graph_api_base_url: str = META_GRAPH_URL
 	graph_api_version: str = "v21.0"
 	access_token: str = field(default="", repr=False)
@@ -114,9 +111,9 @@ class WhatsAppConfig:
 	)
 
 	def __post_init__(self) -> None:
-		if self.default_mode not in MODES:
+		if self.default_mode not in tuple(DeviceMode):
 			raise ConfigurationError(
-				f"Default mode must be one of {', '.join(MODES)}, not {self.default_mode!r}."
+				f"Default mode must be one of {', '.join(DeviceMode)}, not {self.default_mode!r}."
 			)
 		for spec in fields(self):
 			minimum = spec.metadata.get("minimum")

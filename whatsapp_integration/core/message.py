@@ -8,11 +8,7 @@ from urllib.parse import urlparse
 
 from whatsapp_integration.core.errors import InvalidMessage
 from whatsapp_integration.core.formatting import html_to_whatsapp, looks_like_html
-
-TEXT = "text"
-TEMPLATE = "template"
-MEDIA_KINDS = ("image", "document", "video", "audio", "sticker")
-MESSAGE_TYPES = (TEXT, TEMPLATE, *MEDIA_KINDS)
+from whatsapp_integration.core.vocabulary import MessageType
 
 MAX_TEXT_LENGTH = 4096
 # Desk HTML around a full-length message; longer input is refused before any parsing.
@@ -45,7 +41,7 @@ class OutboundMessage:
 	"""A send request, before validation. `to` is as the user typed it."""
 
 	to: str
-	message_type: str = TEXT
+	message_type: str = MessageType.TEXT
 	text: str | None = None
 	template: Template | None = None
 	media: Media | None = None
@@ -97,9 +93,9 @@ def check_template(template: Template | None) -> Template:
 
 
 def check_media(media: Media | None) -> Media:
-	if media is None or media.kind not in MEDIA_KINDS:
+	if media is None or media.kind not in MessageType.media():
 		kind = media.kind if media else None
-		raise InvalidMessage(f"{kind!r} is not a media type; use one of {', '.join(MEDIA_KINDS)}.")
+		raise InvalidMessage(f"{kind!r} is not a media type; use one of {', '.join(MessageType.media())}.")
 	parsed = urlparse(media.link or "")
 	if parsed.scheme not in ("http", "https") or not parsed.netloc:
 		raise InvalidMessage(f"The media link {media.link!r} must be a public http(s) URL.")
@@ -109,10 +105,8 @@ def check_media(media: Media | None) -> Media:
 
 
 def check_message_type(message_type: str) -> str:
-	if message_type not in MESSAGE_TYPES:
-		raise InvalidMessage(
-			f"{message_type!r} is not a message type; use one of {', '.join(MESSAGE_TYPES)}."
-		)
+	if message_type not in tuple(MessageType):
+		raise InvalidMessage(f"{message_type!r} is not a message type; use one of {', '.join(MessageType)}.")
 	return message_type
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from whatsapp_integration.core.config import MODE_OFFICIAL, MODE_WEB, WhatsAppConfig
+from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError
+from whatsapp_integration.core.vocabulary import DeviceMode
 
 HOST_SLACK_SECONDS = 5.0  # Redis round trips and the host picking the command up
 
@@ -41,8 +42,8 @@ def web_send_budget(config: WhatsAppConfig) -> WebSendBudget:
 
 def worst_case_seconds(mode: str, config: WhatsAppConfig) -> float:
 	"""The longest one send of a device in `mode` may take, in seconds."""
-	if mode == MODE_OFFICIAL:
+	if mode == DeviceMode.OFFICIAL:
 		return 2 * config.request_timeout  # connect plus read
-	if mode == MODE_WEB:
+	if mode == DeviceMode.WEB:
 		return web_send_budget(config).worst_case
 	raise ConfigurationError(f"Mode {mode!r} has no known send time.")

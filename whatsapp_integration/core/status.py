@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-QUEUED = "Queued"
-SENT = "Sent"
-FAILED = "Failed"
-DELIVERED = "Delivered"
-READ = "Read"
+from whatsapp_integration.core.vocabulary import MessageStatus
 
-STATUSES = (QUEUED, SENT, FAILED, DELIVERED, READ)
+STATUSES = (
+	MessageStatus.QUEUED,
+	MessageStatus.SENT,
+	MessageStatus.FAILED,
+	MessageStatus.DELIVERED,
+	MessageStatus.READ,
+)
+"""The outbound statuses in rank order (RECEIVED, of inbound messages, is outside it)."""
 # failed ranks above sent (a send that failed stays failed when a late "sent" arrives) and
 # below delivered/read (proof of delivery beats an earlier failure report).
 _RANK = {status: rank for rank, status in enumerate(STATUSES)}
-_FROM_META = {"sent": SENT, "delivered": DELIVERED, "read": READ, "failed": FAILED, "queued": QUEUED}
+_FROM_META = {status.lower(): status for status in STATUSES}
 
 
-def from_meta(status: str) -> str | None:
+def from_meta(status: str) -> MessageStatus | None:
 	"""Meta's lowercase webhook status as ours, or None for statuses we do not track."""
 	return _FROM_META.get((status or "").lower())
 
@@ -36,10 +39,11 @@ def merge_status(current: str | None, new: str) -> str:
 	return new if _RANK[new] > _RANK[current] else current
 
 
-RECEIVED = "Received"
-"""The status of an inbound message; outside the outbound order above."""
-
-_TIMESTAMP_FIELD = {SENT: "sent_at", DELIVERED: "delivered_at", READ: "read_at"}
+_TIMESTAMP_FIELD = {
+	MessageStatus.SENT: "sent_at",
+	MessageStatus.DELIVERED: "delivered_at",
+	MessageStatus.READ: "read_at",
+}
 
 
 def apply_event(current: str | None, recorded: Iterable[str], new: str) -> str | None:
@@ -54,7 +58,9 @@ def current_attempt(history: Iterable[str]) -> list[str]:
 	"""The statuses of a message's history since it was last put back in the outbox (Queued):
 	a resend is a new WhatsApp message whose own sent/delivered/failed must count again."""
 	statuses = list(history)
-	last_queued = max((index for index, status in enumerate(statuses) if status == QUEUED), default=-1)
+	last_queued = max(
+		(index for index, status in enumerate(statuses) if status == MessageStatus.QUEUED), default=-1
+	)
 	return statuses[last_queued + 1 :]
 
 

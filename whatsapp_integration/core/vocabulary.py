@@ -17,7 +17,14 @@ except ImportError:  # Python 3.10, which Frappe v15 still supports
 			return str(self.value)
 
 
-class MessageStatus(StrEnum):
+class Vocabulary(StrEnum):
+	"""A `StrEnum` whose repr is its value's: `f"{mode!r}"` reads `'Web'`, as the bare string did."""
+
+	def __repr__(self) -> str:
+		return repr(self.value)
+
+
+class MessageStatus(Vocabulary):
 	"""A Message Log row's status. Outbound rows move forward only (core.status)."""
 
 	QUEUED = "Queued"
@@ -28,17 +35,17 @@ class MessageStatus(StrEnum):
 	RECEIVED = "Received"  # inbound messages
 
 
-class Direction(StrEnum):
+class Direction(Vocabulary):
 	OUTBOUND = "Outbound"
 	INBOUND = "Inbound"
 
 
-class DeviceMode(StrEnum):
+class DeviceMode(Vocabulary):
 	OFFICIAL = "Official"  # Meta's Cloud API
 	WEB = "Web"  # a linked WhatsApp Web session
 
 
-class MessageType(StrEnum):
+class MessageType(Vocabulary):
 	TEXT = "text"
 	TEMPLATE = "template"
 	IMAGE = "image"
@@ -47,8 +54,13 @@ class MessageType(StrEnum):
 	AUDIO = "audio"
 	STICKER = "sticker"
 
+	@classmethod
+	def media(cls) -> tuple[MessageType, ...]:
+		"""The types that send a file by link (with an optional caption)."""
+		return tuple(kind for kind in cls if kind not in (cls.TEXT, cls.TEMPLATE))
 
-class CampaignStatus(StrEnum):
+
+class CampaignStatus(Vocabulary):
 	DRAFT = "Draft"
 	SCHEDULED = "Scheduled"
 	RUNNING = "Running"
@@ -58,7 +70,7 @@ class CampaignStatus(StrEnum):
 	FAILED = "Failed"
 
 
-class RecipientState(StrEnum):
+class RecipientState(Vocabulary):
 	PENDING = "Pending"
 	SENDING = "Sending"
 	SENT = "Sent"
@@ -68,7 +80,7 @@ class RecipientState(StrEnum):
 	SKIPPED = "Skipped"
 
 
-class InboxState(StrEnum):
+class InboxState(Vocabulary):
 	"""A WhatsApp Webhook Event (inbox row)."""
 
 	QUEUED = "Queued"

@@ -12,8 +12,8 @@ from frappe.utils.password import get_decrypted_password
 
 from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, StatusEvent
-from whatsapp_integration.core.status import FAILED, QUEUED, timestamp_field
-from whatsapp_integration.core.vocabulary import Direction
+from whatsapp_integration.core.status import timestamp_field
+from whatsapp_integration.core.vocabulary import Direction, MessageStatus
 from whatsapp_integration.senders.factory import DeviceProfile
 
 LOG = "WhatsApp Message Log"
@@ -119,7 +119,7 @@ class FrappeMessageRepository:
 		query = (
 			frappe.qb.from_(log)
 			.select(log.name)
-			.where((log.status == QUEUED) & (log.next_attempt_at <= now))
+			.where((log.status == MessageStatus.QUEUED) & (log.next_attempt_at <= now))
 			.orderby(log.next_attempt_at)
 			.limit(limit)
 		)
@@ -132,7 +132,7 @@ class FrappeMessageRepository:
 		filters = {
 			"device": device,
 			"direction": Direction.OUTBOUND,
-			"status": ("!=", FAILED),
+			"status": ("!=", MessageStatus.FAILED),
 			"creation": (">=", since),
 		}
 		return frappe.db.count(LOG, filters)
@@ -165,7 +165,7 @@ def _lease(name: str, now: datetime, lease_until: datetime) -> bool:
 	frappe.db.sql(
 		"""update `tabWhatsApp Message Log` set next_attempt_at = %s
 		where name = %s and status = %s and next_attempt_at <= %s""",
-		(lease_until, name, QUEUED, now),
+		(lease_until, name, MessageStatus.QUEUED, now),
 	)
 	return frappe.db._cursor.rowcount == 1
 
@@ -216,7 +216,7 @@ def _insert_event(parent: str, event: StatusEvent) -> None:
 def _record_from(values: dict[str, Any]) -> MessageRecord:
 	record = MessageRecord(**{fieldname: values.get(fieldname) or None for fieldname in _SCALAR_FIELDS})
 	record.direction = record.direction or Direction.OUTBOUND
-	record.status = record.status or QUEUED
+	record.status = record.status or MessageStatus.QUEUED
 	record.attempts = int(record.attempts or 0)
 	record.error_code = int(record.error_code) if record.error_code else None
 	params = values.get("template_params")

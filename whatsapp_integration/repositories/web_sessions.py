@@ -19,8 +19,8 @@ from frappe.permissions import get_doctype_roles
 from frappe.utils import convert_utc_to_system_timezone, now_datetime
 from frappe.utils.user import get_users_with_role
 
-from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.phone import same_number
+from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.core.web.states import (
 	HISTORY_LIMIT,
 	SessionSnapshot,
@@ -63,7 +63,7 @@ class FrappeWebSessionRepository:
 	def restorable_devices(self) -> list[str]:
 		return frappe.get_all(
 			DEVICE,
-			filters={"mode": MODE_WEB, "enabled": 1, "web_state": SessionState.WORKING.value},
+			filters={"mode": DeviceMode.WEB, "enabled": 1, "web_state": SessionState.WORKING.value},
 			pluck="name",
 		)
 

@@ -20,8 +20,7 @@ from frappe.utils import convert_utc_to_system_timezone, get_datetime, now_datet
 from whatsapp_integration.core.campaign.planning import FAILED as RECIPIENT_FAILED
 from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, parse_idempotency_key
 from whatsapp_integration.core.records import StatusEvent
-from whatsapp_integration.core.status import RECEIVED
-from whatsapp_integration.core.vocabulary import Direction
+from whatsapp_integration.core.vocabulary import Direction, MessageStatus
 from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
 from whatsapp_integration.repositories.contact_numbers import CONTACT_NUMBER_FIELD
 from whatsapp_integration.senders.factory import DeviceProfile
@@ -164,7 +163,7 @@ def _inbound_values(record: InboundRecord) -> dict[str, Any]:
 	contact = record.contact
 	values = {
 		"direction": Direction.INBOUND,
-		"status": RECEIVED,
+		"status": MessageStatus.RECEIVED,
 		"received_at": _local(record.received_at),
 		"contact": contact.contact if contact else None,
 		"party_type": contact.party_type if contact else None,

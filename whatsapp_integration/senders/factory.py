@@ -6,8 +6,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from whatsapp_integration.core.config import MODE_OFFICIAL, MODE_WEB, WhatsAppConfig
+from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError, DeviceUnavailable
+from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.senders.base import WhatsAppSender
 from whatsapp_integration.senders.cloud_api import CloudApiSender
 from whatsapp_integration.senders.graph import GraphClient
@@ -18,7 +19,7 @@ class DeviceProfile:
 	"""What a sender needs to know about a WhatsApp Device."""
 
 	name: str
-	mode: str = MODE_OFFICIAL
+	mode: str = DeviceMode.OFFICIAL
 	phone_number_id: str | None = None
 	waba_id: str | None = None
 	access_token: str | None = field(default=None, repr=False)
@@ -32,10 +33,10 @@ SenderBuilder = Callable[[DeviceProfile, WhatsAppConfig], WhatsAppSender]
 
 class SenderFactory:
 	"""Returns the sender for a device. Web mode registers its builder at start-up
-	(`register(MODE_WEB, ...)`), which keeps Selenium out of official-only processes."""
+	(`register(DeviceMode.WEB, ...)`), which keeps Selenium out of official-only processes."""
 
 	def __init__(self) -> None:
-		self._builders: dict[str, SenderBuilder] = {MODE_OFFICIAL: build_cloud_sender}
+		self._builders: dict[str, SenderBuilder] = {DeviceMode.OFFICIAL: build_cloud_sender}
 		self._senders: dict[tuple, WhatsAppSender] = {}
 		self._lock = threading.Lock()
 
@@ -60,7 +61,7 @@ class SenderFactory:
 	def _build(self, device: DeviceProfile, config: WhatsAppConfig) -> WhatsAppSender:
 		builder = self._builders.get(device.mode)
 		if builder is None:
-			hint = " Start the WhatsApp Web session host." if device.mode == MODE_WEB else ""
+			hint = " Start the WhatsApp Web session host." if device.mode == DeviceMode.WEB else ""
 			raise DeviceUnavailable(f"Mode {device.mode!r} of device {device.name} cannot send here.{hint}")
 		return builder(device, config)
 

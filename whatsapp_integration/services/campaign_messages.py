@@ -7,6 +7,7 @@ from typing import Any
 
 from whatsapp_integration.core import message as rules
 from whatsapp_integration.core.campaign.rendering import Renderer, render_parameters, render_text
+from whatsapp_integration.core.vocabulary import MessageType
 from whatsapp_integration.services.campaign_repository import CampaignRecord, RecipientRow
 
 
@@ -23,17 +24,17 @@ def outbound_message(
 	doctype, docname = reference or (None, None)
 	common: dict[str, Any] = {"to": to, "device": device, "idempotency_key": key, "callback_data": key}
 	common.update(reference_doctype=doctype, reference_name=docname)
-	if campaign.message_type == rules.TEMPLATE:
+	if campaign.message_type == MessageType.TEMPLATE:
 		parameters = render_parameters(campaign.template_params, context, render)
 		template = rules.Template(
 			campaign.template_name or "", campaign.template_language or "en_US", parameters
 		)
-		return rules.OutboundMessage(message_type=rules.TEMPLATE, template=template, **common)
+		return rules.OutboundMessage(message_type=MessageType.TEMPLATE, template=template, **common)
 	text = render_text(campaign.text or "", context, render) if campaign.text else None
 	if campaign.media_link:
 		media = rules.Media(campaign.message_type, campaign.media_link, caption=text or None)
 		return rules.OutboundMessage(message_type=campaign.message_type, media=media, **common)
-	return rules.OutboundMessage(message_type=rules.TEXT, text=text, **common)
+	return rules.OutboundMessage(message_type=MessageType.TEXT, text=text, **common)
 
 
 def recipient_context(campaign: CampaignRecord, row: RecipientRow) -> dict[str, Any]:

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 from whatsapp_integration.core.campaign import planning, policy
 from whatsapp_integration.core.errors import RateLimited, SendFailed, WhatsAppError
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome
-from whatsapp_integration.core.status import FAILED as LOG_FAILED
-from whatsapp_integration.core.status import SENT as LOG_SENT
+from whatsapp_integration.core.vocabulary import MessageStatus
 from whatsapp_integration.services.campaign_repository import RecipientOutcome, RecipientRow
 
 IN_DOUBT_REASON = (
@@ -24,7 +23,7 @@ def in_doubt(row: RecipientRow, now: datetime) -> RecipientOutcome:
 
 
 def sent(row: RecipientRow, record: MessageRecord, wamid: str, now: datetime) -> RecipientOutcome:
-	log = apply_outcome(record, SendOutcome(LOG_SENT, now, row.attempts + 1, wamid=wamid))
+	log = apply_outcome(record, SendOutcome(MessageStatus.SENT, now, row.attempts + 1, wamid=wamid))
 	return RecipientOutcome(row.name, planning.SENT, row.attempts + 1, now, wamid=wamid, log=log)
 
 
@@ -82,7 +81,7 @@ def after_failure(
 
 def _log_outcome(now: datetime, attempts: int, failure: SendFailed) -> SendOutcome:
 	return SendOutcome(
-		LOG_FAILED,
+		MessageStatus.FAILED,
 		now,
 		attempts,
 		error_code=failure.code,

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from whatsapp_integration.services.campaign_messages import outbound_message, recipient_context
+
 from whatsapp_integration.core import message as rules
 from whatsapp_integration.core.campaign import planning, policy
 from whatsapp_integration.core.campaign.planning import RecipientInput
@@ -25,13 +27,13 @@ from whatsapp_integration.core.campaign.rendering import (
 from whatsapp_integration.core.campaign.schedule import Schedule, is_due, to_utc
 from whatsapp_integration.core.errors import CampaignStateError, InvalidCampaign
 from whatsapp_integration.core.records import MessageRecord
+from whatsapp_integration.core.vocabulary import MessageType
 from whatsapp_integration.services.campaign_dispatch import (
 	BatchResult,
 	CampaignDispatcher,
 	DispatchReport,
 	Notifier,
 )
-from whatsapp_integration.services.campaign_messages import outbound_message, recipient_context
 from whatsapp_integration.services.campaign_repository import (
 	CampaignRecord,
 	CampaignRepository,
@@ -147,7 +149,7 @@ class CampaignService:
 		"""Raise `InvalidCampaign` for what would fail every recipient."""
 		if not campaign.device:
 			raise InvalidCampaign("Choose the WhatsApp Device the campaign sends from.")
-		if campaign.message_type == rules.TEMPLATE:
+		if campaign.message_type == MessageType.TEMPLATE:
 			if not campaign.template_name:
 				raise InvalidCampaign("Choose the approved template to send.")
 			if campaign.template_parameter_count is not None:
@@ -180,7 +182,7 @@ class CampaignService:
 
 	def _check_placeholders(self, campaign: CampaignRecord, contexts: list[Mapping[str, Any]]) -> None:
 		"""A placeholder some recipient has no value for is an error now, not at send time."""
-		template = campaign.message_type == rules.TEMPLATE
+		template = campaign.message_type == MessageType.TEMPLATE
 		sources = message_sources(
 			None if template else campaign.text, campaign.template_params if template else ()
 		)

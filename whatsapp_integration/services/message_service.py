@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from whatsapp_integration.core import message as rules
-from whatsapp_integration.core.config import MODES, WhatsAppConfig
+from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import (
 	DeviceUnavailable,
 	DuplicateKey,
@@ -33,8 +33,7 @@ from whatsapp_integration.core.ratelimit import RateLimiter, acquire
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome
 from whatsapp_integration.core.retry import retry_delay
 from whatsapp_integration.core.send_budget import worst_case_seconds
-from whatsapp_integration.core.status import FAILED, QUEUED, SENT
-from whatsapp_integration.core.vocabulary import Direction
+from whatsapp_integration.core.vocabulary import DeviceMode, Direction, MessageStatus, MessageType
 from whatsapp_integration.senders.base import SendReceipt, WhatsAppSender
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.repository import MessageRepository
@@ -108,13 +107,13 @@ class MessageService:
 		"""Put a Failed outbound message back in the outbox, due now: the retry job claims it with
 		a lease and sends it under the same idempotency key (two clicks never send twice)."""
 		record = self.repository.get_message(name)
-		if record.direction != Direction.OUTBOUND or record.status != FAILED:
+		if record.direction != Direction.OUTBOUND or record.status != MessageStatus.FAILED:
 			raise InvalidMessage(
 				f"Only failed outbound messages can be retried; {name} is {record.direction} and {record.status}."
 			)
 		self._check_recipient(record.to_number or "")
 		now = self._now()
-		outcome = SendOutcome(QUEUED, now, record.attempts, next_attempt_at=now)
+		outcome = SendOutcome(MessageStatus.QUEUED, now, record.attempts, next_attempt_at=now)
 		self.repository.save_outcome(name, outcome)
 		return apply_outcome(record, outcome)
 
@@ -131,7 +130,7 @@ class MessageService:
 			reference_doctype=message.reference_doctype or None,
 			reference_name=message.reference_name or None,
 			requested_by=message.requested_by,
-			status=QUEUED,
+			status=MessageStatus.QUEUED,
 		)
 		self._fill_content(record, message)
 		record.created_at = self._now()
@@ -139,9 +138,9 @@ class MessageService:
 		return record
 
 	def _fill_content(self, record: MessageRecord, message: rules.OutboundMessage) -> None:
-		if record.message_type == rules.TEXT:
+		if record.message_type == MessageType.TEXT:
 			record.text = rules.clean_text(message.text, self.config.blocked_phrases)
-		elif record.message_type == rules.TEMPLATE:
+		elif record.message_type == MessageType.TEMPLATE:
 			template = rules.check_template(message.template)
 			record.template_name, record.template_language = template.name, template.language
 			record.template_params = list(template.parameters)
@@ -201,7 +200,9 @@ class MessageService:
 		except SendFailed as failure:
 			outcome = self._failed(record, failure)
 		else:
-			outcome = SendOutcome(SENT, self._now(), record.attempts + 1, wamid=receipt.message_id)
+			outcome = SendOutcome(
+				MessageStatus.SENT, self._now(), record.attempts + 1, wamid=receipt.message_id
+			)
 		self.repository.save_outcome(record.name or "", outcome)
 		return apply_outcome(record, outcome)
 
@@ -220,7 +221,7 @@ class MessageService:
 	def _paced_out(self, record: MessageRecord, limited: RateLimited) -> SendOutcome:
 		now = self._now()
 		return SendOutcome(
-			QUEUED,
+			MessageStatus.QUEUED,
 			now,
 			record.attempts,
 			next_attempt_at=now + timedelta(seconds=limited.retry_after),
@@ -235,7 +236,7 @@ class MessageService:
 		delay = retry_delay(failure.action, attempts, self.config, self._rand)
 		now = self._now()
 		return SendOutcome(
-			FAILED if delay is None else QUEUED,
+			MessageStatus.FAILED if delay is None else MessageStatus.QUEUED,
 			now,
 			attempts,
 			next_attempt_at=None if delay is None else now + timedelta(seconds=delay),
@@ -246,7 +247,7 @@ class MessageService:
 		)
 
 	def _final_failure(self, record: MessageRecord, reason: str) -> SendOutcome:
-		return SendOutcome(FAILED, self._now(), record.attempts, error_reason=reason)
+		return SendOutcome(MessageStatus.FAILED, self._now(), record.attempts, error_reason=reason)
 
 	def _lease(self, mode: str) -> timedelta:
 		"""How long a row being sent is hidden from the retry job: the longest a send of a device
@@ -255,16 +256,16 @@ class MessageService:
 
 	def _longest_lease(self) -> timedelta:
 		"""The lease of a row claimed before its device is known: the longest of any mode."""
-		return max(self._lease(mode) for mode in MODES)
+		return max(self._lease(mode) for mode in DeviceMode)
 
 
 def dispatch(sender: WhatsAppSender, record: MessageRecord) -> SendReceipt:
 	"""Call the sender method that matches the row's message type."""
 	to = record.to_number or ""
 	keys = {"callback_data": record.callback_data, "idempotency_key": record.idempotency_key}
-	if record.message_type == rules.TEXT:
+	if record.message_type == MessageType.TEXT:
 		return sender.send_text(to, record.text or "", **keys)
-	if record.message_type == rules.TEMPLATE:
+	if record.message_type == MessageType.TEMPLATE:
 		template = rules.Template(
 			record.template_name or "", record.template_language or "", tuple(record.template_params)
 		)

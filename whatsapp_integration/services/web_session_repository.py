@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.errors import ConfigurationError, DeviceNotFound, DeviceUnavailable
+from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.core.web.states import (
 	HISTORY_LIMIT,
 	SessionSnapshot,
@@ -45,7 +45,7 @@ class WebSessionRepository(Protocol):
 
 def check_web_device(device: DeviceProfile) -> DeviceProfile:
 	"""`device`, if it is an enabled WhatsApp Web device; a clear error otherwise."""
-	if device.mode != MODE_WEB:
+	if device.mode != DeviceMode.WEB:
 		raise ConfigurationError(
 			f"Device {device.name} uses {device.mode} mode; only WhatsApp Web devices are linked with a QR code."
 		)

@@ -19,7 +19,8 @@ from typing import Protocol
 from whatsapp_integration.core.campaign.planning import FAILED as RECIPIENT_FAILED
 from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, parse_idempotency_key
 from whatsapp_integration.core.records import StatusEvent
-from whatsapp_integration.core.status import FAILED, QUEUED, apply_event, current_attempt, timestamp_field
+from whatsapp_integration.core.status import apply_event, current_attempt, timestamp_field
+from whatsapp_integration.core.vocabulary import MessageStatus
 from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.testing.memory_campaign_repository import MemoryCampaignRepository
 
@@ -103,7 +104,7 @@ class WebhookRepository(Protocol):
 class OutboundState:
 	"""The fields of an outbound Message Log row that status events read and change."""
 
-	status: str = QUEUED
+	status: str = MessageStatus.QUEUED
 	events: list[StatusEvent] = field(default_factory=list)
 	sent_at: datetime | None = None
 	delivered_at: datetime | None = None
@@ -146,7 +147,7 @@ def apply_status_event(
 	moment = timestamp_field(event.status)
 	if moment and getattr(state, moment) is None:
 		setattr(state, moment, event.at)
-	if new_status == FAILED:
+	if new_status == MessageStatus.FAILED:
 		state.error_code, state.error_title = event.error_code, event.error_title
 		if on_failure:
 			on_failure(state, event)
@@ -169,7 +170,7 @@ class MemoryWebhookRepository:
 		self.opt_outs: dict[str, tuple[str, str]] = {}
 		self.preferences: dict[str, datetime] = {}
 
-	def add_outbound(self, wamid: str, status: str = QUEUED, **values: object) -> OutboundState:
+	def add_outbound(self, wamid: str, status: str = MessageStatus.QUEUED, **values: object) -> OutboundState:
 		with self._lock:
 			self.outbound[wamid] = OutboundState(status=status, wamid=wamid, **values)  # type: ignore[arg-type]
 			return self.outbound[wamid]

@@ -23,7 +23,7 @@ from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ErrorAction, advice_for, classify
 from whatsapp_integration.core.records import StatusEvent
 from whatsapp_integration.core.retry import retry_delay
-from whatsapp_integration.core.status import FAILED, QUEUED
+from whatsapp_integration.core.vocabulary import MessageStatus
 from whatsapp_integration.core.webhook import (
 	SOURCE_META,
 	InboundMessage,
@@ -209,7 +209,11 @@ class WebhookService:
 			result.statuses_duplicate += 1
 		else:
 			result.statuses_unmatched += 1
-		if change.result is StatusResult.APPLIED and change.state and change.state.status in (FAILED, QUEUED):
+		if (
+			change.result is StatusResult.APPLIED
+			and change.state
+			and change.state.status in (MessageStatus.FAILED, MessageStatus.QUEUED)
+		):
 			self._after_failure(change.state, result)
 
 	def _decide_failure(self, state: OutboundState, event: StatusEvent, reason: str) -> None:
@@ -223,14 +227,14 @@ class WebhookService:
 		state.error_reason = (
 			f"WhatsApp reported {state.wamid} failed: {reason} It is sent again automatically."
 		)
-		state.status, state.wamid = QUEUED, None
+		state.status, state.wamid = MessageStatus.QUEUED, None
 		state.next_attempt_at = self._now() + timedelta(seconds=delay)
-		state.events.append(StatusEvent(QUEUED, event.at, event.error_code, event.error_title))
+		state.events.append(StatusEvent(MessageStatus.QUEUED, event.at, event.error_code, event.error_title))
 
 	def _after_failure(self, state: OutboundState, result: WebhookResult) -> None:
 		action = ErrorAction(state.error_action) if state.error_action else None
 		reason = state.error_reason or ""
-		if state.status == QUEUED:
+		if state.status == MessageStatus.QUEUED:
 			result.failures_retried += 1
 		if action is ErrorAction.SUPPRESS and state.to_number:
 			self.repository.add_opt_out(state.to_number, reason, SOURCE_META)

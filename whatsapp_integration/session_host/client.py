@@ -111,7 +111,7 @@ class HostSender:
 
 
 def web_sender_builder(client: Callable[[], HostClient]) -> SenderBuilder:
-	"""The builder to `SenderFactory.register(MODE_WEB, ...)`: Web devices send via the host."""
+	"""The builder to `SenderFactory.register(DeviceMode.WEB, ...)`: Web devices send via the host."""
 
 	def build(device: DeviceProfile, config: WhatsAppConfig) -> HostSender:
 		return HostSender(client, device.name, config)

@@ -8,9 +8,9 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from whatsapp_integration.core.config import MODE_WEB
 from whatsapp_integration.core.errors import RateLimited
 from whatsapp_integration.core.ratelimit import RedisRateLimiter
+from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.repositories.webhooks import FrappeWebhookRepository
 from whatsapp_integration.senders.factory import SenderFactory
@@ -23,7 +23,7 @@ from whatsapp_integration.site.web import host_client
 # One per process: senders keep pooled HTTP connections across requests and jobs.
 SENDERS = SenderFactory()
 # Web devices send through the site's WhatsApp Web session host (commands over Redis).
-SENDERS.register(MODE_WEB, web_sender_builder(host_client))
+SENDERS.register(DeviceMode.WEB, web_sender_builder(host_client))
 
 
 def rate_limiter() -> RedisRateLimiter:

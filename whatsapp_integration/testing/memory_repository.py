@@ -10,8 +10,7 @@ from datetime import datetime
 
 from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome
-from whatsapp_integration.core.status import FAILED, QUEUED
-from whatsapp_integration.core.vocabulary import Direction
+from whatsapp_integration.core.vocabulary import Direction, MessageStatus
 from whatsapp_integration.senders.factory import DeviceProfile
 
 
@@ -87,7 +86,9 @@ class MemoryRepository:
 			due = [
 				record
 				for record in self._messages.values()
-				if record.status == QUEUED and record.next_attempt_at and record.next_attempt_at <= now
+				if record.status == MessageStatus.QUEUED
+				and record.next_attempt_at
+				and record.next_attempt_at <= now
 			]
 			due.sort(key=lambda record: record.next_attempt_at)
 			for record in due[:limit]:
@@ -101,7 +102,7 @@ class MemoryRepository:
 				for record in self._messages.values()
 				if record.device == device
 				and record.direction == Direction.OUTBOUND
-				and record.status != FAILED
+				and record.status != MessageStatus.FAILED
 				and record.created_at is not None
 				and record.created_at >= since
 			)

@@ -24,11 +24,9 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from whatsapp_integration.core.config import MODE_OFFICIAL
 from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, StatusEvent
-from whatsapp_integration.core.status import DELIVERED, FAILED, QUEUED, READ, SENT
-from whatsapp_integration.core.vocabulary import Direction
+from whatsapp_integration.core.vocabulary import DeviceMode, Direction, MessageStatus
 from whatsapp_integration.services.repository import MessageRepository
 
 if TYPE_CHECKING:
@@ -70,7 +68,7 @@ class MessageRepositoryContract(_Base):
 
 	def new_device(self, **fields: Any) -> str:
 		name = unique("Contract Device")
-		values = {"mode": MODE_OFFICIAL, "phone_number_id": str(uuid.uuid4().int % 10**15), **fields}
+		values = {"mode": DeviceMode.OFFICIAL, "phone_number_id": str(uuid.uuid4().int % 10**15), **fields}
 		self.make_device(name, **values)
 		return name
 
@@ -80,7 +78,7 @@ class MessageRepositoryContract(_Base):
 			"to_number": unique_number(),
 			"text": "Your order has shipped",
 			"idempotency_key": unique("key"),
-			"status": QUEUED,
+			"status": MessageStatus.QUEUED,
 			"created_at": self.now(),
 		}
 		values.update(overrides)
@@ -125,9 +123,9 @@ class MessageRepositoryContract(_Base):
 	def test_duplicate_wamid_raises_duplicate_key(self) -> None:
 		device = self.new_device()
 		wamid = unique("wamid.CONTRACT")
-		self.insert(device, wamid=wamid, status=SENT)
+		self.insert(device, wamid=wamid, status=MessageStatus.SENT)
 		with self.assertRaises(DuplicateKey):
-			self.insert(device, wamid=wamid, status=SENT)
+			self.insert(device, wamid=wamid, status=MessageStatus.SENT)
 
 	def test_find_by_idempotency_key(self) -> None:
 		device = self.new_device()
@@ -138,7 +136,7 @@ class MessageRepositoryContract(_Base):
 	def test_find_by_wamid(self) -> None:
 		device = self.new_device()
 		wamid = unique("wamid.CONTRACT")
-		stored = self.insert(device, wamid=wamid, status=SENT)
+		stored = self.insert(device, wamid=wamid, status=MessageStatus.SENT)
 		self.assertEqual(self.repository.find_by_wamid(wamid).name, stored.name)
 		self.assertIsNone(self.repository.find_by_wamid(unique("wamid.MISSING")))
 
@@ -157,7 +155,7 @@ class MessageRepositoryContract(_Base):
 			media_link="https://files.example/INV-1.pdf",
 			media_caption="Your invoice",
 			media_filename="INV-1.pdf",
-			status=SENT,
+			status=MessageStatus.SENT,
 			wamid=unique("wamid.CONTRACT"),
 			callback_data=unique("campaign:row"),
 			error_code=131000,
@@ -173,8 +171,8 @@ class MessageRepositoryContract(_Base):
 			delivered_at=at + timedelta(seconds=2),
 			read_at=at + timedelta(seconds=3),
 			events=[
-				StatusEvent(QUEUED, at, 131000, "(#131000) Something went wrong"),
-				StatusEvent(SENT, at + timedelta(seconds=1)),
+				StatusEvent(MessageStatus.QUEUED, at, 131000, "(#131000) Something went wrong"),
+				StatusEvent(MessageStatus.SENT, at + timedelta(seconds=1)),
 			],
 		)
 		stored = self.repository.insert_message(record)
@@ -199,7 +197,8 @@ class MessageRepositoryContract(_Base):
 		self.assertEqual({name: getattr(read, name) for name in blank}, dict.fromkeys(blank))
 		self.assertEqual((read.template_params, read.events, read.attempts), ([], [], 0))
 		self.assertEqual(
-			(read.direction, read.status, read.message_type), (Direction.OUTBOUND, QUEUED, "text")
+			(read.direction, read.status, read.message_type),
+			(Direction.OUTBOUND, MessageStatus.QUEUED, "text"),
 		)
 
 	# save_outcome
@@ -207,18 +206,20 @@ class MessageRepositoryContract(_Base):
 	def test_save_outcome_sent(self) -> None:
 		stored = self.insert(self.new_device(), next_attempt_at=self.now() + timedelta(minutes=1))
 		at, wamid = self.now(), unique("wamid.CONTRACT")
-		self.repository.save_outcome(stored.name or "", SendOutcome(SENT, at, 1, wamid=wamid))
+		self.repository.save_outcome(stored.name or "", SendOutcome(MessageStatus.SENT, at, 1, wamid=wamid))
 		read = self.repository.get_message(stored.name or "")
-		self.assertEqual((read.status, read.attempts, read.wamid, read.sent_at), (SENT, 1, wamid, at))
+		self.assertEqual(
+			(read.status, read.attempts, read.wamid, read.sent_at), (MessageStatus.SENT, 1, wamid, at)
+		)
 		self.assertIsNone(read.next_attempt_at)
-		self.assertEqual(read.events, [StatusEvent(SENT, at, None, None)])
+		self.assertEqual(read.events, [StatusEvent(MessageStatus.SENT, at, None, None)])
 		self.assertEqual(self.repository.find_by_wamid(wamid).name, stored.name)
 
 	def test_save_outcome_queued_with_error_fields(self) -> None:
 		stored = self.insert(self.new_device())
 		at = self.now()
 		outcome = SendOutcome(
-			QUEUED,
+			MessageStatus.QUEUED,
 			at,
 			1,
 			next_attempt_at=at + timedelta(seconds=30),
@@ -230,51 +231,63 @@ class MessageRepositoryContract(_Base):
 		self.repository.save_outcome(stored.name or "", outcome)
 		read = self.repository.get_message(stored.name or "")
 		self.assertEqual(
-			(read.status, read.attempts, read.next_attempt_at), (QUEUED, 1, at + timedelta(seconds=30))
+			(read.status, read.attempts, read.next_attempt_at),
+			(MessageStatus.QUEUED, 1, at + timedelta(seconds=30)),
 		)
 		self.assertEqual(
 			(read.error_code, read.error_title, read.error_reason, read.error_action),
 			(131000, outcome.error_title, outcome.error_reason, "retry"),
 		)
 		self.assertIsNone(read.sent_at)
-		self.assertEqual(read.events, [StatusEvent(QUEUED, at, 131000, outcome.error_title)])
+		self.assertEqual(read.events, [StatusEvent(MessageStatus.QUEUED, at, 131000, outcome.error_title)])
 
 	def test_each_outcome_appends_one_event_and_replaces_the_error(self) -> None:
 		stored = self.insert(self.new_device())
 		at = self.now()
 		failed = SendOutcome(
-			FAILED, at, 1, error_code=131026, error_title="Undeliverable", error_action="defer"
+			MessageStatus.FAILED, at, 1, error_code=131026, error_title="Undeliverable", error_action="defer"
 		)
 		self.repository.save_outcome(stored.name or "", failed)
-		self.repository.save_outcome(stored.name or "", SendOutcome(SENT, at + timedelta(seconds=5), 2))
+		self.repository.save_outcome(
+			stored.name or "", SendOutcome(MessageStatus.SENT, at + timedelta(seconds=5), 2)
+		)
 		read = self.repository.get_message(stored.name or "")
 		self.assertEqual(
-			(read.status, read.attempts, read.error_code, read.error_action), (SENT, 2, None, None)
+			(read.status, read.attempts, read.error_code, read.error_action),
+			(MessageStatus.SENT, 2, None, None),
 		)
 		self.assertEqual(
 			read.events,
-			[StatusEvent(FAILED, at, 131026, "Undeliverable"), StatusEvent(SENT, at + timedelta(seconds=5))],
+			[
+				StatusEvent(MessageStatus.FAILED, at, 131026, "Undeliverable"),
+				StatusEvent(MessageStatus.SENT, at + timedelta(seconds=5)),
+			],
 		)
 
 	def test_save_outcome_sets_delivered_and_read_times(self) -> None:
-		stored = self.insert(self.new_device(), status=SENT, wamid=unique("wamid.CONTRACT"))
+		stored = self.insert(self.new_device(), status=MessageStatus.SENT, wamid=unique("wamid.CONTRACT"))
 		at = self.now()
-		self.repository.save_outcome(stored.name or "", SendOutcome(DELIVERED, at, 1))
-		self.repository.save_outcome(stored.name or "", SendOutcome(READ, at + timedelta(seconds=9), 1))
+		self.repository.save_outcome(stored.name or "", SendOutcome(MessageStatus.DELIVERED, at, 1))
+		self.repository.save_outcome(
+			stored.name or "", SendOutcome(MessageStatus.READ, at + timedelta(seconds=9), 1)
+		)
 		read = self.repository.get_message(stored.name or "")
 		self.assertEqual(
-			(read.status, read.delivered_at, read.read_at), (READ, at, at + timedelta(seconds=9))
+			(read.status, read.delivered_at, read.read_at),
+			(MessageStatus.READ, at, at + timedelta(seconds=9)),
 		)
 		self.assertEqual(read.wamid, stored.wamid)
-		self.assertEqual([event.status for event in read.events], [DELIVERED, READ])
+		self.assertEqual(
+			[event.status for event in read.events], [MessageStatus.DELIVERED, MessageStatus.READ]
+		)
 
 	def test_save_outcome_with_a_wamid_of_another_row_raises_duplicate_key(self) -> None:
 		device = self.new_device()
-		taken = self.insert(device, wamid=unique("wamid.CONTRACT"), status=SENT)
+		taken = self.insert(device, wamid=unique("wamid.CONTRACT"), status=MessageStatus.SENT)
 		stored = self.insert(device)
 		with self.assertRaises(DuplicateKey):
 			self.repository.save_outcome(
-				stored.name or "", SendOutcome(SENT, self.now(), 1, wamid=taken.wamid)
+				stored.name or "", SendOutcome(MessageStatus.SENT, self.now(), 1, wamid=taken.wamid)
 			)
 
 	# claim_due_retries
@@ -285,15 +298,19 @@ class MessageRepositoryContract(_Base):
 		due = self.insert(device, next_attempt_at=CLAIM_TIME - timedelta(minutes=1))
 		exactly_now = self.insert(device, next_attempt_at=CLAIM_TIME)
 		later = self.insert(device, next_attempt_at=CLAIM_TIME + timedelta(minutes=1))
-		sent = self.insert(device, status=SENT, next_attempt_at=CLAIM_TIME - timedelta(minutes=3))
-		failed = self.insert(device, status=FAILED, next_attempt_at=CLAIM_TIME - timedelta(minutes=3))
+		sent = self.insert(
+			device, status=MessageStatus.SENT, next_attempt_at=CLAIM_TIME - timedelta(minutes=3)
+		)
+		failed = self.insert(
+			device, status=MessageStatus.FAILED, next_attempt_at=CLAIM_TIME - timedelta(minutes=3)
+		)
 		never = self.insert(device)
 		claimed = self.repository.claim_due_retries(CLAIM_TIME, PARKED, 1000)
 		names = [record.name for record in claimed]
 		self.assertTrue({older.name, due.name, exactly_now.name} <= set(names))
 		self.assertFalse({later.name, sent.name, failed.name, never.name} & set(names))
 		self.assertLess(names.index(older.name), names.index(due.name))
-		self.assertTrue(all(record.status == QUEUED for record in claimed))
+		self.assertTrue(all(record.status == MessageStatus.QUEUED for record in claimed))
 		self.assertEqual(self.repository.get_message(due.name or "").next_attempt_at, PARKED)
 		self.assertEqual(self.claim(), [])
 
@@ -319,12 +336,14 @@ class MessageRepositoryContract(_Base):
 	def test_count_outbound_since_counts_this_devices_outbound_rows_that_did_not_fail(self) -> None:
 		device, other_device = self.new_device(), self.new_device()
 		self.insert(device)
-		self.insert(device, status=SENT, wamid=unique("wamid.CONTRACT"))
-		self.insert(device, status=FAILED)
-		self.insert(device, direction=Direction.INBOUND, status=READ)
+		self.insert(device, status=MessageStatus.SENT, wamid=unique("wamid.CONTRACT"))
+		self.insert(device, status=MessageStatus.FAILED)
+		self.insert(device, direction=Direction.INBOUND, status=MessageStatus.READ)
 		self.insert(other_device)
 		later_failed = self.insert(device)
-		self.repository.save_outcome(later_failed.name or "", SendOutcome(FAILED, self.now(), 1))
+		self.repository.save_outcome(
+			later_failed.name or "", SendOutcome(MessageStatus.FAILED, self.now(), 1)
+		)
 		self.assertEqual(self.repository.count_outbound_since(device, self.now() - timedelta(hours=1)), 2)
 		self.assertEqual(self.repository.count_outbound_since(device, self.now() + timedelta(hours=1)), 0)
 		self.assertEqual(
@@ -350,7 +369,7 @@ class MessageRepositoryContract(_Base):
 	def test_get_device_returns_its_profile(self) -> None:
 		name = unique("Contract Device")
 		values = {
-			"mode": MODE_OFFICIAL,
+			"mode": DeviceMode.OFFICIAL,
 			"phone_number_id": str(10**14 + uuid.uuid4().int % (9 * 10**14)),  # no other device's id
 			"waba_id": "102290129340398",
 			"access_token": "EAAG-contract-device-token",

@@ -11,16 +11,23 @@ from typing import Any
 
 from whatsapp_integration.core.errors import advice_for
 from whatsapp_integration.core.operations.metrics import FunnelStep, OutcomeCounts, funnel
-from whatsapp_integration.core.status import DELIVERED, FAILED, QUEUED, READ, RECEIVED, SENT
+from whatsapp_integration.core.vocabulary import MessageStatus
 
-CHART_STATUSES = (SENT, DELIVERED, READ, FAILED, QUEUED, RECEIVED)
+CHART_STATUSES = (
+	MessageStatus.SENT,
+	MessageStatus.DELIVERED,
+	MessageStatus.READ,
+	MessageStatus.FAILED,
+	MessageStatus.QUEUED,
+	MessageStatus.RECEIVED,
+)
 CHART_COLORS = {
-	SENT: "#5e64ff",
-	DELIVERED: "#29cd42",
-	READ: "#00a2a8",
-	FAILED: "#ff5858",
-	QUEUED: "#ffa00a",
-	RECEIVED: "#b8c2cc",
+	MessageStatus.SENT: "#5e64ff",
+	MessageStatus.DELIVERED: "#29cd42",
+	MessageStatus.READ: "#00a2a8",
+	MessageStatus.FAILED: "#ff5858",
+	MessageStatus.QUEUED: "#ffa00a",
+	MessageStatus.RECEIVED: "#b8c2cc",
 }
 
 
@@ -86,7 +93,9 @@ def build(groups: Iterable[StatusCount], failures: Iterable[FailureCount]) -> An
 	rows = [_row(day, device, counts) for (day, device), counts in sorted(by_day_device.items(), key=_order)]
 	per_day = {day: dict(counts) for day, counts in by_day.items()}
 	failures_by_count = sorted(failures, key=lambda f: -f.count)
-	return Analytics(rows, totals, per_day, funnel(totals), failures_by_count, overall.get(RECEIVED, 0))
+	return Analytics(
+		rows, totals, per_day, funnel(totals), failures_by_count, overall.get(MessageStatus.RECEIVED, 0)
+	)
 
 
 def _order(item: tuple[tuple[date, str | None], Mapping[str, int]]) -> tuple[date, str]:
@@ -105,7 +114,7 @@ def _row(day: date, device: str | None, status_counts: Mapping[str, int]) -> dic
 		"delivered": counts.reached_delivered,
 		"read": counts.read,
 		"failed": counts.failed,
-		"received": status_counts.get(RECEIVED, 0),
+		"received": status_counts.get(MessageStatus.RECEIVED, 0),
 		"delivery_rate": percent(counts.delivery_rate),
 		"read_rate": percent(counts.read_rate),
 	}

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from whatsapp_integration.core.status import DELIVERED, FAILED, QUEUED, READ, SENT
+from whatsapp_integration.core.vocabulary import MessageStatus
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:
@@ -58,11 +58,11 @@ class OutcomeCounts:
 	@classmethod
 	def from_status_counts(cls, counts: Mapping[str, int]) -> OutcomeCounts:
 		return cls(
-			queued=int(counts.get(QUEUED, 0)),
-			sent=int(counts.get(SENT, 0)),
-			delivered=int(counts.get(DELIVERED, 0)),
-			read=int(counts.get(READ, 0)),
-			failed=int(counts.get(FAILED, 0)),
+			queued=int(counts.get(MessageStatus.QUEUED, 0)),
+			sent=int(counts.get(MessageStatus.SENT, 0)),
+			delivered=int(counts.get(MessageStatus.DELIVERED, 0)),
+			read=int(counts.get(MessageStatus.READ, 0)),
+			failed=int(counts.get(MessageStatus.FAILED, 0)),
 		)
 
 	@property
@@ -108,7 +108,11 @@ class FunnelStep:
 
 def funnel(counts: OutcomeCounts) -> list[FunnelStep]:
 	"""Sent -> Delivered -> Read, each with its share of the messages sent."""
-	steps = ((SENT, counts.reached_sent), (DELIVERED, counts.reached_delivered), (READ, counts.read))
+	steps = (
+		(MessageStatus.SENT, counts.reached_sent),
+		(MessageStatus.DELIVERED, counts.reached_delivered),
+		(MessageStatus.READ, counts.read),
+	)
 	first = counts.reached_sent
 	return [FunnelStep(label, count, ratio(count, first)) for label, count in steps]
 
