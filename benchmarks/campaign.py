@@ -1,6 +1,6 @@
 """Campaign throughput and pacing on the bench, against the fake Graph API on 127.0.0.1.
 
-	cd /opt/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/campaign.py --site test.localhost
+	cd <bench>/sites && ../env/bin/python <app>/benchmarks/campaign.py --site test.localhost
 
 Three runs, each a fresh campaign with its own numbers, sent by real RQ workers (`frappe
 worker --queue long`) through the real stack (Frappe repository, Redis token buckets and send
@@ -17,7 +17,7 @@ worker on this machine (one RQ job per recipient). Figures only, no assertions.
 
 `--load` runs a CPU-burning process next to the runs (a busy machine), e.g.
 
-	../env/bin/python /work/main/benchmarks/campaign.py --pacing-only --rate 20 --load
+	../env/bin/python <app>/benchmarks/campaign.py --pacing-only --rate 20 --load
 """
 
 from __future__ import annotations
@@ -190,17 +190,13 @@ def main() -> None:
 	bench = Path(frappe.utils.get_bench_path())
 	python = str(bench / "env" / "bin" / "python")
 	graph_command = [python, "-m", "whatsapp_integration.testing.fake_graph", "--port", str(args.port)]
-	graph = start_process(
-		[*graph_command, "--access-token", TOKEN], "/tmp/whatsapp-benchmark-campaign-graph.log"
-	)
+	graph = start_process([*graph_command, "--access-token", TOKEN], "benchmark-campaign-graph.log")
 	worker_command = [python, "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "long"]
-	workers = [
-		start_process(worker_command, f"/tmp/whatsapp-benchmark-campaign-worker{i}.log") for i in range(2)
-	]
+	workers = [start_process(worker_command, f"benchmark-campaign-worker{i}.log") for i in range(2)]
 	if args.pacing_only and args.pacing_workers == 1:
 		stop_process(workers.pop())
 	burn = [python, "-c", "while True: pass"]
-	burner = [start_process(burn, "/tmp/whatsapp-benchmark-load.log")] if args.load else []
+	burner = [start_process(burn, "benchmark-load.log")] if args.load else []
 	graph_url = f"http://127.0.0.1:{args.port}"
 	print(
 		f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, batch size {args.batch}, "
@@ -212,7 +208,7 @@ def main() -> None:
 			configure(graph_url, 100_000, args.batch)
 			stop_process(workers.pop())
 			throughput(args, graph_url, 1, start=0)
-			workers.append(start_process(worker_command, "/tmp/whatsapp-benchmark-campaign-worker1.log"))
+			workers.append(start_process(worker_command, "benchmark-campaign-worker1.log"))
 			throughput(args, graph_url, 2, start=args.n)
 		pacing(args, start=2 * args.n)
 	finally:

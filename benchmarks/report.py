@@ -2,7 +2,7 @@
 and cached. Targets: < 1 s cold, < 50 ms cached.
 
 Run on a bench (rows are inserted with bulk SQL and deleted again at the end):
-    cd /opt/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/report.py --site test.localhost
+    cd <bench>/sites && ../env/bin/python <app>/benchmarks/report.py --site test.localhost
 """
 
 from __future__ import annotations

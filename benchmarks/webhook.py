@@ -11,7 +11,7 @@ alternating ping and webhook so both see the same machine load, then a fixed rat
 req/s, open loop, as Meta sends). Lost = acknowledged but never stored. Figures only.
 
 Run as the bench user from the sites folder:
-  cd /opt/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/webhook.py --site test.localhost
+  cd <bench>/sites && ../env/bin/python <app>/benchmarks/webhook.py --site test.localhost
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ def main() -> None:
 	python = str(bench / "env" / "bin" / "python")
 	gunicorn = [str(bench / "env" / "bin" / "gunicorn"), "-b", f"127.0.0.1:{args.port}", "-w", "2"]
 	gunicorn += ["-t", "120", "--preload", "frappe.app:application"]
-	server = start_process(gunicorn, "/tmp/whatsapp-benchmark-gunicorn.log")
+	server = start_process(gunicorn, "benchmark-gunicorn.log")
 	worker_command = [
 		python,
 		"-m",
@@ -214,10 +214,7 @@ def main() -> None:
 	workers: list[subprocess.Popen] = []
 
 	def start_workers() -> None:
-		workers.extend(
-			start_process(worker_command, f"/tmp/whatsapp-benchmark-worker{i}.log")
-			for i in range(args.workers)
-		)
+		workers.extend(start_process(worker_command, f"benchmark-worker{i}.log") for i in range(args.workers))
 
 	try:
 		ping_url = f"http://127.0.0.1:{args.port}{PING_PATH}"

@@ -6,16 +6,16 @@
 set -euo pipefail
 base=${1:-http://127.0.0.1:8000}
 graph=${2:-http://127.0.0.1:8765}
-jar_admin=$(mktemp) jar_user=$(mktemp)
-trap 'rm -f "$jar_admin" "$jar_user"' EXIT
+jar_admin=$(mktemp) jar_user=$(mktemp) body=$(mktemp)
+trap 'rm -f "$jar_admin" "$jar_user" "$body"' EXIT
 sender=http-sender@example.com
 password=Sender-Pass-2026!
 
 call() { # jar method path [curl args...] -> prints "<status> <body>"
 	local jar=$1 method=$2 path=$3
 	shift 3
-	curl -s -o /tmp/http_check_body -w '%{http_code}' -b "$jar" -c "$jar" -X "$method" "$base$path" "$@"
-	printf ' %s\n' "$(head -c 400 /tmp/http_check_body)"
+	curl -s -o "$body" -w '%{http_code}' -b "$jar" -c "$jar" -X "$method" "$base$path" "$@"
+	printf ' %s\n' "$(head -c 400 "$body")"
 }
 expect() { # label expected-status actual-line
 	local status=${3%% *}
@@ -38,7 +38,7 @@ line=$(call "$jar_user" POST /api/method/whatsapp_integration.api.messages.send 
 expect "WhatsApp User sends a message" 200 "$line"; echo "     $line"
 line=$(call "$jar_user" POST /api/method/whatsapp_integration.api.messages.send "${json[@]}" -d '{"to":"12ab","text":"Hello"}')
 expect "bad number is a clear 417" 417 "$line"; echo "     $line"
-line=$(curl -s -o /tmp/http_check_body -w '%{http_code}' -X POST "$base/api/method/whatsapp_integration.api.messages.send" "${json[@]}" -d '{"to":"+919876543210","text":"Hello"}'; printf ' %s' "$(head -c 300 /tmp/http_check_body)")
+line=$(curl -s -o "$body" -w '%{http_code}' -X POST "$base/api/method/whatsapp_integration.api.messages.send" "${json[@]}" -d '{"to":"+919876543210","text":"Hello"}'; printf ' %s' "$(head -c 300 "$body")")
 expect "Guest cannot send" 403 "$line"; echo "     $line"
 requests=$(curl -s "$graph/_fake/requests" | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["path"].endswith("/messages")))')
 [ "$requests" = 1 ] && echo "PASS exactly one request reached the Graph API" || { echo "FAIL Graph API saw $requests sends"; failed=1; }

@@ -5,8 +5,10 @@ and sender name hold an `onerror` handler) shown literally on the Message Log fo
 in the analytics report and in a Contact's timeline, in headless Chromium. Screenshots go to
 test-artifacts/.
 
-    cd /opt/frappe-bench && bench serve --port 8005 &
+    cd "$FRAPPE_BENCH" && bench serve --port 8005 &
     .venv/bin/python scripts/browser_checks.py --url http://127.0.0.1:8005 --site test.localhost
+
+(`--bench` or `$FRAPPE_BENCH`: the bench folder.)
 
 The inbound message is stored the way the webhook stores it (verbatim, no HTML sanitising) through
 `bench execute`, run as the bench's owner (--bench, --bench-user).
@@ -329,7 +331,7 @@ def main() -> int:
 	parser.add_argument("--url", default="http://127.0.0.1:8005")
 	parser.add_argument("--site", default="test.localhost")
 	parser.add_argument("--password", default="admin")
-	parser.add_argument("--bench", default="/opt/frappe-bench")
+	parser.add_argument("--bench", default=os.environ.get("FRAPPE_BENCH"), help="the bench folder")
 	parser.add_argument("--bench-user", default="frappe")
 	parser.add_argument(
 		"--only",
@@ -338,6 +340,8 @@ def main() -> int:
 		help="run only this check (repeatable), e.g. --only 'customer text'",
 	)
 	args = parser.parse_args()
+	if not args.bench:
+		parser.error("--bench (or $FRAPPE_BENCH) is required: the bench folder")
 	ARTIFACTS.mkdir(exist_ok=True)
 	desk = Desk(args.url, args.site, args.password)
 	port = args.url.rsplit(":", 1)[-1].strip("/")

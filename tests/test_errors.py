@@ -14,7 +14,7 @@ from whatsapp_integration.core.errors import (
 	classify,
 )
 
-# The table of /work/shared/reference/meta-cloud-api.md, transcribed class by class.
+# The table of Meta Cloud API error codes (the project's shared reference notes), transcribed class by class.
 META_ERROR_TABLE = {
 	ErrorAction.RETRY: (1, 2, 131000, 131016),
 	ErrorAction.THROTTLE: (130429, 4, 80007),

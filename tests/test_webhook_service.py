@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -293,18 +292,16 @@ def test_a_status_waits_for_its_log_row_long_after_the_retry_attempts() -> None:
 	assert late == InboxDecision(INBOX_PROCESSED)
 
 
-SHARED_SAMPLES = Path(os.environ.get("WHATSAPP_SHARED_WEBHOOK_SAMPLES", "/work/shared/fixtures/webhooks"))
+SIGNED_SAMPLES = FIXTURES / "signed"
 
 
-@pytest.mark.skipif(
-	not (SHARED_SAMPLES / "signatures.json").exists(), reason="shared samples not on this machine"
-)
-def test_shared_samples_verify_and_apply_as_expected() -> None:
-	"""Meta-shaped samples signed elsewhere: an independent check of signature and results."""
-	signatures = json.loads((SHARED_SAMPLES / "signatures.json").read_text())
+def test_signed_samples_verify_and_apply_as_expected() -> None:
+	"""Meta-shaped samples signed outside this project (tests/fixtures/webhooks/signed): an
+	independent check of signature and results."""
+	signatures = json.loads((SIGNED_SAMPLES / "signatures.json").read_text())
 	for name, header in signatures["headers"].items():
-		raw = (SHARED_SAMPLES / f"{name}.body").read_bytes()
-		expect = json.loads((SHARED_SAMPLES / f"{name}.expect.json").read_text())
+		raw = (SIGNED_SAMPLES / f"{name}.body").read_bytes()
+		expect = json.loads((SIGNED_SAMPLES / f"{name}.expect.json").read_text())
 		verify_signature(raw, header, signatures["app_secret"])
 		phone_ids = {
 			change.get("value", {}).get("metadata", {}).get("phone_number_id") for change in _changes(raw)

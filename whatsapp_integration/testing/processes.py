@@ -1,19 +1,36 @@
 """Frappe processes for HTTP tests and benchmarks: start one in its own process group, stop it
-by its pid, wait for a condition."""
+by its pid, wait for a condition. Their output goes to `log_dir()`: `$WHATSAPP_LOG_DIR` when
+set, else a new temporary directory of this run."""
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+LOG_DIR_ENV = "WHATSAPP_LOG_DIR"
+
+
+@functools.cache
+def log_dir() -> Path:
+	"""`$WHATSAPP_LOG_DIR` (created when missing), else a temporary directory made for this run."""
+	configured = os.environ.get(LOG_DIR_ENV)
+	if not configured:
+		return Path(tempfile.mkdtemp(prefix="whatsapp-logs-"))
+	path = Path(configured)
+	path.mkdir(parents=True, exist_ok=True)
+	return path
+
 
 def start_process(command: Sequence[str], log: str, cwd: str | Path | None = None) -> subprocess.Popen:
-	"""`command` in a new session (so `stop_process` ends it with its children), output in `log`."""
-	with open(log, "w") as output:
+	"""`command` in a new session (so `stop_process` ends it with its children), output in the
+	file named `log` in `log_dir()`."""
+	with open(log_dir() / log, "w") as output:
 		return subprocess.Popen(
 			list(command), cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
 		)

@@ -2,7 +2,7 @@
 `whatsapp-web-host` is the same host with the Frappe Device as its store).
 
 	python -m whatsapp_integration.testing.web_host --redis-url redis://127.0.0.1:6379/0 \
-		--namespace test: --state-dir /tmp/wa --base-url http://127.0.0.1:8766
+		--namespace test: --state-dir <dir> --base-url http://127.0.0.1:8766
 """
 
 from __future__ import annotations

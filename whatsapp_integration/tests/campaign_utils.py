@@ -30,7 +30,7 @@ RECIPIENT = "WhatsApp Campaign Recipient"
 def start_bench_process(*arguments: str, log: str) -> subprocess.Popen:
 	"""This bench's Python with `arguments`, in its own process group (a kill takes its children)."""
 	sites = Path(get_bench_path()) / "sites"
-	return start_process([sys.executable, *arguments], f"/tmp/whatsapp-campaign-test-{log}.log", cwd=sites)
+	return start_process([sys.executable, *arguments], f"campaign-test-{log}.log", cwd=sites)
 
 
 def start_worker(log: str = "worker") -> subprocess.Popen:

@@ -47,7 +47,7 @@ def start(*command: str, log: str) -> subprocess.Popen:
 	"""A `frappe` CLI command of this bench, run from its sites folder."""
 	sites = Path(get_bench_path()) / "sites"
 	command = (sys.executable, "-m", "frappe.utils.bench_helper", "frappe", *command)
-	return start_process(command, f"/tmp/whatsapp-webhook-test-{log}.log", cwd=sites)
+	return start_process(command, f"webhook-test-{log}.log", cwd=sites)
 
 
 def server_up() -> bool:
