@@ -29,42 +29,128 @@ class ErrorAction(enum.Enum):
 
 _RETRYABLE = frozenset({ErrorAction.RETRY, ErrorAction.THROTTLE, ErrorAction.PAIR_RATE, ErrorAction.DEFER})
 
+
+class MetaCode(enum.IntEnum):
+	"""The Meta (Graph / Cloud API) error codes the app acts on, each named once."""
+
+	API_UNKNOWN = 1
+	API_SERVICE = 2
+	API_TOO_MANY_CALLS = 4
+	PERMISSION_DENIED = 10
+	INVALID_PARAMETER = 100
+	TOKEN_EXPIRED = 190
+	PERMISSION_MISSING = 200
+	TEMPORARILY_BLOCKED = 368
+	RATE_LIMIT_HIT = 80007
+	SEND_RATE_EXCEEDED = 130429
+	SOMETHING_WENT_WRONG = 131000
+	REQUIRED_PARAMETER_MISSING = 131008
+	PARAMETER_VALUE_INVALID = 131009
+	SERVICE_UNAVAILABLE = 131016
+	RECIPIENT_IS_SENDER = 131021
+	UNDELIVERABLE = 131026
+	ACCOUNT_LOCKED = 131031
+	PAYMENT_ISSUE = 131042
+	OUTSIDE_WINDOW = 131047
+	SPAM_RATE_LIMITED = 131048
+	NOT_DELIVERED_FOR_ENGAGEMENT = 131049
+	USER_STOPPED_MARKETING = 131050
+	UNSUPPORTED_MESSAGE_TYPE = 131051
+	MEDIA_DOWNLOAD_ERROR = 131052
+	MEDIA_UPLOAD_ERROR = 131053
+	PAIR_RATE_LIMIT = 131056
+	TEMPLATE_PARAMETER_COUNT = 132000
+	TEMPLATE_NOT_FOUND = 132001
+	TEMPLATE_TEXT_TOO_LONG = 132005
+	TEMPLATE_POLICY_VIOLATION = 132007
+	TEMPLATE_PARAMETER_FORMAT = 132012
+	TEMPLATE_PAUSED = 132015
+	TEMPLATE_DISABLED = 132016
+	NOT_REGISTERED = 133010
+
+
 _ACTION_BY_CODE: dict[int, ErrorAction] = {
-	**dict.fromkeys((1, 2, 131000, 131016), ErrorAction.RETRY),
-	**dict.fromkeys((130429, 4, 80007), ErrorAction.THROTTLE),
-	131056: ErrorAction.PAIR_RATE,
-	**dict.fromkeys((131049, 131026), ErrorAction.DEFER),
-	131047: ErrorAction.NEEDS_TEMPLATE,
-	**dict.fromkeys((131050, 131021), ErrorAction.SUPPRESS),
 	**dict.fromkeys(
-		(100, 131008, 131009, 132000, 132001, 132005, 132007, 132012, 132015, 132016, 131051, 131052, 131053),
+		(
+			MetaCode.API_UNKNOWN,
+			MetaCode.API_SERVICE,
+			MetaCode.SOMETHING_WENT_WRONG,
+			MetaCode.SERVICE_UNAVAILABLE,
+		),
+		ErrorAction.RETRY,
+	),
+	**dict.fromkeys(
+		(MetaCode.SEND_RATE_EXCEEDED, MetaCode.API_TOO_MANY_CALLS, MetaCode.RATE_LIMIT_HIT),
+		ErrorAction.THROTTLE,
+	),
+	MetaCode.PAIR_RATE_LIMIT: ErrorAction.PAIR_RATE,
+	**dict.fromkeys((MetaCode.NOT_DELIVERED_FOR_ENGAGEMENT, MetaCode.UNDELIVERABLE), ErrorAction.DEFER),
+	MetaCode.OUTSIDE_WINDOW: ErrorAction.NEEDS_TEMPLATE,
+	**dict.fromkeys((MetaCode.USER_STOPPED_MARKETING, MetaCode.RECIPIENT_IS_SENDER), ErrorAction.SUPPRESS),
+	**dict.fromkeys(
+		(
+			MetaCode.INVALID_PARAMETER,
+			MetaCode.REQUIRED_PARAMETER_MISSING,
+			MetaCode.PARAMETER_VALUE_INVALID,
+			MetaCode.TEMPLATE_PARAMETER_COUNT,
+			MetaCode.TEMPLATE_NOT_FOUND,
+			MetaCode.TEMPLATE_TEXT_TOO_LONG,
+			MetaCode.TEMPLATE_POLICY_VIOLATION,
+			MetaCode.TEMPLATE_PARAMETER_FORMAT,
+			MetaCode.TEMPLATE_PAUSED,
+			MetaCode.TEMPLATE_DISABLED,
+			MetaCode.UNSUPPORTED_MESSAGE_TYPE,
+			MetaCode.MEDIA_DOWNLOAD_ERROR,
+			MetaCode.MEDIA_UPLOAD_ERROR,
+		),
 		ErrorAction.FIX_INPUT,
 	),
-	**dict.fromkeys((131048, 368, 131031, 131042, 190, 10, 200, 133010), ErrorAction.STOP),
+	**dict.fromkeys(
+		(
+			MetaCode.SPAM_RATE_LIMITED,
+			MetaCode.TEMPORARILY_BLOCKED,
+			MetaCode.ACCOUNT_LOCKED,
+			MetaCode.PAYMENT_ISSUE,
+			MetaCode.TOKEN_EXPIRED,
+			MetaCode.PERMISSION_DENIED,
+			MetaCode.PERMISSION_MISSING,
+			MetaCode.NOT_REGISTERED,
+		),
+		ErrorAction.STOP,
+	),
 }
 
+_PERMISSION_ADVICE = "The access token lacks the whatsapp_business_messaging permission for this number."
 # What a person can do about the codes users meet most; other codes fall back to Meta's own text.
 _ADVICE_BY_CODE: dict[int, str] = {
-	190: "The access token has expired or was revoked. Create a permanent system-user token in Meta "
-	"Business Settings and paste it into WhatsApp Integration Settings (or the device).",
-	10: "The access token lacks the whatsapp_business_messaging permission for this number.",
-	200: "The access token lacks the whatsapp_business_messaging permission for this number.",
-	131047: "More than 24 hours have passed since this customer last wrote. Send an approved template instead.",
-	131050: "The customer has stopped marketing messages from this business; the number was added to the opt-out list.",
-	131021: "The recipient is the sending number itself.",
-	131026: "WhatsApp could not deliver to this number: it may not use WhatsApp, or must accept newer terms.",
-	131056: "Too many messages to this recipient in a short time; it will be retried after a pause.",
-	130429: "The number's send rate was exceeded; sending slows down and retries.",
-	131048: "Meta limited this number for its spam rate. Campaigns are paused; check the number's quality rating.",
-	368: "Meta temporarily blocked this account for a policy violation. Check Business Support Home.",
-	131031: "The WhatsApp Business account is locked. Check Business Support Home.",
-	131042: "There is a problem with the payment method of the WhatsApp Business account.",
-	133010: "The phone number is not registered with the Cloud API. Register it in the Meta app dashboard.",
-	132001: "The template does not exist in this language, or is not approved yet. Sync templates and check.",
-	132000: "The number of template parameters does not match the template.",
-	131008: "A required parameter is missing from the request.",
-	131009: "A parameter value is invalid.",
-	100: "A parameter of the request is invalid.",
+	MetaCode.TOKEN_EXPIRED: "The access token has expired or was revoked. Create a permanent system-user "
+	"token in Meta Business Settings and paste it into WhatsApp Integration Settings (or the device).",
+	MetaCode.PERMISSION_DENIED: _PERMISSION_ADVICE,
+	MetaCode.PERMISSION_MISSING: _PERMISSION_ADVICE,
+	MetaCode.OUTSIDE_WINDOW: "More than 24 hours have passed since this customer last wrote. "
+	"Send an approved template instead.",
+	MetaCode.USER_STOPPED_MARKETING: "The customer has stopped marketing messages from this business; "
+	"the number was added to the opt-out list.",
+	MetaCode.RECIPIENT_IS_SENDER: "The recipient is the sending number itself.",
+	MetaCode.UNDELIVERABLE: "WhatsApp could not deliver to this number: it may not use WhatsApp, "
+	"or must accept newer terms.",
+	MetaCode.PAIR_RATE_LIMIT: "Too many messages to this recipient in a short time; "
+	"it will be retried after a pause.",
+	MetaCode.SEND_RATE_EXCEEDED: "The number's send rate was exceeded; sending slows down and retries.",
+	MetaCode.SPAM_RATE_LIMITED: "Meta limited this number for its spam rate. Campaigns are paused; "
+	"check the number's quality rating.",
+	MetaCode.TEMPORARILY_BLOCKED: "Meta temporarily blocked this account for a policy violation. "
+	"Check Business Support Home.",
+	MetaCode.ACCOUNT_LOCKED: "The WhatsApp Business account is locked. Check Business Support Home.",
+	MetaCode.PAYMENT_ISSUE: "There is a problem with the payment method of the WhatsApp Business account.",
+	MetaCode.NOT_REGISTERED: "The phone number is not registered with the Cloud API. "
+	"Register it in the Meta app dashboard.",
+	MetaCode.TEMPLATE_NOT_FOUND: "The template does not exist in this language, or is not approved yet. "
+	"Sync templates and check.",
+	MetaCode.TEMPLATE_PARAMETER_COUNT: "The number of template parameters does not match the template.",
+	MetaCode.REQUIRED_PARAMETER_MISSING: "A required parameter is missing from the request.",
+	MetaCode.PARAMETER_VALUE_INVALID: "A parameter value is invalid.",
+	MetaCode.INVALID_PARAMETER: "A parameter of the request is invalid.",
 }
 
 

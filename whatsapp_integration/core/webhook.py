@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whatsapp_integration.core.config import DEFAULT_START_KEYWORDS, DEFAULT_STOP_KEYWORDS
-from whatsapp_integration.core.errors import InvalidSignature, InvalidWebhookPayload
+from whatsapp_integration.core.errors import InvalidSignature, InvalidWebhookPayload, MetaCode
 from whatsapp_integration.core.status import from_meta
+from whatsapp_integration.core.vocabulary import MessageType
 
 SIGNATURE_PREFIX = "sha256="
-OPT_OUT_ERROR_CODE = 131050
-MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 # Sources of an opt-out, as the `source` options of WhatsApp Opt Out name them
 SOURCE_KEYWORD = "Keyword"
 SOURCE_META = "Meta"
@@ -185,7 +184,7 @@ def _read_messages_value(value: dict[str, Any], batch: WebhookBatch) -> None:
 	for raw in _items(value.get("statuses")):
 		status = _status(_dict(raw), number_id)
 		_append_or_skip(batch.statuses, status, batch)
-		if status and status.error_code == OPT_OUT_ERROR_CODE:
+		if status and status.error_code == MetaCode.USER_STOPPED_MARKETING:
 			batch.opt_outs.append(_opt_out_from_status(status))
 
 
@@ -217,7 +216,7 @@ def _message(
 		text=_summary(kind, raw),
 		timestamp=_timestamp(raw.get("timestamp")),
 		profile_name=_text(_dict(contact.get("profile")).get("name")),
-		media=_media(_dict(raw.get(kind))) if kind in MEDIA_TYPES else None,
+		media=_media(_dict(raw.get(kind))) if kind in MessageType.media() else None,
 		location=_location(_dict(raw.get("location"))) if kind == "location" else None,
 		reply_id=_reply_id(kind, raw),
 		context_id=_text(_dict(raw.get("context")).get("id")) or _reaction_target(kind, raw),
@@ -238,7 +237,7 @@ def _summary(kind: str, raw: dict[str, Any]) -> str | None:
 	body = _dict(raw.get(kind))
 	if kind == "text":
 		return _text(body.get("body"))
-	if kind in MEDIA_TYPES:
+	if kind in MessageType.media():
 		return _text(body.get("caption")) or _text(body.get("filename"))
 	if kind == "location":
 		return _join(body.get("name"), body.get("address"), body.get("url"))
@@ -323,7 +322,8 @@ def _opt_out_from_status(status: StatusUpdate) -> PreferenceChange:
 		wa_id=status.recipient_id,
 		user_id=status.recipient_user_id,
 		phone_number_id=status.phone_number_id,
-		reason=status.error_title or "Meta error 131050: the user stopped marketing messages",
+		reason=status.error_title
+		or f"Meta error {MetaCode.USER_STOPPED_MARKETING:d}: the user stopped marketing messages",
 		source=SOURCE_META,
 		timestamp=status.timestamp,
 	)

@@ -12,7 +12,9 @@ import frappe
 from frappe.model.db_query import DatabaseQuery
 from frappe.utils import getdate
 
+from whatsapp_integration.core.errors import MetaCode
 from whatsapp_integration.core.operations.analytics import FailureCount, StatusCount
+from whatsapp_integration.core.vocabulary import MessageStatus
 
 LOG = "WhatsApp Message Log"
 CAMPAIGN_RECIPIENT = "WhatsApp Campaign Recipient"
@@ -155,6 +157,6 @@ def expired_token_devices_since(since: datetime) -> list[str]:
 	"""Devices with a send refused for an expired token (Meta error 190) since `since`."""
 	return frappe.db.sql_list(
 		"""SELECT DISTINCT device FROM `tabWhatsApp Message Log`
-		WHERE modified >= %(since)s AND status = 'Failed' AND error_code = 190""",
-		{"since": since},
+		WHERE modified >= %(since)s AND status = %(failed)s AND error_code = %(code)s""",
+		{"since": since, "failed": MessageStatus.FAILED, "code": int(MetaCode.TOKEN_EXPIRED)},
 	)

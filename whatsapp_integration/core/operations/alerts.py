@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from whatsapp_integration.core.operations.health import WORKING
+from whatsapp_integration.core.errors import MetaCode
+from whatsapp_integration.core.web.states import SessionState
 
 DEVICE_FAILURES = "device_failures"
 SESSION_LOST = "session_lost"
@@ -109,7 +110,7 @@ def session_lost_incidents(previous: Mapping[str, str], current: Mapping[str, st
 			"Open the device and link it again (scan the QR code) so its messages go out.",
 		)
 		for device, state in sorted(previous.items())
-		if state == WORKING and current.get(device) != WORKING
+		if state == SessionState.WORKING and current.get(device) != SessionState.WORKING
 	]
 
 
@@ -119,7 +120,7 @@ def token_expired_incidents(subjects: Iterable[str]) -> list[Incident]:
 			TOKEN_EXPIRED,
 			subject,
 			f"WhatsApp access token expired ({subject})",
-			"Meta refuses the access token (error 190: expired or revoked); nothing can be sent "
+			f"Meta refuses the access token (error {MetaCode.TOKEN_EXPIRED:d}: expired or revoked); nothing can be sent "
 			"through it. Create a permanent system-user token in Meta Business Settings and paste "
 			"it into WhatsApp Integration Settings or the device.",
 		)

@@ -11,15 +11,15 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from whatsapp_integration.core.errors import GraphApiError
+from whatsapp_integration.core.errors import GraphApiError, MetaCode
+from whatsapp_integration.core.vocabulary import DeviceMode
+from whatsapp_integration.core.web.states import SessionState
 from whatsapp_integration.senders.graph import GraphClient
 
 OK = "ok"
 DEGRADED = "degraded"
 DOWN = "down"
 _SEVERITY = {OK: 0, DEGRADED: 1, DOWN: 2}
-WORKING = "WORKING"
-TOKEN_EXPIRED_CODE = 190
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,8 @@ def device_check(device: str, mode: str, enabled: bool, state: str | None) -> Ch
 	name = f"device:{device}"
 	if not enabled:
 		return Check(name, OK, "Disabled.")
-	if mode == "Web":
-		if state == WORKING:
+	if mode == DeviceMode.WEB:
+		if state == SessionState.WORKING:
 			return Check(name, OK, "Session WORKING.")
 		return Check(name, DEGRADED, f"Session is {state or 'not started'}: link it from the device form.")
 	if state and state.lower() in ("error", "failed"):
@@ -91,12 +91,12 @@ def token_check(client: GraphClient, phone_number_id: str, subject: str) -> Chec
 	try:
 		client.get(phone_number_id, {"fields": "id"})
 	except GraphApiError as error:
-		if error.code == TOKEN_EXPIRED_CODE:
-			detail = "The access token has expired or was revoked (Meta error 190)."
-			return Check(name, DEGRADED, detail, TOKEN_EXPIRED_CODE)
+		if error.code == MetaCode.TOKEN_EXPIRED:
+			detail = f"The access token has expired or was revoked (Meta error {MetaCode.TOKEN_EXPIRED:d})."
+			return Check(name, DEGRADED, detail, MetaCode.TOKEN_EXPIRED)
 		return Check(name, DEGRADED, str(error), error.code)
 	return Check(name, OK, "The access token is valid.")
 
 
 def is_token_expired(check: Check) -> bool:
-	return check.status != OK and check.error_code == TOKEN_EXPIRED_CODE
+	return check.status != OK and check.error_code == MetaCode.TOKEN_EXPIRED
