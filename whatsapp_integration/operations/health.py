@@ -18,8 +18,6 @@ from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.site.settings import get_config
 
 DEVICE = "WhatsApp Device"
-# Where a device's WhatsApp Web session state lives (the web-mode issue adds it), first match wins.
-SESSION_STATE_FIELDS = ("web_state", "session_state")
 HEARTBEAT_MAX_AGE = 60.0
 SCHEDULER_MAX_AGE = 900.0
 TOKEN_CHECK_TIMEOUT = 5.0  # a health answer must not wait out Meta's full request timeout per device
@@ -35,23 +33,17 @@ class DeviceState:
 
 
 def device_states() -> list[DeviceState]:
-	state_field = session_state_field()
-	fields = ["name", "mode", "enabled", "status", "phone_number_id"] + ([state_field] if state_field else [])
+	fields = ["name", "mode", "enabled", "status", "phone_number_id", "web_state"]
 	return [
 		DeviceState(
 			row.name,
 			row.mode,
 			bool(row.enabled),
-			(row.get(state_field) if state_field and row.mode == "Web" else row.status) or None,
+			(row.web_state if row.mode == "Web" else row.status) or None,
 			row.phone_number_id,
 		)
 		for row in frappe.get_all(DEVICE, fields=fields, order_by="name")
 	]
-
-
-def session_state_field() -> str | None:
-	meta = frappe.get_meta(DEVICE)
-	return next((fieldname for fieldname in SESSION_STATE_FIELDS if meta.has_field(fieldname)), None)
 
 
 def gather_checks() -> list[Check]:

@@ -52,12 +52,11 @@ def clear_stats_cache() -> None:
 
 
 def session_host_heartbeat() -> float | None:
-	"""Epoch seconds of the WhatsApp Web session host's last heartbeat (core/web/host.py writes
+	"""Epoch seconds of the WhatsApp Web session host's last heartbeat (session_host/host.py writes
 	`{"at": ...}` with a TTL, so no key means no host), or None."""
-	try:
-		from whatsapp_integration.site.web import host_client
-	except ImportError:  # a build without web mode
-		return None
+	# imported here: site.web -> operations.alerts -> operations.health -> this module
+	from whatsapp_integration.site.web import host_client
+
 	beat = host_client().heartbeat()
 	try:
 		return float(beat["at"]) if beat else None

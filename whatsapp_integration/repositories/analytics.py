@@ -78,14 +78,9 @@ def _where(filters: LogFilters) -> tuple[str, dict[str, Any]]:
 
 
 def _campaign_clause() -> str:
-	"""A campaign's messages: through a `campaign` field on the log if it has one, else through the
-	campaign's recipient rows, which link the Message Log they sent."""
-	if frappe.get_meta(LOG).has_field("campaign"):
-		return "`campaign` = %(campaign)s"
-	if frappe.db.exists("DocType", CAMPAIGN_RECIPIENT):
-		return f"""name IN (SELECT message_log FROM `tab{CAMPAIGN_RECIPIENT}`
-			WHERE campaign = %(campaign)s AND message_log IS NOT NULL)"""
-	return "1 = 0"
+	"""A campaign's messages: its recipient rows link the Message Log they sent."""
+	return f"""name IN (SELECT message_log FROM `tab{CAMPAIGN_RECIPIENT}`
+		WHERE campaign = %(campaign)s AND message_log IS NOT NULL)"""
 
 
 def status_counts(filters: LogFilters, visible: str = "") -> list[StatusCount]:

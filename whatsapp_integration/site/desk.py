@@ -12,8 +12,6 @@ from frappe.utils import escape_html
 from whatsapp_integration.site.settings import get_config
 
 SEND_ROLES = ("WhatsApp User", "WhatsApp Manager", "System Manager")
-TEMPLATE = "WhatsApp Template"
-CAMPAIGN = "WhatsApp Campaign"
 TIMELINE_LIMIT = 50
 STATUS_COLORS = {"Queued": "orange", "Sent": "blue", "Delivered": "green", "Read": "green", "Failed": "red"}
 
@@ -26,11 +24,7 @@ def boot_session(bootinfo: Any) -> None:
 		doctypes = list(get_config().send_from_doctypes)
 	except Exception:  # Settings not readable yet (install, broken config): no button, no crash
 		doctypes = []
-	bootinfo.whatsapp = {
-		"send_from_doctypes": doctypes,
-		"has_templates": bool(frappe.db.exists("DocType", TEMPLATE)),
-		"has_campaigns": bool(frappe.db.exists("DocType", CAMPAIGN)),
-	}
+	bootinfo.whatsapp = {"send_from_doctypes": doctypes}
 
 
 def timeline_content(doctype: str, docname: str) -> list[dict[str, Any]]:

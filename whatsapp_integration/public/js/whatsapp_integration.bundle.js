@@ -50,7 +50,7 @@ whatsapp_integration.number_of = (doc) => {
 	return field ? doc[field] : "";
 };
 
-whatsapp_integration.dialog_fields = (frm, has_templates) => {
+whatsapp_integration.dialog_fields = (frm) => {
 	const fields = [
 		{
 			fieldname: "to",
@@ -62,16 +62,14 @@ whatsapp_integration.dialog_fields = (frm, has_templates) => {
 			description: __("With country code, e.g. +91 98765 43210"),
 		},
 		{ fieldname: "device", label: __("Device"), fieldtype: "Link", options: "WhatsApp Device" },
-	];
-	if (has_templates) {
-		fields.push({
+		{
 			fieldname: "kind",
 			label: __("Send"),
 			fieldtype: "Select",
 			options: ["Text", "Template"],
 			default: "Text",
-		});
-	}
+		},
+	];
 	fields.push(
 		{
 			fieldname: "text",
@@ -100,12 +98,11 @@ whatsapp_integration.dialog_fields = (frm, has_templates) => {
 };
 
 whatsapp_integration.send_dialog = (frm) => {
-	const info = frappe.boot.whatsapp || {};
 	// One key per dialog: a double click or a retried request never sends twice.
 	const idempotency_key = `${frm.doctype}:${frm.docname}:${frappe.utils.get_random(12)}`;
 	const dialog = new frappe.ui.Dialog({
 		title: __("Send WhatsApp"),
-		fields: whatsapp_integration.dialog_fields(frm, info.has_templates),
+		fields: whatsapp_integration.dialog_fields(frm),
 		primary_action_label: __("Send"),
 		primary_action: (values) => whatsapp_integration.send(frm, dialog, values, idempotency_key),
 	});

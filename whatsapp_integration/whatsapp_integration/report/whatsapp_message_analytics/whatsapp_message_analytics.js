@@ -28,7 +28,6 @@ frappe.query_reports["WhatsApp Message Analytics"] = {
 			label: __("Campaign"),
 			fieldtype: "Link",
 			options: "WhatsApp Campaign",
-			hidden: 1,
 		},
 		{
 			fieldname: "direction",
@@ -37,11 +36,4 @@ frappe.query_reports["WhatsApp Message Analytics"] = {
 			options: ["", "Outbound", "Inbound"],
 		},
 	],
-
-	onload(report) {
-		// The campaign filter only where campaigns exist (see whatsapp_integration/site/desk.py boot info).
-		if ((frappe.boot.whatsapp || {}).has_campaigns) {
-			report.get_filter("campaign").toggle(true);
-		}
-	},
 };
