@@ -13,7 +13,6 @@ after_install = "whatsapp_integration.site.install.after_install"
 after_migrate = [
 	"whatsapp_integration.site.install.after_migrate",
 	"whatsapp_integration.operations.retention.sync_log_settings",
-	"whatsapp_integration.repositories.contact_numbers.ensure_contact_number_index",
 ]
 
 scheduler_events = {
@@ -48,7 +47,7 @@ doc_events = {
 	"WhatsApp Integration Settings": {
 		"on_update": "whatsapp_integration.operations.retention.sync_log_settings"
 	},
-	"Contact": {"validate": "whatsapp_integration.repositories.contact_numbers.index_contact_numbers"},
+	"Contact": {"validate": "whatsapp_integration.site.install.index_contact_numbers"},
 }
 
 # "Send WhatsApp" on the DocTypes listed in Settings, and sent messages in their timelines

@@ -20,7 +20,9 @@ from frappe.utils import get_datetime, getdate, now_datetime
 from whatsapp_integration.core.campaign.planning import FAILED, LATER_STATES, PENDING, SENDING, SENT, SKIPPED
 from whatsapp_integration.core.campaign.templates import TemplateInfo
 from whatsapp_integration.core.records import MessageRecord
-from whatsapp_integration.repositories.campaign_logs import DOC_FIELDS, doc_values, insert_logs
+from whatsapp_integration.repositories import opt_outs
+from whatsapp_integration.repositories.campaign_logs import insert_logs
+from whatsapp_integration.repositories.rows import DOC_FIELDS, doc_values
 from whatsapp_integration.services.campaign_repository import (
 	CampaignRecord,
 	NewRecipient,
@@ -32,7 +34,6 @@ CAMPAIGN = "WhatsApp Campaign"
 RECIPIENT = "WhatsApp Campaign Recipient"
 TEMPLATE = "WhatsApp Template"
 LOG = "WhatsApp Message Log"
-OPT_OUT = "WhatsApp Opt Out"
 _CAMPAIGN_COLUMNS = frozenset({"status", "status_reason", "run", "next_run_at", "scheduled_start"})
 _RECIPIENT_FIELDS = (
 	"name",
@@ -213,10 +214,7 @@ class FrappeCampaignRepository:
 		return rows[0][0] if rows else ""
 
 	def opted_out(self, numbers: Iterable[str]) -> set[str]:
-		found: set[str] = set()
-		for chunk in _chunks(list(numbers)):
-			found.update(frappe.get_all(OPT_OUT, filters={"name": ("in", chunk)}, pluck="name"))
-		return found
+		return opt_outs.opted_out(numbers)
 
 	def logged_sends(self, keys: Iterable[str]) -> dict[str, str]:
 		keys = list(keys)

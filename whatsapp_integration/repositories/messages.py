@@ -1,55 +1,20 @@
-"""`MessageRepository` on the site's database (WhatsApp Message Log, Device, Opt Out)."""
+"""`MessageRepository` on the site's database: devices and retry claims here; Message Log rows are
+written by `message_log`, opt-outs kept by `opt_outs`."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any
 
 import frappe
-from frappe.utils import get_datetime
 from frappe.utils.password import get_decrypted_password
 
-from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
-from whatsapp_integration.core.records import MessageRecord, SendOutcome, StatusEvent
-from whatsapp_integration.core.status import timestamp_field
+from whatsapp_integration.core.errors import DeviceNotFound
+from whatsapp_integration.core.records import MessageRecord, SendOutcome
 from whatsapp_integration.core.vocabulary import Direction, MessageStatus
+from whatsapp_integration.repositories import message_log, opt_outs
 from whatsapp_integration.senders.factory import DeviceProfile
+from whatsapp_integration.site.doctypes import DEVICE, MESSAGE_LOG
 
-LOG = "WhatsApp Message Log"
-EVENT = "WhatsApp Message Status Event"
-DEVICE = "WhatsApp Device"
-OPT_OUT = "WhatsApp Opt Out"
-
-_SCALAR_FIELDS = (
-	"direction",
-	"device",
-	"to_number",
-	"from_number",
-	"message_type",
-	"text",
-	"template_name",
-	"template_language",
-	"media_link",
-	"media_caption",
-	"media_filename",
-	"status",
-	"wamid",
-	"idempotency_key",
-	"callback_data",
-	"error_code",
-	"error_title",
-	"error_reason",
-	"error_action",
-	"attempts",
-	"next_attempt_at",
-	"reference_doctype",
-	"reference_name",
-	"requested_by",
-	"sent_at",
-	"delivered_at",
-	"read_at",
-)
 _DEVICE_FIELDS = ("name", "mode", "phone_number_id", "waba_id", "phone_number", "enabled", "daily_cap")
 
 
@@ -82,40 +47,33 @@ class FrappeMessageRepository:
 		)
 
 	def insert_message(self, record: MessageRecord) -> MessageRecord:
-		doc = frappe.get_doc(_doc_values(record))
-		try:
-			doc.insert(ignore_permissions=True)
-		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-			frappe.db.rollback()
-			raise DuplicateKey(f"Idempotency key {record.idempotency_key!r} or wamid is already logged.")
+		stored = message_log.insert_one(record)
 		self._maybe_commit()
-		return _record_from(doc.as_dict())
+		return stored
 
 	def get_message(self, name: str) -> MessageRecord:
-		if not frappe.db.exists(LOG, name):
+		if not frappe.db.exists(MESSAGE_LOG, name):
 			raise LookupError(f"WhatsApp Message Log {name!r} does not exist.")
-		return _record_from(frappe.get_doc(LOG, name).as_dict())
+		values = frappe.get_doc(MESSAGE_LOG, name).as_dict()
+		return message_log.record_from(values, values.get("status_events") or [])
 
 	def find_by_idempotency_key(self, key: str) -> MessageRecord | None:
 		# A locking read sees rows committed after this transaction began (a racing insert).
-		name = frappe.db.get_value(LOG, {"idempotency_key": key}, "name", for_update=True)
+		name = frappe.db.get_value(MESSAGE_LOG, {"idempotency_key": key}, "name", for_update=True)
 		return self.get_message(name) if name else None
 
 	def find_by_wamid(self, wamid: str) -> MessageRecord | None:
-		name = frappe.db.get_value(LOG, {"wamid": wamid}, "name", for_update=True)
+		name = frappe.db.get_value(MESSAGE_LOG, {"wamid": wamid}, "name", for_update=True)
 		return self.get_message(name) if name else None
 
 	def save_outcome(self, name: str, outcome: SendOutcome) -> None:
-		if outcome.wamid and frappe.db.exists(LOG, {"wamid": outcome.wamid, "name": ("!=", name)}):
-			raise DuplicateKey(f"WhatsApp message id {outcome.wamid!r} is already logged.")
-		frappe.db.set_value(LOG, name, _outcome_values(outcome))
-		_insert_event(name, StatusEvent(outcome.status, outcome.at, outcome.error_code, outcome.error_title))
+		message_log.save_outcome(name, outcome)
 		self._maybe_commit()
 
 	def claim_due_retries(self, now: datetime, lease_until: datetime, limit: int) -> list[MessageRecord]:
 		# Query builder, not get_all: get_all wraps the filter in ifnull(), which would take rows
 		# that have no next attempt at all.
-		log = frappe.qb.DocType(LOG)
+		log = frappe.qb.DocType(MESSAGE_LOG)
 		query = (
 			frappe.qb.from_(log)
 			.select(log.name)
@@ -135,25 +93,18 @@ class FrappeMessageRepository:
 			"status": ("!=", MessageStatus.FAILED),
 			"creation": (">=", since),
 		}
-		return frappe.db.count(LOG, filters)
+		return frappe.db.count(MESSAGE_LOG, filters)
 
 	def is_opted_out(self, number: str) -> bool:
-		return bool(frappe.db.exists(OPT_OUT, number))
+		return opt_outs.is_opted_out(number)
 
 	def add_opt_out(self, number: str, reason: str, source: str) -> None:
-		if frappe.db.exists(OPT_OUT, number):
-			return
-		doc = frappe.get_doc({"doctype": OPT_OUT, "number": number, "reason": reason, "source": source})
-		try:
-			doc.insert(ignore_permissions=True)
-		except frappe.DuplicateEntryError:
-			return
+		opt_outs.add(number, reason, source)
 		self._maybe_commit()
 
 	def remove_opt_out(self, number: str) -> None:
-		if frappe.db.exists(OPT_OUT, number):
-			frappe.delete_doc(OPT_OUT, number, ignore_permissions=True, force=True)
-			self._maybe_commit()
+		opt_outs.remove(number)
+		self._maybe_commit()
 
 	def _maybe_commit(self) -> None:
 		if self._commit:
@@ -168,78 +119,3 @@ def _lease(name: str, now: datetime, lease_until: datetime) -> bool:
 		(lease_until, name, MessageStatus.QUEUED, now),
 	)
 	return frappe.db._cursor.rowcount == 1
-
-
-def _doc_values(record: MessageRecord) -> dict[str, Any]:
-	values = {fieldname: getattr(record, fieldname) for fieldname in _SCALAR_FIELDS}
-	values["template_params"] = json.dumps(record.template_params) if record.template_params else None
-	values["status_events"] = [_event_values(event) for event in record.events]
-	return {"doctype": LOG, **values}
-
-
-def _event_values(event: StatusEvent) -> dict[str, Any]:
-	return {
-		"status": event.status,
-		"at": event.at,
-		"error_code": event.error_code,
-		"error_title": event.error_title,
-	}
-
-
-def _outcome_values(outcome: SendOutcome) -> dict[str, Any]:
-	values: dict[str, Any] = {
-		"status": outcome.status,
-		"attempts": outcome.attempts,
-		"next_attempt_at": outcome.next_attempt_at,
-		"error_code": outcome.error_code or 0,  # an Int column: 0 means none
-		"error_title": outcome.error_title,
-		"error_reason": outcome.error_reason,
-		"error_action": outcome.error_action,
-	}
-	if outcome.wamid:
-		values["wamid"] = outcome.wamid
-	stamped = timestamp_field(outcome.status)
-	if stamped:
-		values[stamped] = outcome.at
-	return values
-
-
-def _insert_event(parent: str, event: StatusEvent) -> None:
-	idx = frappe.db.count(EVENT, {"parent": parent, "parenttype": LOG}) + 1
-	row = frappe.get_doc(
-		{"doctype": EVENT, "parent": parent, "parenttype": LOG, "parentfield": "status_events", "idx": idx}
-	)
-	row.update(_event_values(event))
-	row.db_insert()
-
-
-def _record_from(values: dict[str, Any]) -> MessageRecord:
-	record = MessageRecord(**{fieldname: values.get(fieldname) or None for fieldname in _SCALAR_FIELDS})
-	record.direction = record.direction or Direction.OUTBOUND
-	record.status = record.status or MessageStatus.QUEUED
-	record.attempts = int(record.attempts or 0)
-	record.error_code = int(record.error_code) if record.error_code else None
-	params = values.get("template_params")
-	record.template_params = json.loads(params) if isinstance(params, str) and params else list(params or [])
-	record.events = [_event_from(row) for row in sorted(values.get("status_events") or [], key=_idx)]
-	for fieldname in ("next_attempt_at", "sent_at", "delivered_at", "read_at"):
-		setattr(record, fieldname, _datetime(getattr(record, fieldname)))
-	record.created_at = _datetime(values.get("creation"))
-	record.name = values.get("name")
-	return record
-
-
-def _datetime(value: datetime | str | None) -> datetime | None:
-	"""Fresh documents hold datetimes as strings; rows read back hold datetime objects."""
-	return get_datetime(value) if value else None
-
-
-def _idx(row: dict[str, Any]) -> int:
-	return int(row.get("idx") or 0)
-
-
-def _event_from(row: dict[str, Any]) -> StatusEvent:
-	code = row.get("error_code")
-	return StatusEvent(
-		row.get("status"), _datetime(row.get("at")), int(code) if code else None, row.get("error_title")
-	)

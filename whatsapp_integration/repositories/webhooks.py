@@ -14,13 +14,12 @@ from datetime import datetime
 from typing import Any
 
 import frappe
-from frappe.model.document import Document
-from frappe.utils import convert_utc_to_system_timezone, get_datetime, now_datetime
+from frappe.utils import convert_utc_to_system_timezone
 
 from whatsapp_integration.core.campaign.planning import FAILED as RECIPIENT_FAILED
 from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, parse_idempotency_key
 from whatsapp_integration.core.records import StatusEvent
-from whatsapp_integration.core.vocabulary import Direction, MessageStatus
+from whatsapp_integration.repositories import message_log, opt_outs
 from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
 from whatsapp_integration.repositories.contact_numbers import CONTACT_NUMBER_FIELD
 from whatsapp_integration.senders.factory import DeviceProfile
@@ -33,12 +32,8 @@ from whatsapp_integration.services.webhook_repository import (
 	StatusResult,
 	apply_status_event,
 )
+from whatsapp_integration.site.doctypes import DEVICE, MESSAGE_LOG, STATUS_EVENT
 
-LOG = "WhatsApp Message Log"
-EVENT = "WhatsApp Message Status Event"
-DEVICE = "WhatsApp Device"
-OPT_OUT = "WhatsApp Opt Out"
-PREFERENCE = "WhatsApp Preference"
 PARTY_PREFERENCE = ("Customer", "Lead", "Supplier")
 _STATE_FIELDS = (
 	"status",
@@ -77,18 +72,22 @@ class FrappeWebhookRepository:
 		contact = _contact_by_number(number) if number else None
 		if contact is None and user_id:
 			contact = frappe.db.get_value(
-				LOG, {"from_user_id": user_id, "contact": ("is", "set")}, "contact", order_by="creation desc"
+				MESSAGE_LOG,
+				{"from_user_id": user_id, "contact": ("is", "set")},
+				"contact",
+				order_by="creation desc",
 			)
 		return _link(contact) if contact else None
 
 	def insert_inbound(self, record: InboundRecord) -> bool:
-		# db_insert stores verbatim: a customer's text is not HTML to sanitise
-		return _insert_once(frappe.get_doc({"doctype": LOG, **_inbound_values(record)}))
+		return message_log.insert_inbound(replace(record, received_at=_local(record.received_at)))
 
 	def add_status_event(
 		self, wamid: str, event: StatusEvent, on_failure: FailureHandler | None = None
 	) -> StatusChange:
-		row = frappe.db.get_value(LOG, {"wamid": wamid}, list(_ROW_FIELDS), as_dict=True, for_update=True)
+		row = frappe.db.get_value(
+			MESSAGE_LOG, {"wamid": wamid}, list(_ROW_FIELDS), as_dict=True, for_update=True
+		)
 		if not row:
 			return StatusChange(StatusResult.UNKNOWN_MESSAGE)
 		state = _state(row)
@@ -100,30 +99,11 @@ class FrappeWebhookRepository:
 		return StatusChange(result, state)
 
 	def add_opt_out(self, number: str, reason: str, source: str) -> None:
-		"""Meta's ids are authoritative: stored as given (a BSUID is no phone number to normalise)."""
-		if frappe.db.exists(OPT_OUT, number):
-			return
-		doc = frappe.get_doc({"doctype": OPT_OUT, "number": number, "reason": reason, "source": source})
-		doc.name = number
-		_insert_once(doc)
+		opt_outs.add(number, reason, source)
+		frappe.db.commit()
 
 	def apply_preference(self, number: str, stop: bool, at: datetime, reason: str, source: str) -> bool:
-		at = _local(at)
-		last = frappe.db.get_value(PREFERENCE, number, "changed_at", for_update=True)
-		if last and get_datetime(last) >= at:
-			frappe.db.commit()
-			return False
-		choice = {"choice": "Stop" if stop else "Start", "changed_at": at, "source": source}
-		if last:
-			frappe.db.set_value(PREFERENCE, number, choice, update_modified=False)
-		elif not _insert_once(frappe.get_doc({"doctype": PREFERENCE, "number": number, **choice})):
-			return self.apply_preference(number, stop, at, reason, source)  # a racing worker won
-		if stop:
-			self.add_opt_out(number, reason, source)
-		else:
-			frappe.db.delete(OPT_OUT, {"name": number})
-		frappe.db.commit()
-		return True
+		return opt_outs.apply_preference(number, stop, _local(at), reason, source)
 
 	def fail_campaign_recipient(self, key: str, reason: str, code: int | None, at: datetime) -> str | None:
 		parsed = parse_idempotency_key(key)
@@ -143,57 +123,10 @@ class FrappeWebhookRepository:
 		FrappeCampaignRepository().update_campaign(campaign, [RUNNING], status=PAUSED, status_reason=reason)
 
 
-def _insert_once(doc: Document) -> bool:
-	"""Insert and commit `doc`; False when a unique key (its name, a wamid) is already taken,
-	also by a racing worker (the database decides). Either way the transaction ends, so the
-	next read sees what other workers committed."""
-	frappe.db.savepoint("whatsapp_insert_once")
-	try:
-		doc.db_insert()
-	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-		frappe.db.rollback(save_point="whatsapp_insert_once")
-		frappe.clear_messages()
-		frappe.db.commit()
-		return False
-	frappe.db.commit()
-	return True
-
-
-def _inbound_values(record: InboundRecord) -> dict[str, Any]:
-	contact = record.contact
-	values = {
-		"direction": Direction.INBOUND,
-		"status": MessageStatus.RECEIVED,
-		"received_at": _local(record.received_at),
-		"contact": contact.contact if contact else None,
-		"party_type": contact.party_type if contact else None,
-		"party": contact.party if contact else None,
-	}
-	for fieldname in (
-		"wamid",
-		"device",
-		"message_type",
-		"from_number",
-		"from_user_id",
-		"to_number",
-		"profile_name",
-		"text",
-		"media_id",
-		"media_mime_type",
-		"media_caption",
-		"media_filename",
-		"reply_to_wamid",
-		"error_title",
-	):
-		values[fieldname] = getattr(record, fieldname)
-	values["error_code"] = record.error_code or 0
-	return values
-
-
 def _state(row: dict[str, Any]) -> OutboundState:
 	events = frappe.db.get_values(
-		EVENT,
-		{"parent": row["name"], "parenttype": LOG},
+		STATUS_EVENT,
+		{"parent": row["name"], "parenttype": MESSAGE_LOG},
 		["status", "at", "error_code", "error_title"],
 		as_dict=True,
 		order_by="idx asc",
@@ -215,35 +148,8 @@ def _save_state(name: str, state: OutboundState, before: dict[str, Any]) -> None
 		changed["error_code"] = changed["error_code"] or 0
 	if changed.get("next_attempt_at"):
 		changed["next_attempt_at"] = _local(changed["next_attempt_at"])
-	changed["modified"] = now_datetime()
-	frappe.db.set_value(LOG, name, changed, update_modified=False)
-	for idx, event in enumerate(state.events[before["events"] :], start=before["events"] + 1):
-		row = frappe.get_doc(
-			{
-				"doctype": EVENT,
-				"parent": name,
-				"parenttype": LOG,
-				"parentfield": "status_events",
-				"idx": idx,
-				"status": event.status,
-				"at": event.at,
-				"error_code": event.error_code or 0,
-				"error_title": event.error_title,
-			}
-		)
-		row.db_insert()
-	_notify_open_forms(name, changed["modified"])
-
-
-def _notify_open_forms(name: str, modified: datetime) -> None:
-	"""What `Document.notify_update` sends: an open Message Log form reloads itself."""
-	frappe.publish_realtime(
-		"doc_update",
-		{"modified": str(modified), "doctype": LOG, "name": name},
-		doctype=LOG,
-		docname=name,
-		after_commit=True,
-	)
+	first = before["events"]
+	message_log.save_changes(name, changed, state.events[first:], first_idx=first + 1)
 
 
 def _contact_by_number(number: str) -> str | None:

@@ -1,21 +1,29 @@
-"""Install hooks: the roles exist and Settings hold their defaults."""
+"""Install and document hooks: the roles exist, Settings hold their defaults, and every Contact
+phone row carries its WhatsApp number (the indexed lookup of `repositories/contact_numbers.py`)."""
 
 from __future__ import annotations
 
 import frappe
+from frappe.model.document import Document
 
-from whatsapp_integration.repositories.contact_numbers import ensure_contact_number_index
+from whatsapp_integration.repositories import contact_numbers
 
 ROLES = ("WhatsApp Manager", "WhatsApp User")
 
 
 def after_install() -> None:
 	ensure_roles()
-	ensure_contact_number_index()
+	contact_numbers.ensure_contact_number_index()
 
 
 def after_migrate() -> None:
 	ensure_roles()
+	contact_numbers.ensure_contact_number_index()
+
+
+def index_contact_numbers(doc: Document, method: str | None = None) -> None:
+	"""Contact `validate` hook."""
+	contact_numbers.index_contact_numbers(doc, method)
 
 
 def ensure_roles() -> None:
