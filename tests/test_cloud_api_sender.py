@@ -157,6 +157,18 @@ class TestMetaErrors:
 			"(Meta error 131047)"
 		)
 
+	def test_metas_subcode_trace_id_and_transient_flag_are_kept(
+		self, sender: CloudApiSender, fake_graph: FakeGraphApi
+	) -> None:
+		fake_graph.fail_next(131000, 500, subcode=2494002, is_transient=True, fbtrace_id="Ab1-xyz")
+		error = failure_of(sender.send_text, TO, "hello")
+		assert (error.subcode, error.fbtrace_id, error.is_transient) == (2494002, "Ab1-xyz", True)
+
+	def test_an_error_without_them_has_none(self, sender: CloudApiSender, fake_graph: FakeGraphApi) -> None:
+		fake_graph.fail_next(131000, 500, fbtrace_id="")
+		error = failure_of(sender.send_text, TO, "hello")
+		assert (error.subcode, error.fbtrace_id, error.is_transient) == (None, None, None)
+
 	def test_code_without_advice_falls_back_to_metas_details(
 		self, sender: CloudApiSender, fake_graph: FakeGraphApi
 	) -> None:

@@ -199,6 +199,22 @@ class TestFailures:
 			(MessageStatus.FAILED, 132001)
 		]
 
+	def test_metas_subcode_trace_id_and_transient_flag_are_logged(self, make_service: MakeService) -> None:
+		harness = make_service()
+		harness.graph.fail_next(131026, subcode=2494010, is_transient=True, fbtrace_id="AbC-trace_1")
+		record = harness.service.send(OutboundMessage(to=TO, text="Hello"))
+		assert (record.error_subcode, record.fbtrace_id, record.error_is_transient) == (
+			2494010,
+			"AbC-trace_1",
+			True,
+		)
+		logged = stored(harness, record)
+		assert (logged.error_subcode, logged.fbtrace_id, logged.error_is_transient) == (
+			2494010,
+			"AbC-trace_1",
+			True,
+		)
+
 	def test_needs_template_is_never_retried(self, make_service: MakeService) -> None:
 		harness = make_service()
 		harness.graph.fail_next(131047, 400)

@@ -218,7 +218,8 @@ class SendFailed(WhatsAppError):
 	"""A sender could not hand the message to WhatsApp.
 
 	Carries Meta's code and HTTP status (None when nothing answered), the classified
-	action, Meta's title and details, and a readable reason for the Message Log.
+	action, Meta's title and details, and a readable reason for the Message Log; for Meta's
+	support, its `error_subcode`, `fbtrace_id` and `is_transient` as Meta sent them.
 	"""
 
 	def __init__(
@@ -230,6 +231,9 @@ class SendFailed(WhatsAppError):
 		title: str | None = None,
 		details: str | None = None,
 		action: ErrorAction | None = None,
+		subcode: int | None = None,
+		fbtrace_id: str | None = None,
+		is_transient: bool | None = None,
 	) -> None:
 		super().__init__(reason)
 		self.reason = reason
@@ -238,6 +242,9 @@ class SendFailed(WhatsAppError):
 		self.title = title
 		self.details = details
 		self.action = action or classify(code, http_status)
+		self.subcode = subcode
+		self.fbtrace_id = fbtrace_id
+		self.is_transient = is_transient
 
 
 class GraphApiError(SendFailed):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from whatsapp_integration.core.errors import SendFailed
 from whatsapp_integration.core.status import timestamp_field
 from whatsapp_integration.core.vocabulary import Direction, MessageStatus, MessageType
 
@@ -41,6 +43,9 @@ class MessageRecord:
 	error_title: str | None = None
 	error_reason: str | None = None
 	error_action: str | None = None
+	error_subcode: int | None = None
+	fbtrace_id: str | None = None
+	error_is_transient: bool = False
 	attempts: int = 0
 	next_attempt_at: datetime | None = None
 	reference_doctype: str | None = None
@@ -67,6 +72,18 @@ class SendOutcome:
 	error_title: str | None = None
 	error_reason: str | None = None
 	error_action: str | None = None
+	error_subcode: int | None = None
+	fbtrace_id: str | None = None
+	error_is_transient: bool = False
+
+
+def meta_details(failure: SendFailed) -> dict[str, Any]:
+	"""The `SendOutcome` fields of what Meta said about `failure`, for its support."""
+	return {
+		"error_subcode": failure.subcode,
+		"fbtrace_id": failure.fbtrace_id,
+		"error_is_transient": bool(failure.is_transient),
+	}
 
 
 def apply_outcome(record: MessageRecord, outcome: SendOutcome) -> MessageRecord:
@@ -79,6 +96,9 @@ def apply_outcome(record: MessageRecord, outcome: SendOutcome) -> MessageRecord:
 	record.error_title = outcome.error_title
 	record.error_reason = outcome.error_reason
 	record.error_action = outcome.error_action
+	record.error_subcode = outcome.error_subcode
+	record.fbtrace_id = outcome.fbtrace_id
+	record.error_is_transient = outcome.error_is_transient
 	stamped = timestamp_field(outcome.status)
 	if stamped:
 		setattr(record, stamped, outcome.at)

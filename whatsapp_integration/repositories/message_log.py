@@ -76,7 +76,8 @@ def columns(record: MessageRecord | InboundRecord) -> dict[str, Any]:
 		values["template_params"] = (
 			json.dumps(values["template_params"]) if values["template_params"] else None
 		)
-	values["error_code"] = values.get("error_code") or 0  # an Int column: 0 means none
+	for int_column in ("error_code", "error_subcode"):  # Int columns: 0 means none
+		values[int_column] = values.get(int_column) or 0
 	return values
 
 
@@ -138,6 +139,9 @@ def save_outcome(name: str, outcome: SendOutcome) -> None:
 		"error_title": outcome.error_title,
 		"error_reason": outcome.error_reason,
 		"error_action": outcome.error_action,
+		"error_subcode": outcome.error_subcode or 0,
+		"fbtrace_id": outcome.fbtrace_id,
+		"error_is_transient": int(outcome.error_is_transient),
 	}
 	if outcome.wamid:
 		values["wamid"] = outcome.wamid
@@ -179,6 +183,8 @@ def record_from(values: dict[str, Any], events: list[dict[str, Any]]) -> Message
 	record.status = record.status or MessageStatus.QUEUED
 	record.attempts = int(record.attempts or 0)
 	record.error_code = int(record.error_code) if record.error_code else None
+	record.error_subcode = int(record.error_subcode) if record.error_subcode else None
+	record.error_is_transient = bool(record.error_is_transient)
 	params = values.get("template_params")
 	record.template_params = json.loads(params) if isinstance(params, str) and params else list(params or [])
 	record.events = [_event_from(row) for row in sorted(events, key=lambda row: int(row.get("idx") or 0))]

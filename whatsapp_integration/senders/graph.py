@@ -99,4 +99,7 @@ def _error_from(http_status: int, body: Any) -> GraphApiError:
 		http_status=http_status,
 		title=title or None,
 		details=details,
+		subcode=error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None,
+		fbtrace_id=str(error["fbtrace_id"]) if error.get("fbtrace_id") else None,
+		is_transient=error.get("is_transient") if isinstance(error.get("is_transient"), bool) else None,
 	)

@@ -30,7 +30,7 @@ from whatsapp_integration.core.errors import (
 )
 from whatsapp_integration.core.phone import normalize
 from whatsapp_integration.core.ratelimit import RateLimiter, acquire
-from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome
+from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome, meta_details
 from whatsapp_integration.core.retry import retry_delay
 from whatsapp_integration.core.send_budget import worst_case_seconds
 from whatsapp_integration.core.vocabulary import DeviceMode, Direction, MessageStatus, MessageType
@@ -244,6 +244,7 @@ class MessageService:
 			error_title=failure.title,
 			error_reason=failure.reason,
 			error_action=failure.action.value,
+			**meta_details(failure),
 		)
 
 	def _final_failure(self, record: MessageRecord, reason: str) -> SendOutcome:

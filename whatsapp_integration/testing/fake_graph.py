@@ -53,11 +53,22 @@ class ScriptedFailure:
 	to: str | None = None
 	delay: float = 0.0
 	details: str | None = None
+	subcode: int | None = None
+	is_transient: bool | None = None
+	fbtrace_id: str = "FAKETRACE"
 
 	def body(self) -> dict[str, Any]:
-		error: dict[str, Any] = {"message": self.message, "type": "OAuthException", "fbtrace_id": "FAKETRACE"}
+		error: dict[str, Any] = {
+			"message": self.message,
+			"type": "OAuthException",
+			"fbtrace_id": self.fbtrace_id,
+		}
 		if self.code is not None:
 			error["code"] = self.code
+		if self.subcode is not None:
+			error["error_subcode"] = self.subcode
+		if self.is_transient is not None:
+			error["is_transient"] = self.is_transient
 		if self.details:
 			error["error_data"] = {"messaging_product": "whatsapp", "details": self.details}
 		return {"error": error}
@@ -105,11 +116,14 @@ class FakeGraphApi(LocalHttpServer):
 		to: str | None = None,
 		delay: float = 0.0,
 		details: str | None = None,
+		**meta: Any,
 	) -> None:
 		"""Answer the next `times` message sends (to `to` only, if given) with this error.
-		`delay` sleeps before answering, to provoke client timeouts."""
+		`delay` sleeps before answering, to provoke client timeouts; `meta` sets Meta's
+		`subcode`, `is_transient` and `fbtrace_id` of the error."""
+		failure = ScriptedFailure(code, http_status, message, times, to, delay, details, **meta)
 		with self.state.lock:
-			self.state.failures.append(ScriptedFailure(code, http_status, message, times, to, delay, details))
+			self.state.failures.append(failure)
 
 	def repeat_wamid(self, times: int = 1) -> None:
 		"""Answer the next `times` successful sends with the wamid of the send before."""

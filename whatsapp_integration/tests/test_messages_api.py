@@ -130,6 +130,15 @@ class TestMessagesApi(FakeGraphTestCase):
 		log = frappe.get_doc("WhatsApp Message Log", result["message_log"])
 		self.assertEqual((log.error_code, log.error_action), (190, "stop"))
 
+	def test_metas_subcode_trace_id_and_transient_flag_are_stored(self) -> None:
+		trace = f"Trace-{frappe.generate_hash(length=10)}"
+		self.graph.fail_next(
+			131026, message="Message undeliverable", subcode=2494010, is_transient=True, fbtrace_id=trace
+		)
+		result = messages.send(NUMBER, "Hello")
+		log = frappe.get_doc("WhatsApp Message Log", result["message_log"])
+		self.assertEqual((log.error_subcode, log.fbtrace_id, log.error_is_transient), (2494010, trace, 1))
+
 	def test_transient_failure_is_queued_and_the_retry_job_sends_it(self) -> None:
 		self.graph.fail_next(131000, http_status=500, message="Something went wrong")
 		result = messages.send(NUMBER, "Hello again")

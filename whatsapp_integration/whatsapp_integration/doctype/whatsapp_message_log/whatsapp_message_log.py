@@ -29,8 +29,11 @@ class WhatsAppMessageLog(Document):
 		direction: DF.Literal["Outbound", "Inbound"]
 		error_action: DF.Data | None
 		error_code: DF.Int
+		error_is_transient: DF.Check
 		error_reason: DF.SmallText | None
+		error_subcode: DF.Int
 		error_title: DF.Data | None
+		fbtrace_id: DF.Data | None
 		from_number: DF.Data | None
 		from_user_id: DF.Data | None
 		idempotency_key: DF.Data | None
