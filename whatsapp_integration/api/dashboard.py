@@ -18,8 +18,7 @@ from whatsapp_integration.operations.health import device_states
 from whatsapp_integration.operations.metrics import webhook_rejections
 from whatsapp_integration.operations.stats_cache import cached
 from whatsapp_integration.repositories import analytics
-
-VIEW_ROLES = ("WhatsApp Manager", "WhatsApp User", "System Manager")
+from whatsapp_integration.site.roles import SENDERS, has_any_role
 
 
 @frappe.whitelist()
@@ -64,7 +63,7 @@ def _card(figure: str, fieldtype: str) -> dict[str, Any]:
 
 
 def _check_can_view() -> None:
-	if set(VIEW_ROLES).isdisjoint(frappe.get_roles()):
+	if not has_any_role(SENDERS):
 		frappe.throw(frappe._("You need a WhatsApp role to see WhatsApp figures."), frappe.PermissionError)
 
 

@@ -8,8 +8,7 @@ import frappe
 
 from whatsapp_integration.core.operations.health import DOWN, overall
 from whatsapp_integration.operations.health import gather_checks
-
-DETAIL_ROLES = ("WhatsApp Manager", "System Manager")
+from whatsapp_integration.site.roles import MANAGERS, has_any_role
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
@@ -20,6 +19,6 @@ def status() -> dict[str, Any]:
 	word = overall(checks)
 	if word == DOWN:
 		frappe.local.response["http_status_code"] = 503
-	if set(DETAIL_ROLES).isdisjoint(frappe.get_roles()):
+	if not has_any_role(MANAGERS):
 		return {"status": word}
 	return {"status": word, "checks": [check.to_dict() for check in checks]}

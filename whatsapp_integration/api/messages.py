@@ -11,9 +11,8 @@ from whatsapp_integration.core.message import OutboundMessage, Template
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import MessageType
 from whatsapp_integration.site.errors import user_errors
+from whatsapp_integration.site.roles import SENDERS, has_any_role
 from whatsapp_integration.site.services import message_service
-
-SEND_ROLES = ("WhatsApp User", "WhatsApp Manager", "System Manager")
 
 
 @frappe.whitelist(methods=["POST"])
@@ -101,8 +100,7 @@ def _result(record: MessageRecord) -> dict[str, Any]:
 
 
 def _check_can_send(reference_doctype: str | None, reference_name: str | None) -> None:
-	# Not frappe.only_for: it lets everybody through while tests run, so it cannot be tested.
-	if set(SEND_ROLES).isdisjoint(frappe.get_roles()):
+	if not has_any_role(SENDERS):
 		frappe.throw(
 			frappe._("You need the WhatsApp User role to send WhatsApp messages."),
 			frappe.PermissionError,

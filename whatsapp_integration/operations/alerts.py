@@ -20,6 +20,7 @@ from whatsapp_integration.operations.health import device_states, token_check
 from whatsapp_integration.operations.metrics import webhook_rejections
 from whatsapp_integration.operations.stats_cache import record_counter
 from whatsapp_integration.repositories import analytics
+from whatsapp_integration.site.roles import MANAGERS
 from whatsapp_integration.site.settings import get_config
 
 # An incident stays one alert while it recurs within this time; gone this long, it is over.
@@ -27,7 +28,6 @@ INCIDENT_TTL = 6 * 3600
 WINDOW = 3600
 SESSION_STATES_KEY = "whatsapp:alerts:session_states"
 SIGNATURE_REASONS = ("bad_signature", "missing_signature")
-RECIPIENT_ROLES = ("WhatsApp Manager", "System Manager")
 
 
 def check_and_alert() -> list[Incident]:
@@ -124,7 +124,7 @@ def alert_linked_number_mismatch(device: str, expected: str, linked: str) -> Non
 
 
 def recipients() -> list[str]:
-	for role in RECIPIENT_ROLES:
+	for role in MANAGERS:
 		users = [user for user in get_users_with_role(role) if user not in ("Administrator", "Guest")]
 		if users:
 			return users

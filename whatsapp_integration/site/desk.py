@@ -9,16 +9,16 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
+from whatsapp_integration.site.roles import SENDERS, has_any_role
 from whatsapp_integration.site.settings import get_config
 
-SEND_ROLES = ("WhatsApp User", "WhatsApp Manager", "System Manager")
 TIMELINE_LIMIT = 50
 STATUS_COLORS = {"Queued": "orange", "Sent": "blue", "Delivered": "green", "Read": "green", "Failed": "red"}
 
 
 def boot_session(bootinfo: Any) -> None:
 	"""`frappe.boot.whatsapp`: the DocTypes that get a Send WhatsApp button (for senders only)."""
-	if frappe.session.user == "Guest" or set(SEND_ROLES).isdisjoint(frappe.get_roles()):
+	if frappe.session.user == "Guest" or not has_any_role(SENDERS):
 		return
 	try:
 		doctypes = list(get_config().send_from_doctypes)

@@ -7,8 +7,7 @@ import frappe
 from frappe.model.document import Document
 
 from whatsapp_integration.repositories import contact_numbers
-
-ROLES = ("WhatsApp Manager", "WhatsApp User")
+from whatsapp_integration.site.roles import APP_ROLES
 
 
 def after_install() -> None:
@@ -27,7 +26,7 @@ def index_contact_numbers(doc: Document, method: str | None = None) -> None:
 
 
 def ensure_roles() -> None:
-	for role in ROLES:
+	for role in APP_ROLES:
 		if not frappe.db.exists("Role", role):
 			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
 				ignore_permissions=True

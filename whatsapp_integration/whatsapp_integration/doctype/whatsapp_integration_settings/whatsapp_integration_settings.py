@@ -9,6 +9,7 @@ from frappe.utils import escape_html
 
 from whatsapp_integration.core.config import META_GRAPH_URL, WhatsAppConfig
 from whatsapp_integration.site.errors import user_errors
+from whatsapp_integration.site.roles import SYSTEM_MANAGER, has_any_role
 from whatsapp_integration.site.settings import clear_config_cache
 
 
@@ -88,7 +89,7 @@ class WhatsAppIntegrationSettings(Document):
 		url = (self.graph_api_base_url or "").strip().rstrip("/")
 		if not url or url == META_GRAPH_URL or not self.has_value_changed("graph_api_base_url"):
 			return
-		if "System Manager" not in frappe.get_roles():
+		if not has_any_role((SYSTEM_MANAGER,)):
 			frappe.throw(
 				_("Only a System Manager may set a Graph API base URL other than {0}.").format(
 					META_GRAPH_URL
