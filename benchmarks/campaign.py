@@ -36,7 +36,8 @@ import requests
 
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.site import campaigns as site_campaigns
-from whatsapp_integration.site.settings import SETTINGS, clear_config_cache
+from whatsapp_integration.site.doctypes import SETTINGS
+from whatsapp_integration.site.settings import clear_config_cache
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 from whatsapp_integration.testing.pacing import achieved_rate, busiest_second, record_arrivals
 from whatsapp_integration.testing.processes import start_process, stop_process, wait_until

@@ -35,7 +35,8 @@ import frappe.utils
 import requests
 
 from whatsapp_integration.core.webhook import sign
-from whatsapp_integration.site.settings import SETTINGS, clear_config_cache
+from whatsapp_integration.site.doctypes import SETTINGS
+from whatsapp_integration.site.settings import clear_config_cache
 from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
 

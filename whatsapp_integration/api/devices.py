@@ -14,12 +14,12 @@ from frappe import _
 
 from whatsapp_integration.core.message import OutboundMessage
 from whatsapp_integration.services.qr_service import QrService
+from whatsapp_integration.site.doctypes import DEVICE
 from whatsapp_integration.site.errors import user_errors
 from whatsapp_integration.site.services import charge_user, message_service
 from whatsapp_integration.site.settings import get_config
 from whatsapp_integration.site.web import qr_service
 
-DEVICE = "WhatsApp Device"
 DEFAULT_TEST_TEXT = "Test message from {site}: this WhatsApp device works."
 
 

@@ -10,6 +10,7 @@ import frappe
 from whatsapp_integration.core.message import OutboundMessage, Template
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import MessageType
+from whatsapp_integration.site.doctypes import MESSAGE_LOG
 from whatsapp_integration.site.errors import user_errors
 from whatsapp_integration.site.roles import SENDERS, has_any_role
 from whatsapp_integration.site.services import message_service
@@ -80,7 +81,7 @@ def _outbound(
 def retry(name: str) -> dict[str, Any]:
 	"""Put a Failed message back in the outbox; the retry job sends it within a minute."""
 	_check_can_send(None, None)
-	frappe.has_permission("WhatsApp Message Log", "read", name, throw=True)
+	frappe.has_permission(MESSAGE_LOG, "read", name, throw=True)
 	with user_errors():
 		record = message_service().retry(name)
 	return _result(record)

@@ -20,6 +20,7 @@ from whatsapp_integration.operations.health import device_states, token_check
 from whatsapp_integration.operations.metrics import webhook_rejections
 from whatsapp_integration.operations.stats_cache import record_counter
 from whatsapp_integration.repositories import analytics
+from whatsapp_integration.site.doctypes import DEVICE
 from whatsapp_integration.site.roles import MANAGERS
 from whatsapp_integration.site.settings import get_config
 
@@ -157,7 +158,7 @@ def _link(incident: Incident) -> str:
 		alerts.DEVICE_FAILURES,
 		alerts.TOKEN_EXPIRED,
 		LINKED_NUMBER_MISMATCH,
-	) and frappe.db.exists("WhatsApp Device", incident.subject):
+	) and frappe.db.exists(DEVICE, incident.subject):
 		return f"/app/whatsapp-device/{incident.subject}"
 	if incident.kind == alerts.SESSION_HOST_DOWN:
 		return "/app/whatsapp-device?mode=Web"

@@ -12,9 +12,9 @@ from typing import Any
 import frappe
 from frappe.utils import add_days, now_datetime
 
+from whatsapp_integration.site.doctypes import MESSAGE_LOG, STATUS_EVENT
 from whatsapp_integration.site.settings import get_config
 
-MESSAGE_LOG = "WhatsApp Message Log"
 DELETE_BATCH = 10_000
 
 
@@ -24,11 +24,9 @@ def clear_message_logs(days: int) -> int:
 	cutoff = add_days(now_datetime(), -int(days))
 	deleted = 0
 	while names := frappe.db.sql_list(
-		"SELECT name FROM `tabWhatsApp Message Log` WHERE creation < %s LIMIT %s", (cutoff, DELETE_BATCH)
+		f"SELECT name FROM `tab{MESSAGE_LOG}` WHERE creation < %s LIMIT %s", (cutoff, DELETE_BATCH)
 	):
-		frappe.db.delete(
-			"WhatsApp Message Status Event", {"parenttype": MESSAGE_LOG, "parent": ("in", names)}
-		)
+		frappe.db.delete(STATUS_EVENT, {"parenttype": MESSAGE_LOG, "parent": ("in", names)})
 		frappe.db.delete(MESSAGE_LOG, {"name": ("in", names)})
 		deleted += len(names)
 	return deleted

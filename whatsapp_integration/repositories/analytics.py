@@ -15,9 +15,8 @@ from frappe.utils import getdate
 from whatsapp_integration.core.errors import MetaCode
 from whatsapp_integration.core.operations.analytics import FailureCount, StatusCount
 from whatsapp_integration.core.vocabulary import MessageStatus
+from whatsapp_integration.site.doctypes import CAMPAIGN_RECIPIENT, MESSAGE_LOG
 
-LOG = "WhatsApp Message Log"
-CAMPAIGN_RECIPIENT = "WhatsApp Campaign Recipient"
 LATENCY_SAMPLE_LIMIT = 20_000
 
 
@@ -51,7 +50,7 @@ def readable_scope() -> tuple[str, str]:
 	"""SQL that limits Message Log rows to those the session user may read ("" when all), from
 	Frappe's own conditions (role `if_owner`, user permissions, shares, query hooks), and a cache
 	key of that scope: users who may read the same rows share cached figures."""
-	visible = DatabaseQuery(LOG).build_match_conditions()
+	visible = DatabaseQuery(MESSAGE_LOG).build_match_conditions()
 	return visible, hashlib.sha256(visible.encode()).hexdigest()[:16] if visible else "all"
 
 
@@ -87,7 +86,7 @@ def status_counts(filters: LogFilters, visible: str = "") -> list[StatusCount]:
 	where, values = _where(filters)
 	rows = frappe.db.sql(
 		f"""SELECT DATE(creation) AS day, device, status, COUNT(*) AS count
-		FROM `tabWhatsApp Message Log` WHERE {_visible(where, visible)}
+		FROM `tab{MESSAGE_LOG}` WHERE {_visible(where, visible)}
 		GROUP BY DATE(creation), device, status""",
 		values,
 	)
@@ -97,7 +96,7 @@ def status_counts(filters: LogFilters, visible: str = "") -> list[StatusCount]:
 def failure_counts(filters: LogFilters, visible: str = "") -> list[FailureCount]:
 	where, values = _where(filters)
 	rows = frappe.db.sql(
-		f"""SELECT error_code, MAX(error_title), COUNT(*) FROM `tabWhatsApp Message Log`
+		f"""SELECT error_code, MAX(error_title), COUNT(*) FROM `tab{MESSAGE_LOG}`
 		WHERE {_visible(where, visible)} AND status = 'Failed' GROUP BY error_code ORDER BY COUNT(*) DESC""",
 		values,
 	)
@@ -108,7 +107,7 @@ def outbound_status_counts_since(since: datetime, visible: str = "") -> dict[tup
 	"""Outbound messages created since `since` (of those `visible`), by (device, status)."""
 	where = _visible("creation >= %(since)s AND direction = 'Outbound'", visible)
 	rows = frappe.db.sql(
-		f"""SELECT device, status, COUNT(*) FROM `tabWhatsApp Message Log`
+		f"""SELECT device, status, COUNT(*) FROM `tab{MESSAGE_LOG}`
 		WHERE {where} GROUP BY device, status""",
 		{"since": since},
 	)
@@ -120,7 +119,7 @@ def send_latencies_since(since: datetime, visible: str = "") -> dict[str, list[f
 	where = _visible("creation >= %(since)s AND direction = 'Outbound' AND sent_at IS NOT NULL", visible)
 	rows = frappe.db.sql(
 		f"""SELECT device, TIMESTAMPDIFF(MICROSECOND, creation, sent_at) / 1000000
-		FROM `tabWhatsApp Message Log`
+		FROM `tab{MESSAGE_LOG}`
 		WHERE {where}
 		ORDER BY creation DESC LIMIT %(limit)s""",
 		{"since": since, "limit": LATENCY_SAMPLE_LIMIT},
@@ -133,15 +132,13 @@ def send_latencies_since(since: datetime, visible: str = "") -> dict[str, list[f
 
 def queue_depth(visible: str = "") -> dict[str, int]:
 	where = _visible("status = 'Queued'", visible)
-	rows = frappe.db.sql(
-		f"SELECT device, COUNT(*) FROM `tabWhatsApp Message Log` WHERE {where} GROUP BY device", {}
-	)
+	rows = frappe.db.sql(f"SELECT device, COUNT(*) FROM `tab{MESSAGE_LOG}` WHERE {where} GROUP BY device", {})
 	return {device or "": int(count) for device, count in rows}
 
 
 def failures_by_device_since(since: datetime) -> dict[str, int]:
 	rows = frappe.db.sql(
-		"""SELECT device, COUNT(*) FROM `tabWhatsApp Message Log`
+		f"""SELECT device, COUNT(*) FROM `tab{MESSAGE_LOG}`
 		WHERE creation >= %(since)s AND status = 'Failed' AND direction = 'Outbound' GROUP BY device""",
 		{"since": since},
 	)
@@ -151,7 +148,7 @@ def failures_by_device_since(since: datetime) -> dict[str, int]:
 def expired_token_devices_since(since: datetime) -> list[str]:
 	"""Devices with a send refused for an expired token (Meta error 190) since `since`."""
 	return frappe.db.sql_list(
-		"""SELECT DISTINCT device FROM `tabWhatsApp Message Log`
+		f"""SELECT DISTINCT device FROM `tab{MESSAGE_LOG}`
 		WHERE modified >= %(since)s AND status = %(failed)s AND error_code = %(code)s""",
 		{"since": since, "failed": MessageStatus.FAILED, "code": int(MetaCode.TOKEN_EXPIRED)},
 	)

@@ -31,8 +31,8 @@ from whatsapp_integration.core.web.states import (
 from whatsapp_integration.operations.alerts import alert_linked_number_mismatch
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.senders.factory import DeviceProfile
+from whatsapp_integration.site.doctypes import DEVICE
 
-DEVICE = "WhatsApp Device"
 REALTIME_EVENT = "whatsapp_web_session"
 
 

@@ -9,6 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
+from whatsapp_integration.site.doctypes import MESSAGE_LOG
 from whatsapp_integration.site.roles import SENDERS, has_any_role
 from whatsapp_integration.site.settings import get_config
 
@@ -30,10 +31,10 @@ def boot_session(bootinfo: Any) -> None:
 def timeline_content(doctype: str, docname: str) -> list[dict[str, Any]]:
 	"""WhatsApp messages logged with this document as their reference (additional_timeline_content),
 	those the user may read (a WhatsApp User sees their own)."""
-	if doctype not in get_config().send_from_doctypes or not frappe.has_permission("WhatsApp Message Log"):
+	if doctype not in get_config().send_from_doctypes or not frappe.has_permission(MESSAGE_LOG):
 		return []
 	logs = frappe.get_list(
-		"WhatsApp Message Log",
+		MESSAGE_LOG,
 		filters={"reference_doctype": doctype, "reference_name": docname},
 		fields=["name", "creation", "status", "to_number", "text", "template_name", "error_reason"],
 		order_by="creation desc",

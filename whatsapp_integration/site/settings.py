@@ -9,8 +9,8 @@ import frappe
 from frappe.utils.password import get_decrypted_password
 
 from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.site.doctypes import SETTINGS
 
-SETTINGS = "WhatsApp Integration Settings"
 SECRET_FIELDS = ("access_token", "app_secret", "webhook_verify_token", "metrics_token")
 _CACHE_KEY = "whatsapp_integration:settings"
 _LOCAL_SECONDS = 30.0

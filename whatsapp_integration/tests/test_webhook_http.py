@@ -20,7 +20,8 @@ from frappe.utils import get_bench_path
 
 from whatsapp_integration.api.webhook import LOGGER, rejection_counts
 from whatsapp_integration.core.webhook import sign
-from whatsapp_integration.site.settings import SETTINGS, clear_config_cache
+from whatsapp_integration.site.doctypes import SETTINGS
+from whatsapp_integration.site.settings import clear_config_cache
 from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
 from whatsapp_integration.tests.utils import configure_settings

@@ -9,7 +9,8 @@ from __future__ import annotations
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from whatsapp_integration.site.settings import SETTINGS, clear_config_cache
+from whatsapp_integration.site.doctypes import SETTINGS
+from whatsapp_integration.site.settings import clear_config_cache
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
 

@@ -4,6 +4,8 @@
 import frappe
 from frappe.model.document import Document
 
+from whatsapp_integration.site.doctypes import CAMPAIGN_RECIPIENT
+
 
 class WhatsAppCampaignRecipient(Document):
 	# begin: auto-generated types
@@ -39,6 +41,6 @@ class WhatsAppCampaignRecipient(Document):
 
 def on_doctype_update() -> None:
 	"""Indexes for the dispatcher's claim (campaign, state, due time) and the auto-pause window."""
-	frappe.db.add_index("WhatsApp Campaign Recipient", ["campaign", "state", "next_attempt_at"])
-	frappe.db.add_index("WhatsApp Campaign Recipient", ["campaign", "last_attempt_at"])
-	frappe.db.add_index("WhatsApp Campaign Recipient", ["lease_owner"])
+	frappe.db.add_index(CAMPAIGN_RECIPIENT, ["campaign", "state", "next_attempt_at"])
+	frappe.db.add_index(CAMPAIGN_RECIPIENT, ["campaign", "last_attempt_at"])
+	frappe.db.add_index(CAMPAIGN_RECIPIENT, ["lease_owner"])

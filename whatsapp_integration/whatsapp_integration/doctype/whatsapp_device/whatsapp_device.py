@@ -8,6 +8,7 @@ from frappe.model.document import Document
 
 from whatsapp_integration.core.phone import normalize
 from whatsapp_integration.core.web.states import SessionState, device_status
+from whatsapp_integration.site.doctypes import DEVICE
 from whatsapp_integration.site.errors import user_errors
 from whatsapp_integration.site.settings import get_config
 
@@ -57,8 +58,6 @@ class WhatsAppDevice(Document):
 
 	def _clear_other_defaults(self) -> None:
 		"""Only one device is the default."""
-		others = frappe.get_all(
-			"WhatsApp Device", filters={"is_default": 1, "name": ("!=", self.name)}, pluck="name"
-		)
+		others = frappe.get_all(DEVICE, filters={"is_default": 1, "name": ("!=", self.name)}, pluck="name")
 		for name in others:
-			frappe.db.set_value("WhatsApp Device", name, "is_default", 0)
+			frappe.db.set_value(DEVICE, name, "is_default", 0)

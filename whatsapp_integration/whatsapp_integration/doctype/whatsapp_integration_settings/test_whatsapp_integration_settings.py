@@ -4,7 +4,8 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from whatsapp_integration.site.settings import SETTINGS, get_config
+from whatsapp_integration.site.doctypes import SETTINGS
+from whatsapp_integration.site.settings import get_config
 from whatsapp_integration.tests.utils import ensure_user
 
 MANAGER = "whatsapp-settings-manager@example.com"

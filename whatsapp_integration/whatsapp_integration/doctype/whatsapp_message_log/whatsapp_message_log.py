@@ -6,6 +6,7 @@ import frappe
 from frappe.model.document import Document
 
 from whatsapp_integration.operations.retention import clear_message_logs
+from whatsapp_integration.site.doctypes import MESSAGE_LOG
 
 
 class WhatsAppMessageLog(Document):
@@ -74,5 +75,5 @@ def on_doctype_update() -> None:
 	"""Analytics filter on a creation range and group by direction, device and status: one
 	covering index answers them without reading the rows."""
 	frappe.db.add_index(
-		"WhatsApp Message Log", ["creation", "direction", "device", "status"], "creation_analytics_index"
+		MESSAGE_LOG, ["creation", "direction", "device", "status"], "creation_analytics_index"
 	)

@@ -20,6 +20,7 @@ from whatsapp_integration.repositories.analytics import (
 	readable_scope,
 	status_counts,
 )
+from whatsapp_integration.site.doctypes import DEVICE
 
 
 def execute(filters: dict[str, Any] | None = None) -> tuple:
@@ -46,7 +47,7 @@ def _columns() -> list[dict[str, Any]]:
 
 	return [
 		column("day", "Date", "Date", 110),
-		column("device", "Device", "Link", 180, options="WhatsApp Device"),
+		column("device", "Device", "Link", 180, options=DEVICE),
 		column("total", "Messages"),
 		column("sent", "Sent"),
 		column("delivered", "Delivered"),
