@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from whatsapp_integration.senders.graph import GraphClient
+from whatsapp_integration.core.graph_api import GraphReader
 
 _POSITIONAL = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 _NAMED = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
@@ -50,7 +50,7 @@ def parse_template(item: dict[str, Any]) -> TemplateInfo:
 	)
 
 
-def fetch_templates(client: GraphClient, waba_id: str) -> list[TemplateInfo]:
+def fetch_templates(client: GraphReader, waba_id: str) -> list[TemplateInfo]:
 	"""Every template of the WhatsApp Business Account, following Meta's paging cursors."""
 	templates: list[TemplateInfo] = []
 	params: dict[str, Any] = {"fields": _FIELDS, "limit": PAGE_SIZE}

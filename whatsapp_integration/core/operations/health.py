@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from whatsapp_integration.core.errors import GraphApiError, MetaCode
+from whatsapp_integration.core.graph_api import GraphReader
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.core.web.states import SessionState
-from whatsapp_integration.senders.graph import GraphClient
 
 OK = "ok"
 DEGRADED = "degraded"
@@ -85,7 +85,7 @@ def device_check(device: str, mode: str, enabled: bool, state: str | None) -> Ch
 	return Check(name, OK, state or "Official")
 
 
-def token_check(client: GraphClient, phone_number_id: str, subject: str) -> Check:
+def token_check(client: GraphReader, phone_number_id: str, subject: str) -> Check:
 	"""GET the phone number node: it answers only for a valid token with access to the number."""
 	name = f"token:{subject}"
 	try:
