@@ -2,8 +2,8 @@
 
 Every state change happens under the supervisor's lock, is checked against the allowed moves
 (`states.check_move`), appended to the session's time-stamped history and reported to the
-listener. Each start gets a generation number; a watcher thread whose generation is no longer
-current stops touching the session, which is how stop/start races stay harmless. Browser work
+listener. Each start gets a generation number and a watcher thread (`linking.LinkWatcher`) that
+reports back here; a watcher whose generation is no longer current stops touching the session, which is how stop/start races stay harmless. Browser work
 (starting, page reads) runs outside the supervisor lock under the browser's own lock.
 """
 
@@ -17,7 +17,6 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -34,10 +33,12 @@ from whatsapp_integration.core.web.states import (
 )
 from whatsapp_integration.senders.base import SendReceipt
 from whatsapp_integration.session_host.browser import ManagedDriver
+from whatsapp_integration.session_host.device_session import DeviceSession
+from whatsapp_integration.session_host.linking import LinkWatcher
 from whatsapp_integration.session_host.pacing import SendPacer
-from whatsapp_integration.session_host.page import PageKind, linked_number, probe
+from whatsapp_integration.session_host.page import PageKind, probe
 from whatsapp_integration.session_host.pool import DriverPool
-from whatsapp_integration.session_host.qr import QrCapture, capture_qr, render_qr
+from whatsapp_integration.session_host.qr import QrCapture, render_qr
 from whatsapp_integration.session_host.send_guard import SendGuard, not_ready
 from whatsapp_integration.session_host.sender import WebSender
 from whatsapp_integration.session_host.sent_keys import SentKeys
@@ -50,24 +51,6 @@ class SessionListener(Protocol):
 		"""Called under the supervisor lock on every transition (`transition` set) and QR
 		change (`transition` None): hand the work to a queue, do not block."""
 		...
-
-
-@dataclass(eq=False)
-class _Session:
-	device: str
-	state: SessionState = SessionState.STOPPED
-	history: list[Transition] = field(default_factory=list)
-	qr: QrCapture | None = None
-	qr_png: bytes | None = None
-	qr_at: float | None = None
-	last_seen: float | None = None
-	linked_number: str | None = None
-	driver: ManagedDriver | None = None
-	generation: int = 0
-	phase_started: float = 0.0
-	last_active: float = 0.0
-	resume_on_send: bool = False
-	send_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class SessionSupervisor:
@@ -95,7 +78,7 @@ class SessionSupervisor:
 		self._poll = poll_interval
 		self._clock = clock
 		self._monotonic = monotonic
-		self._sessions: dict[str, _Session] = {}
+		self._sessions: dict[str, DeviceSession] = {}
 		self._lock = threading.RLock()
 		self._closing = threading.Event()
 
@@ -104,36 +87,35 @@ class SessionSupervisor:
 	def start(self, device: str, reason: str = "Link requested") -> SessionSnapshot:
 		"""STOPPED/FAILED -> STARTING, then a watcher opens WhatsApp Web in a pooled browser."""
 		with self._lock:
-			session = self._sessions.setdefault(device, _Session(device))
+			session = self._sessions.setdefault(device, DeviceSession(device))
 			self._move(session, SessionState.STARTING, reason)
 			session.generation += 1
 			session.qr, session.qr_png, session.qr_at = None, None, None
 			session.resume_on_send = False
 			generation = session.generation
-			snapshot = self._snapshot(session)
-		threading.Thread(
-			target=self._run, args=(session, generation), name=f"whatsapp-web:{device}", daemon=True
-		).start()
+			snapshot = session.snapshot()
+		watcher = LinkWatcher(self, session, generation, poll_interval=self._poll, monotonic=self._monotonic)
+		threading.Thread(target=watcher.run, name=f"whatsapp-web:{device}", daemon=True).start()
 		return snapshot
 
 	def stop(self, device: str, reason: str = "Stopped by user") -> SessionSnapshot:
 		"""Any active or failed state -> STOPPED; the browser goes back to the pool, warm."""
 		with self._lock:
-			session = self._sessions.setdefault(device, _Session(device))
+			session = self._sessions.setdefault(device, DeviceSession(device))
 			self._move(session, SessionState.STOPPED, reason)
-			driver = self._detach(session)
-			snapshot = self._snapshot(session)
-		self._park(driver)
+			driver = session.detach()
+			snapshot = session.snapshot()
+		self.park(driver)
 		return snapshot
 
 	def logout(self, device: str) -> SessionSnapshot:
 		"""Stop the session, quit its browser and wipe its profile: the next link needs a scan."""
 		with self._lock:
-			session = self._sessions.setdefault(device, _Session(device))
+			session = self._sessions.setdefault(device, DeviceSession(device))
 			if session.state is not SessionState.STOPPED:
 				self._move(session, SessionState.STOPPED, "Logged out: the browser profile was wiped")
-			driver = self._detach(session)
-			snapshot = self._snapshot(session)
+			driver = session.detach()
+			snapshot = session.snapshot()
 		if driver is not None:
 			self.pool.release(driver, reusable=False)
 		self.pool.discard(self.profile_dir(device))
@@ -142,11 +124,11 @@ class SessionSupervisor:
 
 	def status(self, device: str) -> SessionSnapshot:
 		with self._lock:
-			return self._snapshot(self._sessions.get(device) or _Session(device))
+			return (self._sessions.get(device) or DeviceSession(device)).snapshot()
 
 	def snapshots(self) -> list[SessionSnapshot]:
 		with self._lock:
-			return [self._snapshot(session) for session in self._sessions.values()]
+			return [session.snapshot() for session in self._sessions.values()]
 
 	def wait_for(self, device: str, states: set[SessionState], timeout: float) -> SessionSnapshot:
 		"""Poll until the session is in one of `states` (or `timeout` passes); returns the last snapshot."""
@@ -175,7 +157,7 @@ class SessionSupervisor:
 			try:
 				receipt = guard.send(web, self.pacer, device, to, text, max_wait)
 			except WebSessionLoggedOut as error:
-				self._fail(session, session.generation, error.reason)
+				self.fail(session, session.generation, error.reason)
 				raise
 		with self._lock:
 			session.last_seen, session.last_active = self._clock(), self._monotonic()
@@ -204,7 +186,7 @@ class SessionSupervisor:
 				self._stop_quietly(session, f"Closed after {idle_after:g} s without activity")
 				session.resume_on_send = True
 			elif session.state in ACTIVE_STATES and session.driver is not None and not session.driver.alive():
-				self._fail(session, session.generation, "The browser of this session stopped unexpectedly")
+				self.fail(session, session.generation, "The browser of this session stopped unexpectedly")
 		self.pool.sweep(idle_after)
 		self.sent_keys.sweep()
 
@@ -228,43 +210,21 @@ class SessionSupervisor:
 		slug = re.sub(r"[^A-Za-z0-9_-]+", "-", device).strip("-")[:40] or "device"
 		return self.profiles_root / f"{slug}-{hashlib.sha1(device.encode()).hexdigest()[:8]}"
 
-	# The watcher of one start
+	# Reports of a start's LinkWatcher (linking.LinkTarget)
 
-	def _run(self, session: _Session, generation: int) -> None:
-		try:
-			driver = self.pool.acquire(self.profile_dir(session.device))
-		except WhatsAppError as error:
-			self._fail(session, generation, str(error))
-			return
-		except Exception as error:
-			self._fail(session, generation, f"The browser could not start: {error}")
-			return
-		if not self._attach(session, generation, driver):
-			self._park(driver)
-			return
-		try:
-			with driver.lock:
-				driver.webdriver.get(self.config.web_base_url)
-			self._watch(session, generation, driver)
-		except Exception as error:
-			self._fail(session, generation, f"The browser failed: {getattr(error, 'msg', None) or error}")
+	def attach(self, session: DeviceSession, generation: int, driver: ManagedDriver) -> bool:
+		with self._lock:
+			if session.generation != generation:
+				return False
+			session.driver = driver
+			return True
 
-	def _watch(self, session: _Session, generation: int, driver: ManagedDriver) -> None:
-		while self._current(session, generation):
-			with driver.lock:
-				view = probe(driver.webdriver, self.selectors)
-				capture = capture_qr(driver.webdriver, view, self.selectors)
-				number = linked_number(driver.webdriver) if view.kind is PageKind.LOGGED_IN else None
-			if view.kind is PageKind.LOGGED_IN:
-				self._linked(session, generation, number)
-				return
-			if capture is not None:
-				self._show_qr(session, generation, capture)
-			if self._expired(session, generation):
-				return
-			time.sleep(self._poll)
+	def current(self, session: DeviceSession, generation: int) -> bool:
+		"""Whether a watcher of `generation` may still act (not once the host shuts down)."""
+		with self._lock:
+			return session.generation == generation and not self._closing.is_set()
 
-	def _show_qr(self, session: _Session, generation: int, capture: QrCapture) -> None:
+	def show_qr(self, session: DeviceSession, generation: int, capture: QrCapture) -> None:
 		if session.qr is not None and session.qr.key == capture.key:
 			return
 		png = render_qr(capture)
@@ -275,9 +235,9 @@ class SessionSupervisor:
 			if session.state is SessionState.STARTING:
 				self._move(session, SessionState.SCAN_QR_CODE, "Scan the QR code with the phone")
 			else:
-				self._listener.session_changed(self._snapshot(session), None)
+				self._listener.session_changed(session.snapshot(), None)
 
-	def _linked(self, session: _Session, generation: int, number: str | None) -> None:
+	def linked(self, session: DeviceSession, generation: int, number: str | None) -> None:
 		with self._lock:
 			if session.generation != generation:
 				return
@@ -285,62 +245,17 @@ class SessionSupervisor:
 			session.last_seen, session.last_active = self._clock(), self._monotonic()
 			self._move(session, SessionState.WORKING, "Linked")
 
-	def _expired(self, session: _Session, generation: int) -> bool:
-		"""Fail a start that waits too long: for the page to load, or for the QR to be scanned."""
-		elapsed = self._monotonic() - session.phase_started
-		if session.state is SessionState.STARTING:
-			limit, problem = self.config.page_load_timeout, "WhatsApp Web did not load"
-		else:
-			limit, problem = self.config.qr_session_ttl, "The QR code was not scanned"
-		if elapsed <= limit:
-			return False
-		return self._fail(session, generation, f"{problem} within {limit:g} s. Click Link to try again.")
-
-	# Helpers (the ones named _move/_detach/_snapshot expect the lock to be held)
-
-	def _move(self, session: _Session, target: SessionState, reason: str) -> None:
-		check_move(session.device, session.state, target)
-		transition = Transition(target, self._clock(), reason)
-		session.state = target
-		session.history = [*session.history, transition][-HISTORY_LIMIT:]
-		session.phase_started = self._monotonic()
-		self._listener.session_changed(self._snapshot(session), transition)
-
-	def _fail(self, session: _Session, generation: int, reason: str) -> bool:
+	def fail(self, session: DeviceSession, generation: int, reason: str) -> bool:
 		with self._lock:
-			if not self._current(session, generation) or session.state not in ACTIVE_STATES:
+			if not self.current(session, generation) or session.state not in ACTIVE_STATES:
 				return False
 			self._move(session, SessionState.FAILED, reason)
-			driver = self._detach(session)
+			driver = session.detach()
 		logger.warning("WhatsApp Web session %s failed: %s", session.device, reason)
-		self._park(driver)
+		self.park(driver)
 		return True
 
-	def _stop_quietly(self, session: _Session, reason: str) -> None:
-		try:
-			self.stop(session.device, reason)
-		except WhatsAppError:
-			return
-
-	def _detach(self, session: _Session) -> ManagedDriver | None:
-		session.generation += 1
-		driver, session.driver = session.driver, None
-		session.qr, session.qr_png = None, None
-		return driver
-
-	def _attach(self, session: _Session, generation: int, driver: ManagedDriver) -> bool:
-		with self._lock:
-			if session.generation != generation:
-				return False
-			session.driver = driver
-			return True
-
-	def _current(self, session: _Session, generation: int) -> bool:
-		"""Whether a watcher of `generation` may still act (not once the host shuts down)."""
-		with self._lock:
-			return session.generation == generation and not self._closing.is_set()
-
-	def _park(self, driver: ManagedDriver | None) -> None:
+	def park(self, driver: ManagedDriver | None) -> None:
 		"""Back to the pool on a blank page (or quit, if the browser no longer answers)."""
 		if driver is None:
 			return
@@ -352,7 +267,23 @@ class SessionSupervisor:
 			return
 		self.pool.release(driver)
 
-	def _ensure_working(self, device: str) -> _Session:
+	# Helpers (_move expects the lock to be held)
+
+	def _move(self, session: DeviceSession, target: SessionState, reason: str) -> None:
+		check_move(session.device, session.state, target)
+		transition = Transition(target, self._clock(), reason)
+		session.state = target
+		session.history = [*session.history, transition][-HISTORY_LIMIT:]
+		session.phase_started = self._monotonic()
+		self._listener.session_changed(session.snapshot(), transition)
+
+	def _stop_quietly(self, session: DeviceSession, reason: str) -> None:
+		try:
+			self.stop(session.device, reason)
+		except WhatsAppError:
+			return
+
+	def _ensure_working(self, device: str) -> DeviceSession:
 		"""The device's WORKING session; one the sweep closed for idleness is restarted from
 		its saved login first (waiting up to the element timeout)."""
 		with self._lock:
@@ -376,20 +307,8 @@ class SessionSupervisor:
 		settled = {SessionState.WORKING, SessionState.FAILED, SessionState.SCAN_QR_CODE}
 		self.wait_for(device, settled, self.config.element_timeout)
 
-	def _working_driver(self, session: _Session) -> ManagedDriver:
+	def _working_driver(self, session: DeviceSession) -> ManagedDriver:
 		with self._lock:
 			if session.state is not SessionState.WORKING or session.driver is None:
 				raise WebSessionNotReady(not_ready(session.device, session.state))
 			return session.driver
-
-	def _snapshot(self, session: _Session) -> SessionSnapshot:
-		return SessionSnapshot(
-			device=session.device,
-			state=session.state,
-			history=tuple(session.history),
-			qr_ref=session.qr.ref if session.qr else None,
-			qr_png=session.qr_png,
-			qr_at=session.qr_at,
-			last_seen=session.last_seen,
-			linked_number=session.linked_number,
-		)
