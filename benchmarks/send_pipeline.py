@@ -28,10 +28,10 @@ import requests
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.message import OutboundMessage
-from whatsapp_integration.core.ratelimit import MemoryRateLimiter
 from whatsapp_integration.core.vocabulary import MessageStatus
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.message_service import MessageService
+from whatsapp_integration.testing.memory_rate_limiter import MemoryRateLimiter
 from whatsapp_integration.testing.memory_repository import MemoryRepository
 
 TOKEN = "EAAG-benchmark-token"

@@ -9,15 +9,17 @@ from typing import Any
 from conftest import FakeClock, make_config, make_device
 
 from whatsapp_integration.core.campaign.planning import RecipientInput
-from whatsapp_integration.core.ratelimit import MemoryRateLimiter, RateLimiter
+from whatsapp_integration.core.ratelimit import RateLimiter
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.campaign_repository import CampaignRecord
 from whatsapp_integration.services.campaign_service import CampaignService
 from whatsapp_integration.services.message_service import MessageService
-from whatsapp_integration.services.send_journal import MemorySendJournal, SendJournal
+from whatsapp_integration.services.send_journal import SendJournal
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 from whatsapp_integration.testing.memory_campaign_repository import MemoryCampaignRepository
+from whatsapp_integration.testing.memory_rate_limiter import MemoryRateLimiter
 from whatsapp_integration.testing.memory_repository import MemoryRepository
+from whatsapp_integration.testing.memory_send_journal import MemorySendJournal
 
 
 @dataclass

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from whatsapp_integration.core.config import WhatsAppConfig
-from whatsapp_integration.core.ratelimit import MemoryRateLimiter
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
+from whatsapp_integration.testing.memory_rate_limiter import MemoryRateLimiter
 from whatsapp_integration.testing.memory_repository import MemoryRepository
 
 ACCESS_TOKEN = "EAAG-test-token-9f8e7d6c5b4a"

@@ -1,4 +1,5 @@
-"""core/ratelimit.py: token buckets in memory (injected clock) and in a real redis-server."""
+"""core/ratelimit.py: token buckets in memory (testing.memory_rate_limiter, injected clock) and in
+a real redis-server."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ import redis
 
 from whatsapp_integration.core.errors import RateLimited
 from whatsapp_integration.core.ratelimit import (
-	MemoryRateLimiter,
 	RateLimiter,
 	RedisRateLimiter,
 	acquire,
 	pace,
 	refill,
 )
+from whatsapp_integration.testing.memory_rate_limiter import MemoryRateLimiter
 
 
 class ManualClock:

@@ -31,18 +31,18 @@ from whatsapp_integration.core.errors import (
 	WebRecipientInvalid,
 )
 from whatsapp_integration.core.message import OutboundMessage
-from whatsapp_integration.core.ratelimit import MemoryRateLimiter
 from whatsapp_integration.core.vocabulary import DeviceMode, MessageStatus
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.services.qr_service import QrService, SessionRecorder
-from whatsapp_integration.services.web_session_repository import MemoryWebSessionRepository
 from whatsapp_integration.session_host.client import HostClient, web_sender_builder
 from whatsapp_integration.session_host.host import RelayListener, SessionHost, build_supervisor
 from whatsapp_integration.session_host.pacing import RedisDailyCounter
 from whatsapp_integration.session_host.processes import ProcessRegistry, is_alive
 from whatsapp_integration.testing.fake_whatsapp_web import FakeWhatsAppWeb
+from whatsapp_integration.testing.memory_rate_limiter import MemoryRateLimiter
 from whatsapp_integration.testing.memory_repository import MemoryRepository
+from whatsapp_integration.testing.memory_web_sessions import MemoryWebSessionRepository
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 WEB_DEVICES = [DeviceProfile(name="Shop", mode=DeviceMode.WEB, phone_number="+15550100009")]

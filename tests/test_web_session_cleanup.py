@@ -20,11 +20,11 @@ from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition
 from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.qr_service import SessionRecorder
-from whatsapp_integration.services.web_session_repository import MemoryWebSessionRepository
 from whatsapp_integration.services.web_sessions import RESTART_GRACE_SECONDS, SessionCleanup
 from whatsapp_integration.session_host.client import HostClient
 from whatsapp_integration.session_host.host import RelayListener, SessionHost, build_supervisor
 from whatsapp_integration.session_host.pacing import RedisDailyCounter
+from whatsapp_integration.testing.memory_web_sessions import MemoryWebSessionRepository
 
 pytestmark = pytest.mark.redis
 S = SessionState

@@ -32,13 +32,13 @@ from whatsapp_integration.core.web.states import (
 )
 from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.qr_service import SessionRecorder
-from whatsapp_integration.services.web_session_repository import MemoryWebSessionRepository
 from whatsapp_integration.session_host.host import SessionHost, build_supervisor
 from whatsapp_integration.session_host.pacing import MemoryDailyCounter, RedisDailyCounter, SendPacer
 from whatsapp_integration.session_host.processes import MARKER_VARIABLE, ProcessRegistry, is_alive
 from whatsapp_integration.session_host.protocol import error_reply, rebuild_error
 from whatsapp_integration.session_host.qr import QrCapture, render_qr
 from whatsapp_integration.session_host.sender import send_url
+from whatsapp_integration.testing.memory_web_sessions import MemoryWebSessionRepository
 
 S = SessionState
 

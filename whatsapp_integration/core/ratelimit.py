@@ -1,4 +1,5 @@
-"""Token-bucket rate limiting, in memory (one process) or in Redis (shared by all workers).
+"""Token-bucket rate limiting in Redis (shared by all workers); `testing.memory_rate_limiter` keeps
+buckets in one process for tests and benchmarks.
 
 A bucket holds up to `burst` tokens and refills at `rate` tokens per second. `try_acquire`
 takes tokens when they are there and returns 0, or returns how many seconds until they
@@ -13,7 +14,6 @@ send takes never adds to the gap; `pace` sleeps for such a slot.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -102,34 +102,6 @@ def book(tokens: float, rate: float, max_wait: float) -> tuple[float, float]:
 def refill(tokens: float, updated: float, now: float, rate: float, burst: float) -> float:
 	"""Tokens in a bucket at `now` that had `tokens` at `updated`."""
 	return min(burst, tokens + max(0.0, now - updated) * rate)
-
-
-class MemoryRateLimiter:
-	"""Per-process buckets; for tests, benchmarks and single-process tools."""
-
-	def __init__(self, clock: Clock = time.monotonic) -> None:
-		self._clock = clock
-		self._buckets: dict[str, tuple[float, float]] = {}
-		self._lock = threading.Lock()
-
-	def try_acquire(self, key: str, rate: float, burst: float, tokens: float = 1.0) -> float:
-		with self._lock:
-			now = self._clock()
-			available, updated = self._buckets.get(key, (burst, now))
-			available = refill(available, updated, now, rate, burst)
-			if available >= tokens:
-				self._buckets[key] = (available - tokens, now)
-				return 0.0
-			self._buckets[key] = (available, now)
-			return (tokens - available) / rate
-
-	def reserve(self, key: str, rate: float, burst: float, max_wait: float) -> float:
-		with self._lock:
-			now = self._clock()
-			available, updated = self._buckets.get(key, (burst, now))
-			left, wait = book(refill(available, updated, now, rate, burst), rate, max_wait)
-			self._buckets[key] = (left, now)
-			return wait
 
 
 # Atomic refill-and-take. KEYS[1] bucket; ARGV: rate, burst, tokens. A key lives until its
