@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, idempotency_key
+from whatsapp_integration.core.campaign.planning import shown_state
+from whatsapp_integration.core.campaign.policy import idempotency_key
+from whatsapp_integration.core.campaign.records import CampaignRecord, NewRecipient
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ErrorAction
 from whatsapp_integration.core.records import StatusEvent
-from whatsapp_integration.core.vocabulary import MessageStatus
+from whatsapp_integration.core.vocabulary import CampaignStatus, MessageStatus
+from whatsapp_integration.core.webhook_records import OutboundState
 from whatsapp_integration.senders.factory import DeviceProfile
-from whatsapp_integration.services.campaign_repository import CampaignRecord, NewRecipient
-from whatsapp_integration.services.webhook_repository import MemoryWebhookRepository, OutboundState
 from whatsapp_integration.services.webhook_service import WebhookService
 from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.testing.memory_campaign_repository import MemoryCampaignRepository
 from whatsapp_integration.testing.memory_repository import MemoryRepository
+from whatsapp_integration.testing.memory_webhooks import MemoryWebhookRepository
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 DEVICE = DeviceProfile("Shop", phone_number_id=payloads.PHONE_NUMBER_ID, phone_number="+15557654321")
@@ -94,7 +96,7 @@ def test_a_suppress_class_failure_opts_the_number_out() -> None:
 	assert "+4917600000077" in repository.opt_outs
 
 
-def _campaign(status: str = RUNNING) -> tuple[MemoryCampaignRepository, list[str]]:
+def _campaign(status: str = CampaignStatus.RUNNING) -> tuple[MemoryCampaignRepository, list[str]]:
 	campaigns = MemoryCampaignRepository(MemoryRepository())
 	campaigns.insert_campaign(CampaignRecord("CAMP-1", device="Shop", status=status))
 	campaigns.add_recipients("CAMP-1", [NewRecipient(f"+49176000001{i:02d}") for i in range(3)])
@@ -110,7 +112,7 @@ def test_a_campaign_failure_marks_its_recipient_failed_for_auto_pause() -> None:
 	row = next(row for row in campaigns.recipients("CAMP-1") if row.name == names[1])
 	assert (row.state, row.error_code, row.last_attempt_at) == ("Failed", 131047, NOW)
 	assert campaigns.recent_failures("CAMP-1", 10) == [True]
-	assert campaigns.get_campaign("CAMP-1").status == RUNNING
+	assert campaigns.get_campaign("CAMP-1").status == CampaignStatus.RUNNING
 
 
 def test_a_stop_class_failure_pauses_the_campaign() -> None:
@@ -120,7 +122,7 @@ def test_a_stop_class_failure_pauses_the_campaign() -> None:
 	repository.add_outbound("wamid.E1", MessageStatus.SENT, attempts=1, to_number=TO, idempotency_key=key)
 	deliver(service, failed("wamid.E1", 131048, "Spam rate limit hit"))
 	campaign = campaigns.get_campaign("CAMP-1")
-	assert campaign.status == PAUSED and "spam rate" in (campaign.status_reason or "")
+	assert campaign.status == CampaignStatus.PAUSED and "spam rate" in (campaign.status_reason or "")
 
 
 def keyword(wamid: str, text: str, timestamp: int, number: str = "4917600000055") -> bytes:
@@ -149,3 +151,35 @@ def test_choices_arriving_out_of_order_apply_in_timestamp_order() -> None:
 	stop["value"]["user_preferences"][0]["timestamp"] = "1764000400"
 	service.process(payloads.encode(payloads.envelope([start, stop])))  # one body, newest first
 	assert "+4917600000056" not in repository.opt_outs
+
+
+def test_a_retryable_campaign_failure_leaves_its_recipient_open_until_the_resend_settles() -> None:
+	"""Old: the log went back to the outbox but the recipient was marked Failed (counted by
+	auto-pause, and never moved back when the resend succeeded)."""
+	campaigns, names = _campaign()
+	service, repository = build(campaigns)
+	campaigns.mark_recipient(names[2], "CAMP-1", 0, state="Sent")
+	key = idempotency_key("CAMP-1", names[2], 0)
+	state = repository.add_outbound(
+		"wamid.F1", MessageStatus.SENT, attempts=1, to_number=TO, idempotency_key=key
+	)
+	deliver(service, failed("wamid.F1", 131049, "This message was not delivered"))
+	row = next(row for row in campaigns.recipients("CAMP-1") if row.name == names[2])
+	assert state.status == MessageStatus.QUEUED and state.idempotency_key == key
+	assert (row.state, row.error_code) == ("Sent", 131049) and "sent again" in (row.last_error or "")
+	assert campaigns.recent_failures("CAMP-1", 10) == []
+	resend(repository, state, "wamid.F2")
+	deliver(service, failed("wamid.F2", 131047, timestamp=1764000200))  # the resend fails for good
+	row = next(row for row in campaigns.recipients("CAMP-1") if row.name == names[2])
+	assert (row.state, row.error_code) == ("Failed", 131047)
+
+
+def test_a_recipient_shows_the_state_of_its_log() -> None:
+	assert shown_state("Sent", MessageStatus.QUEUED) == "Sending"  # the outbox resends it
+	assert [shown_state("Sent", status) for status in ("Sent", "Delivered", "Read", "Failed")] == [
+		"Sent",
+		"Delivered",
+		"Read",
+		"Failed",
+	]
+	assert (shown_state("Pending", None), shown_state("Failed", "Failed")) == ("Pending", "Failed")

@@ -15,19 +15,11 @@ from whatsapp_integration.core.errors import InvalidWebhookPayload
 from whatsapp_integration.core.status import apply_event
 from whatsapp_integration.core.vocabulary import MessageStatus
 from whatsapp_integration.core.webhook import verify_signature
+from whatsapp_integration.core.webhook_records import ContactLink
 from whatsapp_integration.senders.factory import DeviceProfile
-from whatsapp_integration.services.webhook_repository import ContactLink, MemoryWebhookRepository
-from whatsapp_integration.services.webhook_service import (
-	INBOX_FAILED,
-	INBOX_PROCESSED,
-	INBOX_QUEUED,
-	UNMATCHED_STATUS_STEP_SECONDS,
-	UNMATCHED_STATUS_WAIT_SECONDS,
-	InboxDecision,
-	WebhookService,
-	inbox_decision,
-)
+from whatsapp_integration.services.webhook_service import WebhookService
 from whatsapp_integration.testing import webhook_payloads as payloads
+from whatsapp_integration.testing.memory_webhooks import MemoryWebhookRepository
 
 FIXTURES = Path(__file__).parent / "fixtures" / "webhooks"
 FIXTURE_NAMES = sorted(path.stem for path in FIXTURES.glob("*.body"))
@@ -269,27 +261,6 @@ def test_burst_of_new_senders_all_recorded() -> None:
 		change = payloads.messages_change([payloads.text_message(f"wamid.B{i}", "hi", wa_id=f"4915{i:09d}")])
 		service.process(payloads.encode(payloads.envelope([change])))
 	assert len(repository.inbound) == 400
-
-
-def test_inbox_decision() -> None:
-	config = WhatsAppConfig(max_retry_attempts=3, retry_backoff_seconds=10)
-	assert inbox_decision(1, config, crashed=False) == InboxDecision(INBOX_PROCESSED)
-	crashed = inbox_decision(1, config, crashed=True)
-	assert crashed.state == INBOX_QUEUED and 5 <= crashed.retry_in < 15
-	assert inbox_decision(3, config, crashed=True) == InboxDecision(INBOX_FAILED)
-	assert inbox_decision(2, config, crashed=False, unmatched_statuses=1).state == INBOX_QUEUED
-
-
-def test_a_status_waits_for_its_log_row_long_after_the_retry_attempts() -> None:
-	"""A campaign logs its sends when the batch ends: the status is kept, not dropped after
-	`max_retry_attempts` (old: Processed, the status lost)."""
-	config = WhatsAppConfig(max_retry_attempts=3, retry_backoff_seconds=10)
-	waiting = inbox_decision(20, config, crashed=False, unmatched_statuses=1, waited=3600)
-	assert waiting.state == INBOX_QUEUED and 0 < waiting.retry_in <= UNMATCHED_STATUS_STEP_SECONDS
-	late = inbox_decision(
-		80, config, crashed=False, unmatched_statuses=1, waited=UNMATCHED_STATUS_WAIT_SECONDS
-	)
-	assert late == InboxDecision(INBOX_PROCESSED)
 
 
 SIGNED_SAMPLES = FIXTURES / "signed"

@@ -4,7 +4,7 @@ at the readable path `/whatsapp/webhook` (configure either as the Callback URL i
 GET answers the subscription handshake. POST checks the size and the signature of the raw
 body, stores it in the `WhatsApp Webhook Event` inbox, queues its processing and answers 200
 at once. Answers are plain text without detail; rejections are counted and logged without the
-body or any secret. Processing happens in `whatsapp_integration.tasks.drain_webhook_inbox`.
+body or any secret. Storing and processing belong to the inbox service (`services.webhook_inbox`).
 """
 
 from __future__ import annotations
@@ -13,18 +13,17 @@ import logging
 import time
 
 import frappe
-import redis
 from werkzeug.wrappers import Response
 
 from whatsapp_integration.core.errors import InvalidSignature, InvalidWebhookPayload
-from whatsapp_integration.core.webhook import load_envelope, verify_handshake, verify_signature
-from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
+from whatsapp_integration.core.webhook import verify_handshake, verify_signature
+from whatsapp_integration.operations.webhook_rejections import count_rejection
+from whatsapp_integration.site.services import webhook_inbox
 from whatsapp_integration.site.settings import get_config
 
 READABLE_PATH = "whatsapp/webhook"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 DRAIN_JOB = "whatsapp_integration.tasks.drain_webhook_inbox"
-REJECTION_COUNTER = "whatsapp:webhook:rejected"
 LOGGER = "whatsapp_integration.webhook"
 _drain_queued_at: dict[str, int] = {}  # site -> the second this process last queued a drain
 
@@ -92,11 +91,9 @@ def _accept() -> Response:
 	except InvalidSignature:
 		return _reject(403 if header else 401, "bad_signature" if header else "missing_signature")
 	try:
-		load_envelope(raw)
-		body = raw.decode("utf-8")
-	except (InvalidWebhookPayload, UnicodeDecodeError):
+		webhook_inbox().accept(raw)
+	except InvalidWebhookPayload:
 		return _reject(400, "invalid_json")
-	FrappeWebhookInbox().add(body, len(raw))
 	frappe.db.commit()  # durable before the 200: the scheduler finds it even if the queue is down
 	enqueue_processing()
 	return _plain(200, "OK")
@@ -119,10 +116,7 @@ def enqueue_processing() -> None:
 
 def _reject(status: int, reason: str) -> Response:
 	"""Count and log a refused request: reason, status, client address and size, nothing else."""
-	try:
-		frappe.cache.hincrby(_counter_key(), reason, 1)
-	except Exception:  # a counter must never turn a 403 into a 500 (Redis down)
-		pass
+	count_rejection(reason)
 	_logger().warning(
 		"webhook request refused: reason=%s status=%s remote=%s bytes=%s",
 		reason,
@@ -139,20 +133,6 @@ def _logger() -> logging.Logger:
 	logger = frappe.logger(LOGGER)
 	logger.setLevel(logging.WARNING)
 	return logger
-
-
-def rejection_counts() -> dict[str, int]:
-	"""How many webhook requests were refused since the cache was last cleared, by reason."""
-	counts = redis.Redis.hgetall(frappe.cache, _counter_key()) or {}  # raw: the wrapper would unpickle
-	return {_text(reason): int(count) for reason, count in counts.items()}
-
-
-def _counter_key() -> str:
-	return _text(frappe.cache.make_key(REJECTION_COUNTER))
-
-
-def _text(value: bytes | str) -> str:
-	return value.decode() if isinstance(value, bytes) else value
 
 
 def _plain(status: int, text: str = "") -> Response:

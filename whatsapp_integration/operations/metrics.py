@@ -12,6 +12,7 @@ from frappe.utils import now_datetime
 from whatsapp_integration.core.operations.metrics import LatencySummary, OutcomeCounts, latency_summary
 from whatsapp_integration.core.operations.prometheus import COUNTER, GAUGE, MetricFamily, Sample
 from whatsapp_integration.operations.stats_cache import cached
+from whatsapp_integration.operations.webhook_rejections import rejection_counts
 from whatsapp_integration.repositories import analytics
 
 WINDOW = timedelta(hours=24)
@@ -56,11 +57,7 @@ def _device_metrics() -> list[DeviceMetrics]:
 
 
 def webhook_rejections() -> dict[str, int]:
-	"""Refused webhook requests by reason, counted by api/webhook.py (none until it exists)."""
-	try:
-		from whatsapp_integration.api.webhook import rejection_counts
-	except ImportError:
-		return {}
+	"""Refused webhook requests by reason (none when Redis cannot be read)."""
 	try:
 		return rejection_counts()
 	except Exception:

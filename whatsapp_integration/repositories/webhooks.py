@@ -16,14 +16,10 @@ from typing import Any
 import frappe
 from frappe.utils import convert_utc_to_system_timezone
 
-from whatsapp_integration.core.campaign.planning import FAILED as RECIPIENT_FAILED
-from whatsapp_integration.core.campaign.policy import PAUSED, RUNNING, parse_idempotency_key
+from whatsapp_integration.core.campaign.policy import parse_idempotency_key
 from whatsapp_integration.core.records import StatusEvent
-from whatsapp_integration.repositories import message_log, opt_outs
-from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
-from whatsapp_integration.repositories.contact_numbers import CONTACT_NUMBER_FIELD
-from whatsapp_integration.senders.factory import DeviceProfile
-from whatsapp_integration.services.webhook_repository import (
+from whatsapp_integration.core.vocabulary import CampaignStatus, RecipientState
+from whatsapp_integration.core.webhook_records import (
 	ContactLink,
 	FailureHandler,
 	InboundRecord,
@@ -32,6 +28,10 @@ from whatsapp_integration.services.webhook_repository import (
 	StatusResult,
 	apply_status_event,
 )
+from whatsapp_integration.repositories import message_log, opt_outs
+from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
+from whatsapp_integration.repositories.contact_numbers import CONTACT_NUMBER_FIELD
+from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.site.doctypes import DEVICE, MESSAGE_LOG, STATUS_EVENT
 
 PARTY_PREFERENCE = ("Customer", "Lead", "Supplier")
@@ -113,14 +113,28 @@ class FrappeWebhookRepository:
 		frappe.db.sql(
 			"""update `tabWhatsApp Campaign Recipient` set state = %s, last_error = %s, error_code = %s,
 			last_attempt_at = %s where name = %s and campaign = %s and run = %s""",
-			(RECIPIENT_FAILED, reason, code or 0, _local(at), recipient, campaign, run),
+			(RecipientState.FAILED, reason, code or 0, _local(at), recipient, campaign, run),
 		)
 		marked = frappe.db._cursor.rowcount == 1
 		frappe.db.commit()
 		return campaign if marked else None
 
+	def note_campaign_retry(self, key: str, reason: str, code: int | None) -> None:
+		parsed = parse_idempotency_key(key)
+		if parsed is None:
+			return
+		campaign, recipient, run = parsed
+		frappe.db.sql(
+			"""update `tabWhatsApp Campaign Recipient` set last_error = %s, error_code = %s
+			where name = %s and campaign = %s and run = %s""",
+			(reason, code or 0, recipient, campaign, run),
+		)
+		frappe.db.commit()
+
 	def pause_campaign(self, campaign: str, reason: str) -> None:
-		FrappeCampaignRepository().update_campaign(campaign, [RUNNING], status=PAUSED, status_reason=reason)
+		FrappeCampaignRepository().update_campaign(
+			campaign, [CampaignStatus.RUNNING], status=CampaignStatus.PAUSED, status_reason=reason
+		)
 
 
 def _state(row: dict[str, Any]) -> OutboundState:

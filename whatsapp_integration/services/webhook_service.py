@@ -8,8 +8,10 @@ A failure Meta reports later (a `failed` status with `errors[]`; most real failu
 way) is handled like a failure of the send call: classified by `core.errors.classify`, the
 Message Log gets the code, title, action and reason; a retryable one goes back to the outbox
 (Queued, due per `core.retry.retry_delay`, same idempotency key; the resend is a new WhatsApp
-message, so the row lets go of the failed wamid), SUPPRESS opts the number out, and a campaign
-recipient is marked Failed (auto-pause counts it; a STOP-class error pauses the campaign).
+message, so the row lets go of the failed wamid) and its campaign recipient stays open with the
+reason (it shows Sending until the outbox's resend settles, then follows its log: Sent, Delivered,
+Read or Failed); SUPPRESS opts the number out; a final failure marks a campaign recipient Failed
+(auto-pause counts it; a STOP-class error pauses the campaign).
 """
 
 from __future__ import annotations
@@ -32,13 +34,9 @@ from whatsapp_integration.core.webhook import (
 	WebhookBatch,
 	parse_webhook,
 )
+from whatsapp_integration.core.webhook_records import InboundRecord, OutboundState, StatusResult
 from whatsapp_integration.senders.factory import DeviceProfile
-from whatsapp_integration.services.webhook_repository import (
-	InboundRecord,
-	OutboundState,
-	StatusResult,
-	WebhookRepository,
-)
+from whatsapp_integration.services.webhook_repository import WebhookRepository
 
 # Meta accepted the send (HTTP 200) and reports the failure later: an unknown code is no
 # transport problem to retry but, like any other refused request, one to look at.
@@ -78,44 +76,6 @@ def number_of(wa_id: str | None) -> str | None:
 def sender_key(wa_id: str | None, user_id: str | None) -> str | None:
 	"""How a WhatsApp user is keyed on the opt-out list: E.164 number, else the BSUID."""
 	return number_of(wa_id) or user_id
-
-
-INBOX_QUEUED, INBOX_PROCESSED, INBOX_FAILED = "Queued", "Processed", "Failed"
-
-
-@dataclass(frozen=True)
-class InboxDecision:
-	"""What happens to an inbox row after an attempt: its state, and when to try again."""
-
-	state: str
-	retry_in: float | None = None
-
-
-UNMATCHED_STATUS_WAIT_SECONDS = 6 * 3600
-"""How long a status waits for its message's log row (a campaign batch logs its sends when the
-batch ends; a send saves its wamid when Meta answers). A status still unmatched after this is
-for a message this site never sent (another app on the same number) and is dropped."""
-UNMATCHED_STATUS_STEP_SECONDS = 300.0
-
-
-def inbox_decision(
-	attempts: int,
-	config: WhatsAppConfig,
-	*,
-	crashed: bool,
-	unmatched_statuses: int = 0,
-	waited: float = 0.0,
-) -> InboxDecision:
-	"""A crashed attempt is retried with backoff until `max_retry_attempts`, then Failed (and
-	alerted). Statuses whose message is not logged yet are kept: the row is tried again, at
-	most every five minutes, until it has waited `UNMATCHED_STATUS_WAIT_SECONDS`."""
-	if crashed:
-		delay = retry_delay(ErrorAction.RETRY, attempts, config)
-		return InboxDecision(INBOX_FAILED) if delay is None else InboxDecision(INBOX_QUEUED, delay)
-	if not unmatched_statuses or waited >= UNMATCHED_STATUS_WAIT_SECONDS:
-		return InboxDecision(INBOX_PROCESSED)
-	step = config.retry_backoff_seconds * 2 ** min(attempts - 1, 16)
-	return InboxDecision(INBOX_QUEUED, min(UNMATCHED_STATUS_STEP_SECONDS, step))
 
 
 class WebhookService:
@@ -238,11 +198,14 @@ class WebhookService:
 			result.failures_retried += 1
 		if action is ErrorAction.SUPPRESS and state.to_number:
 			self.repository.add_opt_out(state.to_number, reason, SOURCE_META)
-		campaign = None
-		if state.idempotency_key:
-			campaign = self.repository.fail_campaign_recipient(
-				state.idempotency_key, reason, state.error_code, self._now()
-			)
+		if not state.idempotency_key:
+			return
+		if state.status == MessageStatus.QUEUED:  # the outbox resends it: its recipient stays open
+			self.repository.note_campaign_retry(state.idempotency_key, reason, state.error_code)
+			return
+		campaign = self.repository.fail_campaign_recipient(
+			state.idempotency_key, reason, state.error_code, self._now()
+		)
 		if campaign and action is ErrorAction.STOP:
 			self.repository.pause_campaign(campaign, reason)
 

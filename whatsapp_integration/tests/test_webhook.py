@@ -12,7 +12,9 @@ from frappe.utils.background_jobs import get_redis_connection_without_auth
 
 from whatsapp_integration import tasks
 from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
-from whatsapp_integration.site.services import webhook_service
+from whatsapp_integration.services.webhook_inbox import STALE_SECONDS
+from whatsapp_integration.site.doctypes import WEBHOOK_EVENT as INBOX
+from whatsapp_integration.site.services import webhook_inbox, webhook_service
 from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.tests.webhook_utils import (
 	DEVICE,
@@ -25,13 +27,11 @@ from whatsapp_integration.tests.webhook_utils import (
 	unique_number,
 )
 
-INBOX = "WhatsApp Webhook Event"
-
 
 def process_through_inbox(raw: bytes) -> str:
-	name = FrappeWebhookInbox().add(raw.decode(), len(raw))
+	name = webhook_inbox().accept(raw)
 	frappe.db.commit()
-	tasks.process_webhook_event(name)
+	webhook_inbox().process_one(name)
 	return name
 
 
@@ -200,7 +200,7 @@ class TestWebhookProcessing(FrappeTestCase):
 
 	def test_unprocessed_rows_are_picked_up_and_old_ones_purged(self) -> None:
 		raw, expect, _run = fresh_fixture("keywords")
-		name = FrappeWebhookInbox().add(raw.decode(), len(raw))
+		name = webhook_inbox().accept(raw)
 		frappe.db.set_value(INBOX, name, "received_at", add_days(now_datetime(), -1))
 		frappe.db.commit()  # stored, but never queued: the queue was down
 		self._pick_up(name)
@@ -213,7 +213,7 @@ class TestWebhookProcessing(FrappeTestCase):
 
 	def test_a_row_whose_worker_died_is_taken_back_after_its_lease(self) -> None:
 		raw, expect, _run = fresh_fixture("bsuid_only_sender")
-		name = FrappeWebhookInbox().add(raw.decode(), len(raw))
+		name = webhook_inbox().accept(raw)
 		frappe.db.set_value(
 			INBOX, name, {"state": "Processing", "next_attempt_at": add_days(now_datetime(), 1)}
 		)
@@ -227,7 +227,7 @@ class TestWebhookProcessing(FrappeTestCase):
 
 	def test_drain_processes_every_ready_row(self) -> None:
 		bodies = [fresh_fixture("keywords") for _ in range(3)]
-		names = [FrappeWebhookInbox().add(raw.decode(), len(raw)) for raw, _, _ in bodies]
+		names = [webhook_inbox().accept(raw) for raw, _, _ in bodies]
 		frappe.db.commit()
 		tasks.drain_webhook_inbox()
 		self.assertEqual({frappe.db.get_value(INBOX, name, "state") for name in names}, {"Processed"})
@@ -236,12 +236,12 @@ class TestWebhookProcessing(FrappeTestCase):
 
 	def _due(self) -> list[str]:
 		now = now_datetime()
-		return FrappeWebhookInbox().due(add_to_date(now, seconds=-tasks.WEBHOOK_STALE_SECONDS), now, 10**6)
+		return FrappeWebhookInbox().due(add_to_date(now, seconds=-STALE_SECONDS), now, 10**6)
 
 	def _pick_up(self, name: str) -> None:
 		"""What `process_pending_webhook_events` does for `name` (other rows of the shared site aside)."""
 		self.assertIn(name, self._due())
-		tasks.process_webhook_event(name)
+		webhook_inbox().process_one(name)
 
 	def _counts(self, run: str) -> tuple[int, int]:
 		frappe.db.rollback()

@@ -1,5 +1,6 @@
 """Issue 10 item 12, the campaign side, on a real site: a failure Meta reports by webhook for a
-campaign message marks its recipient Failed with the code and reason, and a STOP-class failure
+campaign message marks its recipient Failed with the code and reason when it is final, leaves it
+open while the outbox resends a retryable one, and a STOP-class failure
 (the account is locked) pauses the running campaign.
 
 Run: CI=1 bench --site test.localhost run-tests --module whatsapp_integration.tests.test_webhook_campaign
@@ -12,6 +13,8 @@ from frappe.tests.utils import FrappeTestCase
 
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.core.campaign.policy import idempotency_key
+from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
+from whatsapp_integration.site.doctypes import MESSAGE_LOG as LOG
 from whatsapp_integration.tests.campaign_utils import CAMPAIGN, RECIPIENT, new_campaign
 from whatsapp_integration.tests.test_webhook import process_through_inbox
 from whatsapp_integration.tests.test_webhook_hardening import failed, statuses_body
@@ -39,12 +42,27 @@ class TestWebhookCampaignFailures(FrappeTestCase):
 		frappe.db.commit()
 		return campaign, recipient.name, wamid
 
-	def test_an_undeliverable_message_marks_its_recipient_failed(self) -> None:
+	def test_an_undeliverable_message_is_resent_and_its_recipient_stays_open(self) -> None:
+		"""A retryable failure puts the log back in the outbox under the same key: its recipient is
+		not Failed (old: Failed, and never moved back when the resend succeeded) but shows Sending."""
 		campaign, recipient, wamid = self.running_campaign_with_a_sent_message()
 		process_through_inbox(statuses_body(failed(wamid, 131026, 1764000100)))
-		row = frappe.db.get_value(RECIPIENT, recipient, ["state", "error_code", "last_error"], as_dict=True)
-		self.assertEqual((row.state, row.error_code), ("Failed", 131026))
+		row = frappe.db.get_value(
+			RECIPIENT, recipient, ["state", "error_code", "last_error", "message_log"], as_dict=True
+		)
+		self.assertEqual((row.state, row.error_code), ("Sent", 131026))
 		self.assertIn("could not deliver", row.last_error)
+		self.assertEqual(frappe.db.get_value(LOG, row.message_log, "status"), "Queued")
+		self.assertEqual(FrappeCampaignRepository().progress(campaign), {"Sending": 1})
+		frappe.db.set_value(LOG, row.message_log, "status", "Delivered")  # the resend got through
+		self.assertEqual(FrappeCampaignRepository().progress(campaign), {"Delivered": 1})
+		self.assertEqual(frappe.db.get_value(CAMPAIGN, campaign, "status"), "Running")
+
+	def test_a_final_failure_marks_its_recipient_failed(self) -> None:
+		campaign, recipient, wamid = self.running_campaign_with_a_sent_message()
+		process_through_inbox(statuses_body(failed(wamid, 131047, 1764000100)))
+		row = frappe.db.get_value(RECIPIENT, recipient, ["state", "error_code"], as_dict=True)
+		self.assertEqual((row.state, row.error_code), ("Failed", 131047))
 		self.assertEqual(frappe.db.get_value(CAMPAIGN, campaign, "status"), "Running")
 
 	def test_a_locked_account_fails_the_recipient_and_pauses_the_campaign(self) -> None:

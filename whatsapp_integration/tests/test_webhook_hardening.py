@@ -7,10 +7,11 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
+from whatsapp_integration.core.records import SendOutcome
 from whatsapp_integration.operations.alerts import WEBHOOK_EVENT_FAILED, incident_store
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
-from whatsapp_integration.core.records import SendOutcome
+from whatsapp_integration.site.services import webhook_inbox
 from whatsapp_integration.site.settings import get_config
 from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.tests.test_webhook import INBOX, process_through_inbox
@@ -99,9 +100,7 @@ class TestWebhookHardening(FrappeTestCase):
 		name = FrappeWebhookInbox().add("[1, 2]", 6)  # not a JSON object: processing raises
 		frappe.db.set_value(INBOX, name, "attempts", get_config().max_retry_attempts - 1)
 		frappe.db.commit()
-		from whatsapp_integration import tasks
-
-		tasks.process_webhook_event(name)
+		webhook_inbox().process_one(name)
 		self.assertEqual(frappe.db.get_value(INBOX, name, "state"), "Failed")
 		alert = {"for_user": manager, "subject": ("like", f"%{name}%")}
 		self.assertTrue(frappe.db.exists("Notification Log", alert))

@@ -18,8 +18,9 @@ import requests
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
-from whatsapp_integration.api.webhook import LOGGER, rejection_counts
+from whatsapp_integration.api.webhook import LOGGER
 from whatsapp_integration.core.webhook import sign
+from whatsapp_integration.operations.webhook_rejections import rejection_counts
 from whatsapp_integration.site.doctypes import SETTINGS
 from whatsapp_integration.site.settings import clear_config_cache
 from whatsapp_integration.testing import webhook_payloads as payloads
