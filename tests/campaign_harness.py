@@ -1,4 +1,5 @@
-"""A CampaignService wired to memory repositories, the fake Graph API and an injected clock."""
+"""The campaign services (lifecycle and dispatcher) wired to memory repositories, the fake Graph API
+and an injected clock, as site.campaigns wires them to the site."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import Any
 from conftest import FakeClock, make_config, make_device
 
 from whatsapp_integration.core.campaign.planning import RecipientInput
+from whatsapp_integration.core.campaign.records import CampaignRecord
+from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.ratelimit import RateLimiter
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
-from whatsapp_integration.services.campaign_repository import CampaignRecord
+from whatsapp_integration.services.campaign_dispatch import CampaignDispatcher
 from whatsapp_integration.services.campaign_service import CampaignService
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.services.send_journal import SendJournal
@@ -35,23 +38,56 @@ class CampaignHarness:
 	senders: SenderFactory = field(default_factory=SenderFactory)
 	config_overrides: dict[str, Any] = field(default_factory=dict)
 
-	def service(self, sleep: Callable[[float], None] | None = None, **overrides: Any) -> CampaignService:
-		"""A new service (one per dispatcher/worker) over the shared repositories."""
-		config = make_config(self.graph, **{**self.config_overrides, **overrides})
-		limiter = self.limiter or MemoryRateLimiter(clock=self.clock.monotonic)
+	def service(self, **overrides: Any) -> CampaignService:
+		"""A new lifecycle service over the shared repositories."""
+		config = self.config(**overrides)
+		return self._service(config, self._messages(config, self._limiter(), self.sleep))
+
+	def dispatcher(
+		self, sleep: Callable[[float], None] | None = None, **overrides: Any
+	) -> CampaignDispatcher:
+		"""A new dispatcher (one per worker) over the shared repositories."""
+		config = self.config(**overrides)
 		sleep = sleep or self.sleep
-		messages = MessageService(
-			self.messages, config, self.senders, limiter, now=self.clock.now, sleep=sleep, rand=lambda: 0.5
-		)
-		return CampaignService(
+		limiter = self._limiter()
+		messages = self._messages(config, limiter, sleep)
+		return CampaignDispatcher(
 			self.campaigns,
-			messages,
 			self.journal,
-			notify=lambda campaign, reason: self.notifications.append((campaign.name, reason)),
-			time_zone="UTC",
+			self._service(config, messages),
+			config=config,
+			devices=self.messages,
+			senders=self.senders,
+			limiter=limiter,
+			build_record=messages.build_record,
 			now=self.clock.now,
 			sleep=sleep,
 			rand=lambda: 0.5,
+		)
+
+	def config(self, **overrides: Any) -> WhatsAppConfig:
+		return make_config(self.graph, **{**self.config_overrides, **overrides})
+
+	def _limiter(self) -> RateLimiter:
+		"""The shared limiter, else one per worker (as one process's buckets)."""
+		return self.limiter or MemoryRateLimiter(clock=self.clock.monotonic)
+
+	def _messages(
+		self, config: WhatsAppConfig, limiter: RateLimiter, sleep: Callable[[float], None]
+	) -> MessageService:
+		return MessageService(
+			self.messages, config, self.senders, limiter, now=self.clock.now, sleep=sleep, rand=lambda: 0.5
+		)
+
+	def _service(self, config: WhatsAppConfig, messages: MessageService) -> CampaignService:
+		return CampaignService(
+			self.campaigns,
+			config=config,
+			devices=self.messages,
+			send=messages.send,
+			notify=lambda campaign, reason: self.notifications.append((campaign.name, reason)),
+			time_zone="UTC",
+			now=self.clock.now,
 		)
 
 	def sleep(self, seconds: float) -> None:

@@ -35,6 +35,7 @@ from whatsapp_integration.core.errors import (
 	InvalidCampaign,
 	InvalidMessage,
 )
+from whatsapp_integration.core.vocabulary import CampaignStatus, RecipientState
 from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
@@ -126,11 +127,11 @@ def test_planning_skips_invalid_duplicate_and_opted_out_numbers_with_reasons() -
 	plan = plan_recipients(inputs, "US", {"+14155550102"}.__contains__)
 	states = [(r.number, r.state, (r.skip_reason or "").split(":")[0]) for r in plan.recipients]
 	assert states == [
-		("+14155550101", planning.PENDING, ""),
-		("+14155550101", planning.SKIPPED, "Duplicate of Ann"),
-		(None, planning.SKIPPED, planning.SKIP_INVALID),
-		("+14155550102", planning.SKIPPED, planning.SKIP_OPTED_OUT),
-		("+14155550103", planning.PENDING, ""),
+		("+14155550101", RecipientState.PENDING, ""),
+		("+14155550101", RecipientState.SKIPPED, "Duplicate of Ann"),
+		(None, RecipientState.SKIPPED, planning.SKIP_INVALID),
+		("+14155550102", RecipientState.SKIPPED, planning.SKIP_OPTED_OUT),
+		("+14155550103", RecipientState.PENDING, ""),
 	]
 	assert plan.summary() == {"total": 5, "to_send": 2, "invalid": 1, "duplicate": 1, "opted_out": 1}
 	assert "too few digits" in (plan.recipients[2].skip_reason or "")
@@ -138,7 +139,7 @@ def test_planning_skips_invalid_duplicate_and_opted_out_numbers_with_reasons() -
 
 def test_planning_without_a_default_country_explains_the_missing_country_code() -> None:
 	plan = plan_recipients([RecipientInput("4155550101")], None, lambda number: False)
-	assert plan.recipients[0].state == planning.SKIPPED
+	assert plan.recipients[0].state == RecipientState.SKIPPED
 	assert "country code" in (plan.recipients[0].skip_reason or "")
 
 
@@ -183,14 +184,14 @@ def test_auto_pause_needs_a_full_window_and_the_threshold() -> None:
 
 
 def test_campaign_status_transitions() -> None:
-	policy.check_transition(policy.DRAFT, policy.SCHEDULED)
-	policy.check_transition(policy.RUNNING, policy.PAUSED)
-	policy.check_transition(policy.PAUSED, policy.RUNNING)
+	policy.check_transition(CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+	policy.check_transition(CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+	policy.check_transition(CampaignStatus.PAUSED, CampaignStatus.RUNNING)
 	with pytest.raises(CampaignStateError, match="Cancelled and cannot become Running"):
-		policy.check_transition(policy.CANCELLED, policy.RUNNING)
+		policy.check_transition(CampaignStatus.CANCELLED, CampaignStatus.RUNNING)
 	with pytest.raises(CampaignStateError):
-		policy.check_transition(policy.COMPLETED, policy.PAUSED)
-	assert set(policy.sources_of(policy.PAUSED)) == {policy.SCHEDULED, policy.RUNNING}
+		policy.check_transition(CampaignStatus.COMPLETED, CampaignStatus.PAUSED)
+	assert set(policy.sources_of(CampaignStatus.PAUSED)) == {CampaignStatus.SCHEDULED, CampaignStatus.RUNNING}
 
 
 def test_idempotency_key_differs_per_run() -> None:

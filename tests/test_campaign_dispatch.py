@@ -13,12 +13,12 @@ from conftest import FakeClock
 
 from whatsapp_integration.core import message as rules
 from whatsapp_integration.core.campaign import planning, policy
+from whatsapp_integration.core.campaign.records import duplicate_wamid_reason
 from whatsapp_integration.core.config import WhatsAppConfig
-from whatsapp_integration.core.vocabulary import DeviceMode
+from whatsapp_integration.core.vocabulary import CampaignStatus, DeviceMode, RecipientState
 from whatsapp_integration.senders.base import SendReceipt, WhatsAppSender
 from whatsapp_integration.senders.factory import DeviceProfile, build_cloud_sender
 from whatsapp_integration.services.campaign_dispatch import STATUS_EVERY_SENDS
-from whatsapp_integration.services.campaign_repository import duplicate_wamid_reason
 from whatsapp_integration.session_host.pacing import MemoryDailyCounter, SendPacer
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 from whatsapp_integration.testing.pacing import achieved_rate, busiest_second
@@ -63,20 +63,21 @@ def test_a_refusal_from_the_sender_defers_the_recipient_and_the_dispatcher_goes_
 	harness.senders.register(DeviceMode.WEB, lambda device, config: PacedSender(pacer, device, config))
 	harness.campaign(recipients=3)
 	service = harness.service()
+	dispatcher = harness.dispatcher()
 	service.start("CAMP-1")
 	started = clock.now()
-	service.run_batch(harness.campaigns.get_campaign("CAMP-1"), "w")
+	dispatcher.run_batch(harness.campaigns.get_campaign("CAMP-1"), "w")
 	assert len(harness.graph.message_requests()) == 1
 	refused = harness.campaigns.recipients("CAMP-1")[1]
-	assert (refused.state, refused.attempts) == (planning.PENDING, 0), "nothing was sent: not in doubt"
+	assert (refused.state, refused.attempts) == (RecipientState.PENDING, 0), "nothing was sent: not in doubt"
 	assert "every 10 s" in (refused.last_error or "")
 	wait = (refused.next_attempt_at or started) - started
 	assert abs(wait - timedelta(seconds=10)) < timedelta(milliseconds=1), "the pacer's next slot"
 	assert harness.journal.lookup([policy.idempotency_key("CAMP-1", refused.name, 0)]) == {}
-	service.dispatch_device(harness.device.name)
+	dispatcher.dispatch_device(harness.device.name)
 	assert sorted(harness.sent_to()) == ["14152000000", "14152000001", "14152000002"]
-	assert _states(harness) == {planning.SENT: 3}
-	assert harness.campaigns.get_campaign("CAMP-1").status == policy.COMPLETED
+	assert _states(harness) == {RecipientState.SENT: 3}
+	assert harness.campaigns.get_campaign("CAMP-1").status == CampaignStatus.COMPLETED
 	assert harness.notifications == []
 
 
@@ -85,11 +86,12 @@ def test_a_wamid_returned_twice_is_kept_with_the_reason_and_the_campaign_complet
 ) -> None:
 	harness.campaign(recipients=5)
 	service = harness.service()
+	dispatcher = harness.dispatcher()
 	service.start("CAMP-1")
 	harness.graph.repeat_wamid(1)
-	service.dispatch_device(harness.device.name)
-	assert _states(harness) == {planning.SENT: 5}
-	assert harness.campaigns.get_campaign("CAMP-1").status == policy.COMPLETED
+	dispatcher.dispatch_device(harness.device.name)
+	assert _states(harness) == {RecipientState.SENT: 5}
+	assert harness.campaigns.get_campaign("CAMP-1").status == CampaignStatus.COMPLETED
 	rows = harness.campaigns.recipients("CAMP-1")
 	assert all(row.message_log for row in rows), "every send has its Message Log row"
 	odd = [row for row in rows if row.last_error]
@@ -101,17 +103,20 @@ def test_a_wamid_returned_twice_is_kept_with_the_reason_and_the_campaign_complet
 def test_an_opt_out_after_the_start_holds_at_send_time(harness: CampaignHarness) -> None:
 	harness.campaign(recipients=3)
 	service = harness.service()
+	dispatcher = harness.dispatcher()
 	service.start("CAMP-1")
 	harness.messages.add_opt_out("+14152000001", "Replied STOP", "Inbound")
-	service.dispatch_device(harness.device.name)
+	dispatcher.dispatch_device(harness.device.name)
 	assert harness.sent_to() == ["14152000000", "14152000002"]
 	skipped = harness.campaigns.recipients("CAMP-1")[1]
-	assert skipped.state == planning.SKIPPED
+	assert skipped.state == RecipientState.SKIPPED
 	assert (skipped.skip_reason or "").startswith(planning.SKIP_OPTED_OUT)
-	assert harness.campaigns.get_campaign("CAMP-1").status == policy.COMPLETED
+	assert harness.campaigns.get_campaign("CAMP-1").status == CampaignStatus.COMPLETED
 
 
-@pytest.mark.parametrize(("action", "status"), [("pause", policy.PAUSED), ("cancel", policy.CANCELLED)])
+@pytest.mark.parametrize(
+	("action", "status"), [("pause", CampaignStatus.PAUSED), ("cancel", CampaignStatus.CANCELLED)]
+)
 def test_pause_and_cancel_stop_a_batch_in_flight(harness: CampaignHarness, action: str, status: str) -> None:
 	harness.campaign(recipients=20, throughput_cap=10.0)
 	harness.service().start("CAMP-1")
@@ -119,14 +124,16 @@ def test_pause_and_cancel_stop_a_batch_in_flight(harness: CampaignHarness, actio
 
 	def sleep_then_act(seconds: float) -> None:
 		harness.sleep(seconds)
-		running = harness.campaigns.get_campaign("CAMP-1").status == policy.RUNNING
+		running = harness.campaigns.get_campaign("CAMP-1").status == CampaignStatus.RUNNING
 		if running and len(harness.graph.message_requests()) == 3:
 			getattr(user, action)("CAMP-1")
 
-	harness.service(sleep=sleep_then_act, campaign_batch_size=20).dispatch_device(harness.device.name)
+	harness.dispatcher(sleep=sleep_then_act, campaign_batch_size=20).dispatch_device(harness.device.name)
 	sent = len(harness.graph.message_requests())
 	assert 3 <= sent <= 3 + STATUS_EVERY_SENDS, f"{sent} of 20 sent after the {action}"
-	assert _states(harness) == {planning.SENT: sent, planning.PENDING: 20 - sent}, "the rest released"
+	assert _states(harness) == {RecipientState.SENT: sent, RecipientState.PENDING: 20 - sent}, (
+		"the rest released"
+	)
 	campaign = harness.campaigns.get_campaign("CAMP-1")
 	assert (campaign.status, harness.notifications) == (status, [])
 
@@ -134,29 +141,31 @@ def test_pause_and_cancel_stop_a_batch_in_flight(harness: CampaignHarness, actio
 def test_start_on_a_paused_campaign_resumes_its_run(harness: CampaignHarness) -> None:
 	harness.campaign(recipients=6)
 	service = harness.service(campaign_batch_size=3)
+	dispatcher = harness.dispatcher(campaign_batch_size=3)
 	service.start("CAMP-1")
-	service.run_batch(harness.campaigns.get_campaign("CAMP-1"), "w")
+	dispatcher.run_batch(harness.campaigns.get_campaign("CAMP-1"), "w")
 	service.pause("CAMP-1")
-	assert service.start("CAMP-1") == policy.RUNNING
-	assert _states(harness) == {planning.SENT: 3, planning.PENDING: 3}, "the sent rows stay sent"
-	service.dispatch_device(harness.device.name)
+	assert service.start("CAMP-1") == CampaignStatus.RUNNING
+	assert _states(harness) == {RecipientState.SENT: 3, RecipientState.PENDING: 3}, "the sent rows stay sent"
+	dispatcher.dispatch_device(harness.device.name)
 	assert len(harness.sent_to()) == 6 and len(set(harness.sent_to())) == 6
-	assert harness.campaigns.get_campaign("CAMP-1").status == policy.COMPLETED
+	assert harness.campaigns.get_campaign("CAMP-1").status == CampaignStatus.COMPLETED
 
 
 def test_start_on_a_scheduled_campaign_keeps_its_run(harness: CampaignHarness, clock: FakeClock) -> None:
 	harness.campaign(recipients=3, scheduled_start=clock.now(), recurrence="Daily")
 	service = harness.service()
+	dispatcher = harness.dispatcher()
 	service.start("CAMP-1")
-	service.dispatch_device(harness.device.name)
+	dispatcher.dispatch_device(harness.device.name)
 	assert harness.campaigns.get_campaign("CAMP-1").run == 1
-	assert service.start("CAMP-1") == policy.SCHEDULED, "run 1 is due tomorrow"
+	assert service.start("CAMP-1") == CampaignStatus.SCHEDULED, "run 1 is due tomorrow"
 	campaign = harness.campaigns.get_campaign("CAMP-1")
-	assert (campaign.status, campaign.run) == (policy.SCHEDULED, 1)
-	assert service.dispatch_device(harness.device.name).sent == 0
+	assert (campaign.status, campaign.run) == (CampaignStatus.SCHEDULED, 1)
+	assert dispatcher.dispatch_device(harness.device.name).sent == 0
 	clock.advance(24 * 3600)
-	assert service.start("CAMP-1") == policy.RUNNING
-	assert service.dispatch_device(harness.device.name).sent == 3
+	assert service.start("CAMP-1") == CampaignStatus.RUNNING
+	assert dispatcher.dispatch_device(harness.device.name).sent == 3
 	keys = [request.body["biz_opaque_callback_data"] for request in harness.graph.message_requests()]
 	assert [key.rsplit(":", 1)[1] for key in keys] == ["0"] * 3 + ["1"] * 3
 
@@ -171,17 +180,17 @@ def test_a_batch_longer_than_its_lease_keeps_its_rows(harness: CampaignHarness, 
 		now = clock.now()
 		taken.extend(harness.campaigns.claim("CAMP-1", "other", now, now + timedelta(seconds=10), 10))
 
-	service = harness.service(
+	dispatcher = harness.dispatcher(
 		sleep=sleep_then_try_to_take_over,
 		campaign_batch_size=10,
 		campaign_lease_seconds=10,
 		request_timeout=1.0,
 	)
 	started = clock.now()
-	service.dispatch_device(harness.device.name)
+	dispatcher.dispatch_device(harness.device.name)
 	assert clock.now() - started >= timedelta(seconds=18), "one batch of about 20 s"
 	assert taken == [], "the lease was renewed while the batch ran"
-	assert len(harness.sent_to()) == 10 and _states(harness) == {planning.SENT: 10}
+	assert len(harness.sent_to()) == 10 and _states(harness) == {RecipientState.SENT: 10}
 
 
 class SlowArrivals(list):
@@ -211,9 +220,10 @@ def test_pacing_keeps_to_the_clock_when_sends_take_time(
 	def late_sleep(seconds: float) -> None:
 		clock.sleep(seconds + 0.004)  # a busy machine wakes up late
 
-	service = harness.service(sleep=late_sleep)
+	service = harness.service()
+	dispatcher = harness.dispatcher(sleep=late_sleep)
 	service.start("CAMP-1")
-	service.dispatch_device(harness.device.name)
+	dispatcher.dispatch_device(harness.device.name)
 	assert len(arrivals.times) == 10 * rate
 	assert busiest_second(arrivals.times) <= rate
 	assert achieved_rate(arrivals.times) >= 0.95 * rate

@@ -51,7 +51,7 @@ def test_two_dispatchers_never_exceed_the_device_rate_in_any_second(
 	harness.service().start("CAMP-1")
 	threads = [
 		threading.Thread(
-			target=harness.service(campaign_batch_size=5).dispatch_device, args=(harness.device.name,)
+			target=harness.dispatcher(campaign_batch_size=5).dispatch_device, args=(harness.device.name,)
 		)
 		for _ in range(2)
 	]

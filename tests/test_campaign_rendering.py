@@ -16,6 +16,7 @@ from whatsapp_integration.core.campaign.rendering import (
 	render_text,
 )
 from whatsapp_integration.core.errors import InvalidCampaign, InvalidMessage
+from whatsapp_integration.core.vocabulary import CampaignStatus
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
 CONTEXT = {"recipient_name": "Ann", "phone": "+14155550101", "campaign": "CAMP-1", "city": "Pune"}
@@ -127,7 +128,7 @@ def test_a_misspelt_placeholder_stops_the_campaign_before_it_starts(harness: Cam
 		InvalidCampaign, match=r"Unknown placeholder \{\{ cty \}\}.*Did you mean \{\{ city \}\}"
 	):
 		service.start("CAMP-1")
-	assert harness.campaigns.get_campaign("CAMP-1").status == policy.DRAFT
+	assert harness.campaigns.get_campaign("CAMP-1").status == CampaignStatus.DRAFT
 	with pytest.raises(InvalidCampaign, match=r"\{\{ cty \}\}"):
 		service.send_test("CAMP-1", "+14155550199", "manager@example.com")
 	assert harness.graph.message_requests() == []

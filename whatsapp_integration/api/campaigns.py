@@ -8,15 +8,16 @@ from typing import Any
 import frappe
 from frappe import _
 
-from whatsapp_integration.core.campaign import policy
 from whatsapp_integration.core.campaign.planning import parse_csv
-from whatsapp_integration.repositories.campaigns import CAMPAIGN
+from whatsapp_integration.core.vocabulary import CampaignStatus
 from whatsapp_integration.site import campaigns as site_campaigns
+from whatsapp_integration.site import recipients as site_recipients
+from whatsapp_integration.site.doctypes import CAMPAIGN, TEMPLATE
 from whatsapp_integration.site.errors import user_errors
 from whatsapp_integration.site.services import charge_user
 from whatsapp_integration.site.settings import get_config
 
-EDITABLE_RECIPIENTS = (policy.DRAFT, policy.SCHEDULED, policy.PAUSED)
+EDITABLE_RECIPIENTS = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.PAUSED)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -45,7 +46,7 @@ def resume(name: str) -> dict[str, Any]:
 	_check(name)
 	with user_errors():
 		site_campaigns.campaign_service().resume(name)
-	_wake_dispatcher(name, policy.RUNNING)
+	_wake_dispatcher(name, CampaignStatus.RUNNING)
 	return _state(name)
 
 
@@ -78,7 +79,7 @@ def add_recipients(
 	_check_editable(name)
 	filters = json.loads(filters) if isinstance(filters, str) and filters.strip() else filters
 	with user_errors():
-		inputs = site_campaigns.recipients_from_doctype(name, doctype, filters or {}, phone_field or None)
+		inputs = site_recipients.recipients_from_doctype(name, doctype, filters or {}, phone_field or None)
 		return site_campaigns.campaign_service().add_recipients(name, inputs)
 
 
@@ -99,7 +100,7 @@ def progress(name: str) -> dict[str, Any]:
 @frappe.whitelist(methods=["POST"])
 def sync_templates(device: str | None = None) -> dict[str, int]:
 	"""Fetch approved and pending templates from Meta now (also runs daily)."""
-	frappe.has_permission("WhatsApp Template", "create", throw=True)
+	frappe.has_permission(TEMPLATE, "create", throw=True)
 	with user_errors():
 		return {"synced": site_campaigns.sync_templates(device)}
 
@@ -124,5 +125,5 @@ def _state(name: str) -> dict[str, Any]:
 
 
 def _wake_dispatcher(name: str, status: str) -> None:
-	if status == policy.RUNNING:
+	if status == CampaignStatus.RUNNING:
 		site_campaigns.ensure_dispatcher(frappe.db.get_value(CAMPAIGN, name, "device"))

@@ -9,9 +9,9 @@ import dataclasses
 
 import frappe
 
+from whatsapp_integration.core.campaign.records import duplicate_wamid_reason
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.repositories import message_log
-from whatsapp_integration.services.campaign_repository import duplicate_wamid_reason
 from whatsapp_integration.site.doctypes import MESSAGE_LOG
 
 

@@ -9,7 +9,7 @@ settled with one UPDATE each plus bulk inserts of their Message Log rows, in one
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -17,23 +17,22 @@ from typing import Any
 import frappe
 from frappe.utils import get_datetime, getdate, now_datetime
 
-from whatsapp_integration.core.campaign.planning import FAILED, LATER_STATES, PENDING, SENDING, SENT, SKIPPED
-from whatsapp_integration.core.campaign.templates import TemplateInfo
-from whatsapp_integration.core.records import MessageRecord
-from whatsapp_integration.repositories import opt_outs
-from whatsapp_integration.repositories.campaign_logs import insert_logs
-from whatsapp_integration.repositories.rows import DOC_FIELDS, doc_values
-from whatsapp_integration.services.campaign_repository import (
+from whatsapp_integration.core.campaign.planning import shown_state
+from whatsapp_integration.core.campaign.records import (
 	CampaignRecord,
 	NewRecipient,
 	RecipientOutcome,
 	RecipientRow,
 )
+from whatsapp_integration.core.campaign.templates import TemplateInfo
+from whatsapp_integration.core.records import MessageRecord
+from whatsapp_integration.core.vocabulary import CampaignStatus, RecipientState
+from whatsapp_integration.repositories import opt_outs
+from whatsapp_integration.repositories.campaign_logs import insert_logs
+from whatsapp_integration.repositories.rows import DOC_FIELDS, doc_values
+from whatsapp_integration.site import cache_keys
+from whatsapp_integration.site.doctypes import CAMPAIGN, CAMPAIGN_RECIPIENT, MESSAGE_LOG, TEMPLATE
 
-CAMPAIGN = "WhatsApp Campaign"
-RECIPIENT = "WhatsApp Campaign Recipient"
-TEMPLATE = "WhatsApp Template"
-LOG = "WhatsApp Message Log"
 _CAMPAIGN_COLUMNS = frozenset({"status", "status_reason", "run", "next_run_at", "scheduled_start"})
 _RECIPIENT_FIELDS = (
 	"name",
@@ -108,7 +107,7 @@ class FrappeCampaignRepository:
 			)
 			for row in rows
 		]
-		frappe.db.bulk_insert(RECIPIENT, fields, values, chunk_size=_CHUNK)
+		frappe.db.bulk_insert(CAMPAIGN_RECIPIENT, fields, values, chunk_size=_CHUNK)
 		frappe.db.commit()  # nosemgrep: recipients added from the form are kept even if a later step fails
 		return len(values)
 
@@ -127,7 +126,7 @@ class FrappeCampaignRepository:
 			attempts = 0, next_attempt_at = null, lease_owner = null, lease_until = null,
 			last_attempt_at = null, last_error = null, error_code = 0, wamid = null, message_log = null
 			where campaign = %s""",
-			(PENDING, run, campaign),
+			(RecipientState.PENDING, run, campaign),
 		)
 		by_reason: dict[str, list[str]] = defaultdict(list)
 		for name, reason in skipped.items():
@@ -137,7 +136,7 @@ class FrappeCampaignRepository:
 				frappe.db.sql(
 					"""update `tabWhatsApp Campaign Recipient` set state = %s, skip_reason = %s
 					where name in %s""",
-					(SKIPPED, reason, tuple(chunk)),
+					(RecipientState.SKIPPED, reason, tuple(chunk)),
 				)
 		frappe.db.commit()  # nosemgrep: the planned run must be visible to the dispatchers
 
@@ -154,8 +153,8 @@ class FrappeCampaignRepository:
 				or (state = %(sending)s and lease_until <= %(now)s))
 			order by creation, name limit %(limit)s""",
 			{
-				"sending": SENDING,
-				"pending": PENDING,
+				"sending": RecipientState.SENDING,
+				"pending": RecipientState.PENDING,
 				"owner": owner,
 				"until": lease_until,
 				"campaign": campaign,
@@ -167,7 +166,7 @@ class FrappeCampaignRepository:
 		rows = frappe.db.sql(
 			f"""select {", ".join(_RECIPIENT_FIELDS)} from `tabWhatsApp Campaign Recipient`
 			where campaign = %s and lease_owner = %s and state = %s order by creation, name""",
-			(campaign, owner, SENDING),
+			(campaign, owner, RecipientState.SENDING),
 			as_dict=True,
 		)
 		return [_recipient_from(row) for row in rows]
@@ -189,7 +188,7 @@ class FrappeCampaignRepository:
 			frappe.db.sql(
 				"""update `tabWhatsApp Campaign Recipient` set state = %s, lease_owner = null, lease_until = null
 				where name in %s and lease_owner = %s and state = %s""",
-				(PENDING, tuple(names), owner, SENDING),
+				(RecipientState.PENDING, tuple(names), owner, RecipientState.SENDING),
 			)
 			frappe.db.commit()  # nosemgrep: released rows go back to the other dispatchers at once
 
@@ -200,7 +199,7 @@ class FrappeCampaignRepository:
 		frappe.db.sql(
 			"""update `tabWhatsApp Campaign Recipient` set lease_until = %s
 			where name in %s and lease_owner = %s and state = %s""",
-			(lease_until, tuple(names), owner, SENDING),
+			(lease_until, tuple(names), owner, RecipientState.SENDING),
 		)
 		held = frappe.db._cursor.rowcount
 		frappe.db.commit()  # nosemgrep: other dispatchers must see the renewed lease at once
@@ -231,19 +230,21 @@ class FrappeCampaignRepository:
 		value = frappe.db.sql(
 			"""select min(next_attempt_at) from `tabWhatsApp Campaign Recipient`
 			where campaign = %s and state = %s and next_attempt_at is not null""",
-			(campaign, PENDING),
+			(campaign, RecipientState.PENDING),
 		)[0][0]
 		return get_datetime(value) if value else None
 
 	def progress(self, campaign: str) -> dict[str, int]:
 		rows = frappe.db.sql(
-			"""select case when r.state = %s and l.status in %s then l.status else r.state end, count(*)
-			from `tabWhatsApp Campaign Recipient` r
+			"""select r.state, l.status, count(*) from `tabWhatsApp Campaign Recipient` r
 			left join `tabWhatsApp Message Log` l on l.name = r.message_log
-			where r.campaign = %s group by 1""",
-			(SENT, LATER_STATES, campaign),
+			where r.campaign = %s group by 1, 2""",
+			(campaign,),
 		)
-		return {state: int(count) for state, count in rows}
+		counts: Counter[str] = Counter()
+		for state, log_status, count in rows:
+			counts[shown_state(state, log_status)] += int(count)
+		return dict(counts)
 
 	def recent_failures(self, campaign: str, limit: int) -> list[bool]:
 		rows = frappe.db.sql(
@@ -252,7 +253,11 @@ class FrappeCampaignRepository:
 			order by last_attempt_at desc limit %s""",
 			(campaign, limit),
 		)
-		return [state == FAILED or (state in (PENDING, SENDING) and bool(error)) for state, error in rows]
+		return [
+			state == RecipientState.FAILED
+			or (state in (RecipientState.PENDING, RecipientState.SENDING) and bool(error))
+			for state, error in rows
+		]
 
 	def set_device_cooldown(self, device: str, until: datetime) -> None:
 		seconds = max(1, int((until - now_datetime()).total_seconds()) + 1)
@@ -320,7 +325,7 @@ def _settle(owner: str, outcome: RecipientOutcome, log_name: str | None) -> bool
 def _logged_names(keys: list[str | None]) -> dict[str, str]:
 	"""Message Log names of the keys already logged: such a row is linked, not inserted again."""
 	keys = [key for key in keys if key]
-	query = f"select idempotency_key, name from `tab{LOG}` where idempotency_key in %s"
+	query = f"select idempotency_key, name from `tab{MESSAGE_LOG}` where idempotency_key in %s"
 	return dict(frappe.db.sql(query, (tuple(keys),))) if keys else {}
 
 
@@ -338,7 +343,7 @@ def campaign_from(doc: Mapping[str, Any]) -> CampaignRecord:
 	return CampaignRecord(
 		name=doc["name"],
 		device=doc.get("device"),
-		status=doc.get("status") or "Draft",
+		status=doc.get("status") or CampaignStatus.DRAFT,
 		message_type=doc.get("message_type") or "text",
 		text=doc.get("message"),
 		template_name=template.template_name if template else None,
@@ -374,4 +379,4 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 
 
 def _cooldown_key(device: str) -> str:
-	return f"whatsapp_integration:device_cooldown:{device}"
+	return cache_keys.name("campaign", "cooldown", device)

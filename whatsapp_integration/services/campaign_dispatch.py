@@ -1,8 +1,9 @@
 """Campaign dispatch: leased batches sent through the send path, paced against the clock.
 
 One dispatcher per device claims due recipient rows with a lease, sends each through the
-message service's pieces (`build_record` validates, `dispatch` calls the sender) under the
-device's shared token bucket and Meta's pair rate, and stores the batch's outcomes in bulk.
+send path's pieces, injected (`build_record` validates, `dispatch` calls the sender), under the
+device's shared token bucket and Meta's pair rate (`core.campaign.pacing`), and stores the
+batch's outcomes in bulk; the lifecycle service ends the run or pauses the campaign.
 The idempotency key of each (campaign, recipient, run) is checked (send journal and Message
 Log) before every send and travels as `biz_opaque_callback_data`, so a resumed campaign never
 sends twice. Opt-outs are read again after the claim, just before the batch is sent; while it
@@ -19,27 +20,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from whatsapp_integration.core.campaign import planning, policy
-from whatsapp_integration.core.campaign.rendering import Renderer
-from whatsapp_integration.core.campaign.schedule import Schedule, next_run, run_after
+from whatsapp_integration.core import message as rules
+from whatsapp_integration.core.campaign import outcomes, policy
+from whatsapp_integration.core.campaign.compose import outbound_message, recipient_context
+from whatsapp_integration.core.campaign.pacing import batch_lease, batch_size, pacing, pair_rate, send_rate
+from whatsapp_integration.core.campaign.records import CampaignRecord, RecipientOutcome, RecipientRow
+from whatsapp_integration.core.campaign.rendering import Renderer, sandboxed_render
+from whatsapp_integration.core.caps import cap_reached_reason, has_daily_cap, start_of_day
+from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import RateLimited, SendFailed, WhatsAppError
-from whatsapp_integration.core.ratelimit import pace
+from whatsapp_integration.core.ratelimit import RateLimiter, pace
 from whatsapp_integration.core.records import MessageRecord
-from whatsapp_integration.core.send_budget import worst_case_seconds
+from whatsapp_integration.core.vocabulary import CampaignStatus, RecipientState
 from whatsapp_integration.senders.base import WhatsAppSender
-from whatsapp_integration.senders.factory import DeviceProfile
-from whatsapp_integration.services import campaign_outcomes as outcomes
-from whatsapp_integration.services.campaign_messages import outbound_message, recipient_context
-from whatsapp_integration.services.campaign_repository import (
-	CampaignRecord,
-	CampaignRepository,
-	RecipientOutcome,
-	RecipientRow,
-)
-from whatsapp_integration.services.message_service import MessageService, dispatch
+from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
+from whatsapp_integration.services.campaign_repository import CampaignRepository, DeviceLedger
+from whatsapp_integration.services.campaign_service import CampaignService
+from whatsapp_integration.services.message_service import dispatch
 from whatsapp_integration.services.send_journal import IN_DOUBT, SendJournal
 
-Notifier = Callable[[CampaignRecord, str], None]
+RecordBuilder = Callable[[rules.OutboundMessage, DeviceProfile], MessageRecord]
 # A batch re-reads its campaign's status after this many sends or seconds, whichever comes first.
 STATUS_EVERY_SENDS = 5
 STATUS_EVERY_SECONDS = 2.0
@@ -84,23 +84,30 @@ class CampaignDispatcher:
 	def __init__(
 		self,
 		repository: CampaignRepository,
-		messages: MessageService,
 		journal: SendJournal,
+		lifecycle: CampaignService,
 		*,
-		render: Renderer,
-		notify: Notifier,
-		on_batch: Callable[[CampaignRecord], None],
+		config: WhatsAppConfig,
+		devices: DeviceLedger,
+		senders: SenderFactory,
+		limiter: RateLimiter,
+		build_record: RecordBuilder,
+		render: Renderer = sandboxed_render,
+		on_batch: Callable[[CampaignRecord], None] | None = None,
 		now: Callable[[], datetime] = datetime.now,
 		sleep: Callable[[float], None] = time.sleep,
 		rand: Callable[[], float] = random.random,
 	) -> None:
 		self.repository = repository
-		self.messages = messages
-		self.config = messages.config
 		self.journal = journal
+		self.lifecycle = lifecycle
+		self.config = config
+		self._devices = devices
+		self._senders = senders
+		self._limiter = limiter
+		self._build_record = build_record
 		self._render = render
-		self._notify = notify
-		self._on_batch = on_batch
+		self._on_batch = on_batch or (lambda campaign: None)
 		self._now = now
 		self._sleep = sleep
 		self._rand = rand
@@ -114,7 +121,7 @@ class CampaignDispatcher:
 		owner = owner or uuid.uuid4().hex
 		report = DispatchReport()
 		while until is None or time.monotonic() < until:
-			campaigns = self.repository.campaigns_with_status([policy.RUNNING], device)
+			campaigns = self.repository.campaigns_with_status([CampaignStatus.RUNNING], device)
 			if not any([self._dispatch_once(campaign, owner, report) for campaign in campaigns]):
 				if not self._wait_for_due(campaigns):
 					break
@@ -145,30 +152,23 @@ class CampaignDispatcher:
 		"""Claim one batch of `campaign`, send it, store the outcomes; finish the run when done."""
 		now = self._now()
 		try:
-			device = self.messages.repository.get_device(campaign.device)
-			sender = self.messages.senders.for_device(device, self.config)
+			device = self._devices.get_device(campaign.device)
+			sender = self._senders.for_device(device, self.config)
 		except WhatsAppError as error:
-			self._auto_pause(campaign, str(error))
+			self.lifecycle.auto_pause(campaign, str(error))
 			return BatchResult(stop_reason=str(error))
-		blocked = self._blocked(device, now)
+		limit, blocked = self._room(device, now)
 		if blocked:
 			return BatchResult(stop_reason=blocked)
-		lease, send = self._lease(device)
-		rows = self.repository.claim(campaign.name, owner, now, now + lease, self._batch_limit(device, now))
+		lease, send = batch_lease(device.mode, self.config)
+		rows = self.repository.claim(campaign.name, owner, now, now + lease, limit)
 		if not rows:
-			self._finish_if_done(campaign)
+			self.lifecycle.finish(campaign)
 			return BatchResult()
 		batch = _Batch(campaign, device, sender, owner, rows, lease, send, now, now + lease - send)
 		self._send_batch(batch)
 		self._after_batch(batch)
 		return _result(batch)
-
-	def _lease(self, device: DeviceProfile) -> tuple[timedelta, timedelta]:
-		"""(the batch's lease, the time one send may take at worst with its pacing wait). The
-		lease is renewed before each send that could outlast it, so it is at least twice that
-		time (a renewal every few sends, not every send)."""
-		send = worst_case_seconds(device.mode, self.config) + self.config.campaign_pacing_wait_seconds
-		return timedelta(seconds=max(self.config.campaign_lease_seconds, 2 * send)), timedelta(seconds=send)
 
 	def _send_batch(self, batch: _Batch) -> None:
 		keys = {
@@ -205,7 +205,7 @@ class CampaignDispatcher:
 			return True
 		batch.checked_at, batch.sends_since_check = now, 0
 		status = self.repository.campaign_status(batch.campaign.name)
-		if status != policy.RUNNING:
+		if status != CampaignStatus.RUNNING:
 			batch.halted = f"Campaign {batch.campaign.name} is {status}."
 		return batch.halted is None
 
@@ -219,7 +219,9 @@ class CampaignDispatcher:
 		try:
 			record = self._record(batch, row, key)
 		except WhatsAppError as error:
-			return RecipientOutcome(row.name, planning.FAILED, row.attempts + 1, now, last_error=str(error))
+			return RecipientOutcome(
+				row.name, RecipientState.FAILED, row.attempts + 1, now, last_error=str(error)
+			)
 		if known:
 			return outcomes.sent(row, record, known, now)
 		if row.number in opted_out:
@@ -259,7 +261,7 @@ class CampaignDispatcher:
 		if decision.outcome == policy.PAUSE_CAMPAIGN:
 			batch.stop_reason = failure.reason
 		if decision.suppress_number:
-			self.messages.repository.add_opt_out(record.to_number or "", failure.reason, "Meta")
+			self._devices.add_opt_out(record.to_number or "", failure.reason, "Meta")
 		if decision.slow_device_for:
 			batch.slow_until = now + timedelta(seconds=decision.slow_device_for)
 		return outcomes.after_failure(row, record, failure, decision, now)
@@ -270,107 +272,61 @@ class CampaignDispatcher:
 		message = outbound_message(
 			batch.campaign, batch.device.name, row.number, context, key, reference, self._render
 		)
-		return self.messages.build_record(message, batch.device)
+		return self._build_record(message, batch.device)
 
-	# Pacing, caps and the end of a run
+	# Pacing and caps (the rules: core.campaign.pacing, core.caps)
 
 	def _pair_wait(self, device: DeviceProfile, number: str) -> float:
 		"""Seconds until Meta's pair rate allows another message to `number` (0: send now)."""
-		gap = self.config.pair_rate_seconds
-		if gap <= 0:
+		rate = pair_rate(self.config.pair_rate_seconds)
+		if rate is None:
 			return 0.0
-		return self.messages.limiter.try_acquire(f"pair:{device.name}:{number}", 1.0 / gap, 1.0)
+		return self._limiter.try_acquire(f"pair:{device.name}:{number}", rate, 1.0)
 
 	def _pace(self, batch: _Batch) -> None:
-		"""Sleep for the next slot of the device's bucket (shared with single sends and other
-		workers): slots come every 1/R s against the clock, so the send time never adds to the
-		gap. Burst 1 spaces sends evenly; the guard keeps R sends a little over a second apart,
-		so jitter between the slot and the request's arrival never puts R + 1 into one second:
-		a send may start at most half of that margin after its slot, or it takes the next slot."""
-		guard = min(self.config.campaign_pacing_guard, 0.5)
+		"""Sleep for the campaign's next slot of the device's bucket (shared with single sends
+		and other workers); see `core.campaign.pacing`."""
+		rate = send_rate(batch.campaign.throughput_cap, self.config.send_rate_per_second)
+		slot = pacing(rate, self.config.campaign_pacing_guard)
 		pace(
-			self.messages.limiter,
+			self._limiter,
 			f"device:{batch.device.name}",
-			self.send_rate(batch.campaign) * (1.0 - guard),
-			1.0,
+			slot.rate,
+			slot.burst,
 			max_wait=self.config.campaign_pacing_wait_seconds,
-			slack=guard / (1.0 - guard) / 2,
+			slack=slot.slack,
 			sleep=self._sleep,
 			clock=lambda: self._now().timestamp(),
 			what=f"device {batch.device.name}",
 		)
 
-	def send_rate(self, campaign: CampaignRecord) -> float:
-		"""Messages per second: the campaign's cap, never above the Settings' device rate."""
-		ceiling = self.config.send_rate_per_second
-		return min(campaign.throughput_cap, ceiling) if campaign.throughput_cap > 0 else ceiling
-
-	def _blocked(self, device: DeviceProfile, now: datetime) -> str | None:
+	def _room(self, device: DeviceProfile, now: datetime) -> tuple[int, str | None]:
+		"""(the rows the next batch may claim, why it may claim none): a device cooling down
+		waits; the daily cap bounds the batch."""
 		cooldown = self.repository.device_cooldown(device.name)
 		if cooldown and cooldown > now:
-			return f"Device {device.name} has to wait; sending resumes at {cooldown:%H:%M:%S}."
-		if device.daily_cap > 0 and self._batch_limit(device, now) == 0:
-			return f"Device {device.name} has sent its daily cap of {device.daily_cap} messages today."
-		return None
-
-	def _batch_limit(self, device: DeviceProfile, now: datetime) -> int:
-		size = self.config.campaign_batch_size
-		if device.daily_cap <= 0:
-			return size
-		start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-		used = self.messages.repository.count_outbound_since(device.name, start_of_day)
-		return max(0, min(size, device.daily_cap - used))
+			return 0, f"Device {device.name} has to wait; sending resumes at {cooldown:%H:%M:%S}."
+		used = (
+			self._devices.count_outbound_since(device.name, start_of_day(now))
+			if has_daily_cap(device.daily_cap)
+			else 0
+		)
+		limit = batch_size(self.config.campaign_batch_size, device.daily_cap, used)
+		return limit, None if limit else cap_reached_reason(device.name, device.daily_cap)
 
 	def _after_batch(self, batch: _Batch) -> None:
 		campaign = batch.campaign
 		if batch.slow_until:
 			self.repository.set_device_cooldown(batch.device.name, batch.slow_until)
 		if batch.stop_reason:
-			self._auto_pause(campaign, batch.stop_reason)
+			self.lifecycle.auto_pause(campaign, batch.stop_reason)
 			return
 		window = self.config.campaign_failure_window
 		threshold = campaign.auto_pause_failure_rate or self.config.campaign_auto_pause_failure_rate
 		recent = self.repository.recent_failures(campaign.name, window)
 		reason = policy.auto_pause_reason(recent, window, threshold)
 		if reason:
-			self._auto_pause(campaign, reason)
-
-	def _auto_pause(self, campaign: CampaignRecord, reason: str) -> None:
-		if self.repository.update_campaign(
-			campaign.name, [policy.RUNNING], status=policy.PAUSED, status_reason=reason
-		):
-			self._notify(campaign, reason)
-
-	def _finish_if_done(self, campaign: CampaignRecord) -> None:
-		counts = self.repository.progress(campaign.name)
-		if any(counts.get(state) for state in planning.OPEN_STATES):
-			return
-		following = self._following_run(campaign)
-		if following:
-			run, at = following
-			self.repository.update_campaign(
-				campaign.name, [policy.RUNNING], status=policy.SCHEDULED, run=run, next_run_at=at
-			)
-		elif counts.get(planning.FAILED) and not any(counts.get(state) for state in planning.SUCCESS_STATES):
-			reason = (
-				f"All {counts[planning.FAILED]} attempted recipients failed; see their errors in Recipients."
-			)
-			self.repository.update_campaign(
-				campaign.name, [policy.RUNNING], status=policy.FAILED, status_reason=reason
-			)
-		else:
-			self.repository.update_campaign(campaign.name, [policy.RUNNING], status=policy.COMPLETED)
-
-	def _following_run(self, campaign: CampaignRecord) -> tuple[int, datetime] | None:
-		"""The next run of a recurring campaign; a run whose time passed while this one was
-		sending is skipped (never two runs back to back)."""
-		if not campaign.scheduled_start:
-			return None
-		schedule = Schedule(campaign.scheduled_start, campaign.recurrence, campaign.repeat_until)
-		following = run_after(schedule, campaign.run)
-		if following and following[1] < self._now():
-			return next_run(schedule, self._now())
-		return following
+			self.lifecycle.auto_pause(campaign, reason)
 
 
 def _result(batch: _Batch) -> BatchResult:
@@ -378,8 +334,8 @@ def _result(batch: _Batch) -> BatchResult:
 	return BatchResult(
 		claimed=len(batch.rows),
 		handled=len(states),
-		sent=states.count(planning.SENT),
-		failed=states.count(planning.FAILED),
-		deferred=states.count(planning.PENDING),
+		sent=states.count(RecipientState.SENT),
+		failed=states.count(RecipientState.FAILED),
+		deferred=states.count(RecipientState.PENDING),
 		stop_reason=batch.stop_reason or batch.halted,
 	)

@@ -1,7 +1,8 @@
 """The data the campaign service needs, as a small typed interface.
 
 `whatsapp_integration.repositories.campaigns.FrappeCampaignRepository` implements it on the
-site's database; `MemoryCampaignRepository` (services.memory_campaign_repository) in memory.
+site's database; `MemoryCampaignRepository` (testing.memory_campaign_repository) in memory.
+The records they exchange live in `core.campaign.records`.
 The contract both keep: `claim` is a conditional update (a row is leased by one owner at a
 time; an expired lease may be taken over), and progress is always counted from the rows.
 """
@@ -9,104 +10,16 @@ time; an expired lease may be taken over), and progress is always counted from t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
-from whatsapp_integration.core.campaign.planning import PENDING
-from whatsapp_integration.core.campaign.policy import DRAFT
-from whatsapp_integration.core.campaign.schedule import NONE
-from whatsapp_integration.core.records import MessageRecord
-
-
-@dataclass
-class CampaignRecord:
-	"""One WhatsApp Campaign. `template_params` are Jinja expressions, one per {{n}}."""
-
-	name: str
-	device: str | None = None
-	status: str = DRAFT
-	message_type: str = "text"
-	text: str | None = None
-	template_name: str | None = None
-	template_language: str | None = None
-	template_params: tuple[str, ...] = ()
-	template_parameter_count: int | None = None
-	media_link: str | None = None
-	scheduled_start: datetime | None = None
-	recurrence: str = NONE
-	repeat_until: date | None = None
-	run: int = 0
-	next_run_at: datetime | None = None
-	throughput_cap: float = 0.0
-	auto_pause_failure_rate: float = 0.0
-	status_reason: str | None = None
-	owner: str | None = None
-
-
-@dataclass
-class RecipientRow:
-	"""One recipient of a campaign; `number` is E.164 once planned (as typed if invalid)."""
-
-	name: str
-	campaign: str
-	number: str
-	recipient_name: str | None = None
-	reference_doctype: str | None = None
-	reference_name: str | None = None
-	context: dict[str, Any] = field(default_factory=dict)
-	state: str = PENDING
-	skip_reason: str | None = None
-	attempts: int = 0
-	next_attempt_at: datetime | None = None
-	lease_owner: str | None = None
-	lease_until: datetime | None = None
-	last_attempt_at: datetime | None = None
-	last_error: str | None = None
-	error_code: int | None = None
-	wamid: str | None = None
-	message_log: str | None = None
-	run: int = 0
-
-
-@dataclass(frozen=True)
-class NewRecipient:
-	number: str
-	recipient_name: str | None = None
-	reference_doctype: str | None = None
-	reference_name: str | None = None
-	context: Mapping[str, Any] = field(default_factory=dict)
-	state: str = PENDING
-	skip_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class RecipientOutcome:
-	"""What one attempt (or the lack of one) changed on a recipient row.
-
-	`log` is the Message Log row to store with it (final outcomes only); the repository
-	links the recipient to it. `attempted` False (nothing was sent) keeps the row's last
-	attempt; a `last_error` is stored all the same (why the row waits)."""
-
-	name: str
-	state: str
-	attempts: int
-	at: datetime
-	next_attempt_at: datetime | None = None
-	last_error: str | None = None
-	error_code: int | None = None
-	wamid: str | None = None
-	skip_reason: str | None = None
-	log: MessageRecord | None = None
-	attempted: bool = True
-
-
-def duplicate_wamid_reason(wamid: str) -> str:
-	"""Why a sent message's log row has no wamid: WhatsApp returned one already logged."""
-	return (
-		f"WhatsApp accepted this message but returned message id {wamid}, which another Message Log "
-		"row already has; this row is kept without it, so its delivery statuses cannot be tracked."
-	)
+from whatsapp_integration.core.campaign.records import (
+	CampaignRecord,
+	NewRecipient,
+	RecipientOutcome,
+	RecipientRow,
+)
+from whatsapp_integration.senders.factory import DeviceProfile
 
 
 class CampaignRepository(Protocol):
@@ -180,3 +93,16 @@ class CampaignRepository(Protocol):
 	def set_device_cooldown(self, device: str, until: datetime) -> None: ...
 
 	def device_cooldown(self, device: str) -> datetime | None: ...
+
+
+class DeviceLedger(Protocol):
+	"""Device profiles, their sends today and the opt-out list, as campaigns need them (the
+	message repository provides them)."""
+
+	def get_device(self, name: str | None) -> DeviceProfile: ...
+
+	def count_outbound_since(self, device: str, since: datetime) -> int:
+		"""Outbound messages of `device` created since `since` that did not fail."""
+		...
+
+	def add_opt_out(self, number: str, reason: str, source: str) -> None: ...

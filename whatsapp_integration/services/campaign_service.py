@@ -1,22 +1,22 @@
-"""Campaigns: plan recipients, start, schedule, pause, resume, cancel, report progress.
+"""Campaigns' lifecycle: plan recipients, start, schedule, pause, resume, cancel, finish a run,
+report progress, send a test.
 
-Sending is the dispatcher's (`services.campaign_dispatch`): leased batches, paced, each send
-checked against its idempotency key. Progress is always counted from the recipient rows.
+Sending is the dispatcher's (`services.campaign_dispatch`); it hands a run back here when it
+ends (`finish`) or must stop (`auto_pause`). Every status change is a conditional update, and
+progress is always counted from the recipient rows.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from whatsapp_integration.services.campaign_messages import outbound_message, recipient_context
-
 from whatsapp_integration.core import message as rules
 from whatsapp_integration.core.campaign import planning, policy
+from whatsapp_integration.core.campaign.compose import outbound_message, recipient_context
 from whatsapp_integration.core.campaign.planning import RecipientInput
+from whatsapp_integration.core.campaign.records import CampaignRecord, NewRecipient, RecipientRow
 from whatsapp_integration.core.campaign.rendering import (
 	Renderer,
 	check_parameter_count,
@@ -24,65 +24,45 @@ from whatsapp_integration.core.campaign.rendering import (
 	message_sources,
 	sandboxed_render,
 )
-from whatsapp_integration.core.campaign.schedule import Schedule, is_due, to_utc
+from whatsapp_integration.core.campaign.schedule import Schedule, is_due, next_run, run_after, to_utc
+from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import CampaignStateError, InvalidCampaign
 from whatsapp_integration.core.records import MessageRecord
-from whatsapp_integration.core.vocabulary import MessageType
-from whatsapp_integration.services.campaign_dispatch import (
-	BatchResult,
-	CampaignDispatcher,
-	DispatchReport,
-	Notifier,
-)
-from whatsapp_integration.services.campaign_repository import (
-	CampaignRecord,
-	CampaignRepository,
-	NewRecipient,
-	RecipientRow,
-)
-from whatsapp_integration.services.message_service import MessageService
-from whatsapp_integration.services.send_journal import SendJournal
+from whatsapp_integration.core.vocabulary import CampaignStatus, MessageType, RecipientState
+from whatsapp_integration.services.campaign_repository import CampaignRepository, DeviceLedger
+
+Notifier = Callable[[CampaignRecord, str], None]
+Sender = Callable[[rules.OutboundMessage], MessageRecord]
 
 
 class CampaignService:
 	def __init__(
 		self,
 		repository: CampaignRepository,
-		messages: MessageService,
-		journal: SendJournal,
 		*,
+		config: WhatsAppConfig,
+		devices: DeviceLedger,
+		send: Sender,
 		render: Renderer = sandboxed_render,
 		notify: Notifier | None = None,
-		on_batch: Callable[[CampaignRecord], None] | None = None,
 		time_zone: str = "UTC",
 		now: Callable[[], datetime] = datetime.now,
-		sleep: Callable[[float], None] = time.sleep,
-		rand: Callable[[], float] = random.random,
 	) -> None:
 		self.repository = repository
-		self.messages = messages
-		self.config = messages.config
+		self.config = config
+		self._devices = devices
+		self._send = send
 		self._render = render
+		self._notify = notify or (lambda campaign, reason: None)
 		self._time_zone = time_zone
 		self._now = now
-		self.dispatcher = CampaignDispatcher(
-			repository,
-			messages,
-			journal,
-			render=render,
-			notify=notify or (lambda campaign, reason: None),
-			on_batch=on_batch or (lambda campaign: None),
-			now=now,
-			sleep=sleep,
-			rand=rand,
-		)
 
 	# Recipients and lifecycle
 
 	def add_recipients(self, name: str, inputs: Iterable[RecipientInput]) -> dict[str, int]:
 		"""Store recipients. Invalid numbers and duplicates (also of rows added before) are
 		stored Skipped with the reason, so they are reported before the campaign starts."""
-		kept = [_as_input(row) for row in self.repository.recipients(name) if row.state != planning.SKIPPED]
+		kept = [_as_input(row) for row in self._sendable(name)]
 		plan = self._plan([*kept, *inputs])
 		new = planning.Plan(plan.recipients[len(kept) :])
 		self.repository.add_recipients(name, [_new_recipient(planned) for planned in new.recipients])
@@ -93,26 +73,29 @@ class CampaignService:
 		campaign resumes its run; a Scheduled one keeps its run and starts only when it is due."""
 		campaign = self.repository.get_campaign(name)
 		self.validate(campaign)
-		if campaign.status == policy.PAUSED:
-			self._set_status(campaign, policy.RUNNING, status_reason=None)
-			return policy.RUNNING
-		if campaign.status == policy.SCHEDULED and campaign.next_run_at:
-			return policy.RUNNING if self._start_if_due(campaign, self._utc_now()) else policy.SCHEDULED
+		if campaign.status == CampaignStatus.PAUSED:
+			self._set_status(campaign, CampaignStatus.RUNNING, status_reason=None)
+			return CampaignStatus.RUNNING
+		if campaign.status == CampaignStatus.SCHEDULED and campaign.next_run_at:
+			started = self._start_if_due(campaign, self._utc_now())
+			return CampaignStatus.RUNNING if started else CampaignStatus.SCHEDULED
 		start = campaign.scheduled_start or self._now()
 		run = _run_to_start(campaign)
 		if not is_due(start, self._time_zone, self._utc_now()):
-			policy.check_transition(campaign.status, policy.SCHEDULED)
-			self._set_status(campaign, policy.SCHEDULED, run=run, next_run_at=start, scheduled_start=start)
-			return policy.SCHEDULED
-		policy.check_transition(campaign.status, policy.RUNNING)
+			policy.check_transition(campaign.status, CampaignStatus.SCHEDULED)
+			self._set_status(
+				campaign, CampaignStatus.SCHEDULED, run=run, next_run_at=start, scheduled_start=start
+			)
+			return CampaignStatus.SCHEDULED
+		policy.check_transition(campaign.status, CampaignStatus.RUNNING)
 		self._begin_run(campaign, run, scheduled_start=start)
-		return policy.RUNNING
+		return CampaignStatus.RUNNING
 
 	def start_due(self, now_utc: datetime | None = None) -> list[str]:
 		"""Start every Scheduled campaign whose run time has come; returns their names."""
 		now_utc = now_utc or self._utc_now()
 		started = []
-		for campaign in self.repository.campaigns_with_status([policy.SCHEDULED]):
+		for campaign in self.repository.campaigns_with_status([CampaignStatus.SCHEDULED]):
 			if self._start_if_due(campaign, now_utc):
 				started.append(campaign.name)
 		return started
@@ -125,13 +108,53 @@ class CampaignService:
 		return True
 
 	def pause(self, name: str, reason: str | None = None) -> None:
-		self._transition(name, policy.PAUSED, status_reason=reason)
+		self._transition(name, CampaignStatus.PAUSED, status_reason=reason)
 
 	def resume(self, name: str) -> None:
-		self._transition(name, policy.RUNNING, status_reason=None)
+		self._transition(name, CampaignStatus.RUNNING, status_reason=None)
 
 	def cancel(self, name: str) -> None:
-		self._transition(name, policy.CANCELLED)
+		self._transition(name, CampaignStatus.CANCELLED)
+
+	def auto_pause(self, campaign: CampaignRecord, reason: str) -> None:
+		"""Pause a Running campaign the dispatcher must stop, and tell the managers why."""
+		if self.repository.update_campaign(
+			campaign.name, [CampaignStatus.RUNNING], status=CampaignStatus.PAUSED, status_reason=reason
+		):
+			self._notify(campaign, reason)
+
+	def finish(self, campaign: CampaignRecord) -> None:
+		"""End the run once no recipient is open: schedule the next run of a recurring campaign,
+		else Failed when every attempted recipient failed, else Completed."""
+		counts = self.repository.progress(campaign.name)
+		if any(counts.get(state) for state in planning.OPEN_STATES):
+			return
+		following = self._following_run(campaign)
+		if following:
+			run, at = following
+			self._end_run(campaign, CampaignStatus.SCHEDULED, run=run, next_run_at=at)
+		elif counts.get(RecipientState.FAILED) and not any(
+			counts.get(state) for state in planning.SUCCESS_STATES
+		):
+			failed = counts[RecipientState.FAILED]
+			reason = f"All {failed} attempted recipients failed; see their errors in Recipients."
+			self._end_run(campaign, CampaignStatus.FAILED, status_reason=reason)
+		else:
+			self._end_run(campaign, CampaignStatus.COMPLETED)
+
+	def _end_run(self, campaign: CampaignRecord, status: CampaignStatus, **values: Any) -> None:
+		self.repository.update_campaign(campaign.name, [CampaignStatus.RUNNING], status=status, **values)
+
+	def _following_run(self, campaign: CampaignRecord) -> tuple[int, datetime] | None:
+		"""The next run of a recurring campaign; a run whose time passed while this one was
+		sending is skipped (never two runs back to back)."""
+		if not campaign.scheduled_start:
+			return None
+		schedule = self._schedule(campaign, campaign.scheduled_start)
+		following = run_after(schedule, campaign.run)
+		if following and following[1] < self._now():
+			return next_run(schedule, self._now())
+		return following
 
 	def progress(self, name: str) -> dict[str, Any]:
 		"""Counts per recipient state, from the rows, with the share that is settled."""
@@ -139,7 +162,7 @@ class CampaignService:
 		total = sum(counts.values())
 		done = total - sum(counts.get(state, 0) for state in planning.OPEN_STATES)
 		return {
-			"counts": {state: counts.get(state, 0) for state in planning.RECIPIENT_STATES},
+			"counts": {state: counts.get(state, 0) for state in RecipientState},
 			"total": total,
 			"done": done,
 			"percent": round(100.0 * done / total, 1) if total else 0.0,
@@ -173,12 +196,11 @@ class CampaignService:
 			if rows
 			else {"recipient_name": "", "phone": to, "campaign": name}
 		)
-		device = self.messages.repository.get_device(campaign.device)
-		message = outbound_message(campaign, device.name, to, context, None, None, self._render)
-		return self.messages.send(message)
+		device = self._devices.get_device(campaign.device)
+		return self._send(outbound_message(campaign, device.name, to, context, None, None, self._render))
 
 	def _sendable(self, name: str) -> list[RecipientRow]:
-		return [row for row in self.repository.recipients(name) if row.state != planning.SKIPPED]
+		return [row for row in self.repository.recipients(name) if row.state != RecipientState.SKIPPED]
 
 	def _check_placeholders(self, campaign: CampaignRecord, contexts: list[Mapping[str, Any]]) -> None:
 		"""A placeholder some recipient has no value for is an error now, not at send time."""
@@ -200,18 +222,18 @@ class CampaignService:
 		skipped = {
 			row.name: planned.skip_reason or ""
 			for row, planned in zip(rows, plan.recipients, strict=True)
-			if planned.state == planning.SKIPPED
+			if planned.state == RecipientState.SKIPPED
 		}
 		self.repository.reset_for_run(campaign.name, run, skipped)
-		self._set_status(campaign, policy.RUNNING, run=run, status_reason=None, **values)
+		self._set_status(campaign, CampaignStatus.RUNNING, run=run, status_reason=None, **values)
 		return plan.summary()
 
-	def _transition(self, name: str, target: str, **values: Any) -> None:
+	def _transition(self, name: str, target: CampaignStatus, **values: Any) -> None:
 		campaign = self.repository.get_campaign(name)
 		policy.check_transition(campaign.status, target)
 		self._set_status(campaign, target, **values)
 
-	def _set_status(self, campaign: CampaignRecord, target: str, **values: Any) -> None:
+	def _set_status(self, campaign: CampaignRecord, target: CampaignStatus, **values: Any) -> None:
 		if not self.repository.update_campaign(campaign.name, [campaign.status], status=target, **values):
 			raise CampaignStateError(
 				f"Campaign {campaign.name} changed while it was being updated. Reload it and try again."
@@ -223,23 +245,13 @@ class CampaignService:
 	def _schedule(self, campaign: CampaignRecord, start: datetime) -> Schedule:
 		return Schedule(start, campaign.recurrence, campaign.repeat_until)
 
-	# Dispatch (services.campaign_dispatch)
-
-	def dispatch_device(
-		self, device: str, *, owner: str | None = None, until: float | None = None
-	) -> DispatchReport:
-		return self.dispatcher.dispatch_device(device, owner=owner, until=until)
-
-	def run_batch(self, campaign: CampaignRecord, owner: str) -> BatchResult:
-		return self.dispatcher.run_batch(campaign, owner)
-
 
 def _run_to_start(campaign: CampaignRecord) -> int:
 	"""A failed campaign started again is a new run: new idempotency keys, so the retried
 	recipients get new Message Log rows next to the failed ones. A Scheduled one keeps its run."""
-	if campaign.status == policy.FAILED:
+	if campaign.status == CampaignStatus.FAILED:
 		return campaign.run + 1
-	return campaign.run if campaign.status == policy.SCHEDULED else 0
+	return campaign.run if campaign.status == CampaignStatus.SCHEDULED else 0
 
 
 def _as_input(row: RecipientRow) -> RecipientInput:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from whatsapp_integration.core import message as rules
+from whatsapp_integration.core.caps import cap_reached, cap_reached_reason, has_daily_cap, start_of_day
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import (
 	DeviceUnavailable,
@@ -166,13 +167,12 @@ class MessageService:
 			)
 
 	def _check_daily_cap(self, device: DeviceProfile) -> None:
-		if device.daily_cap <= 0:
+		if not has_daily_cap(device.daily_cap):
 			return
-		start_of_day = self._now().replace(hour=0, minute=0, second=0, microsecond=0)
-		if self.repository.count_outbound_since(device.name, start_of_day) >= device.daily_cap:
+		used = self.repository.count_outbound_since(device.name, start_of_day(self._now()))
+		if cap_reached(device.daily_cap, used):
 			raise DeviceUnavailable(
-				f"Device {device.name} has sent its daily cap of {device.daily_cap} messages today. "
-				"Raise the cap on the device or send tomorrow."
+				f"{cap_reached_reason(device.name, device.daily_cap)} Raise the cap on the device or send tomorrow."
 			)
 
 	def _charge_user(self, user: str | None) -> None:

@@ -1,4 +1,5 @@
-"""Wires the campaign service to this site: repositories, Redis journal, notifications, jobs.
+"""Wires the campaign services to this site: the lifecycle service and the dispatcher with their
+repositories, send path, Redis journal and notifications; the dispatcher jobs.
 
 Dispatchers run as background jobs, one per device: the scheduler enqueues one when the
 device has Running campaigns and no live dispatcher. "Live" is a Redis key the dispatcher
@@ -18,18 +19,21 @@ import frappe
 from frappe import _
 from frappe.utils import get_system_timezone, now_datetime
 
-from whatsapp_integration.core.campaign import policy
-from whatsapp_integration.core.campaign.planning import RecipientInput
-from whatsapp_integration.core.campaign.rendering import message_sources, placeholder_names
+from whatsapp_integration.core.campaign.records import CampaignRecord
 from whatsapp_integration.core.campaign.templates import fetch_templates
-from whatsapp_integration.repositories.campaigns import CAMPAIGN, FrappeCampaignRepository, upsert_templates
+from whatsapp_integration.core.vocabulary import CampaignStatus
+from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository, upsert_templates
+from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.senders.graph import GraphClient
-from whatsapp_integration.services.campaign_repository import CampaignRecord
+from whatsapp_integration.services.campaign_dispatch import CampaignDispatcher
 from whatsapp_integration.services.campaign_service import CampaignService
 from whatsapp_integration.services.send_journal import RedisSendJournal
-from whatsapp_integration.site.services import message_service
+from whatsapp_integration.site import cache_keys, roles
+from whatsapp_integration.site.doctypes import CAMPAIGN, DEVICE
+from whatsapp_integration.site.services import SENDERS, message_service, rate_limiter
 from whatsapp_integration.site.settings import get_config
 
+AREA = "campaign"  # cache_keys area: whatsapp:campaign:dispatcher:<device>, whatsapp:campaign:journal:<key>
 DISPATCH_JOB = "whatsapp_integration.site.campaigns.dispatch"
 PROGRESS_EVENT = "whatsapp_campaign_progress"
 
@@ -37,11 +41,26 @@ PROGRESS_EVENT = "whatsapp_campaign_progress"
 def campaign_service() -> CampaignService:
 	return CampaignService(
 		FrappeCampaignRepository(),
-		message_service(),
-		RedisSendJournal(frappe.cache, prefix=_key("journal:")),
+		config=get_config(),
+		devices=FrappeMessageRepository(),
+		send=message_service().send,
 		notify=notify_managers,
-		on_batch=_after_batch,
 		time_zone=get_system_timezone(),
+		now=now_datetime,
+	)
+
+
+def campaign_dispatcher() -> CampaignDispatcher:
+	return CampaignDispatcher(
+		FrappeCampaignRepository(),
+		RedisSendJournal(frappe.cache, prefix=cache_keys.site_key(AREA, "journal") + ":"),
+		campaign_service(),
+		config=get_config(),
+		devices=FrappeMessageRepository(),
+		senders=SENDERS,
+		limiter=rate_limiter(),
+		build_record=message_service().build_record,
+		on_batch=_after_batch,
 		now=now_datetime,
 	)
 
@@ -55,7 +74,7 @@ def run_scheduler_tick() -> None:
 
 
 def running_devices() -> list[str]:
-	return frappe.get_all(CAMPAIGN, filters={"status": policy.RUNNING}, pluck="device", distinct=True)
+	return frappe.get_all(CAMPAIGN, filters={"status": CampaignStatus.RUNNING}, pluck="device", distinct=True)
 
 
 def ensure_dispatcher(device: str) -> bool:
@@ -78,7 +97,7 @@ def dispatch(device: str, keep_alive: bool = True) -> dict[str, int]:
 	frappe.local.whatsapp_dispatcher_device = device if keep_alive else None
 	try:
 		until = time.monotonic() + get_config().campaign_dispatch_seconds
-		report = campaign_service().dispatch_device(device, until=until)
+		report = campaign_dispatcher().dispatch_device(device, until=until)
 	finally:
 		if keep_alive:
 			frappe.cache.delete(dispatcher_key(device))
@@ -90,7 +109,7 @@ def notify_managers(campaign: CampaignRecord, reason: str) -> None:
 	from frappe.desk.doctype.notification_log.notification_log import make_notification_logs
 
 	users = frappe.get_all(
-		"Has Role", filters={"role": "WhatsApp Manager", "parenttype": "User"}, pluck="parent", distinct=True
+		"Has Role", filters={"role": roles.MANAGER, "parenttype": "User"}, pluck="parent", distinct=True
 	)
 	subject = _("WhatsApp campaign {0} was paused: {1}").format(campaign.name, reason)
 	notification = {
@@ -108,11 +127,11 @@ def notify_managers(campaign: CampaignRecord, reason: str) -> None:
 
 def sync_templates(device: str | None = None) -> int:
 	"""Fetch the message templates of each device's WhatsApp Business Account from Meta."""
-	config, repository = get_config(), message_service().repository
-	names = [device] if device else frappe.get_all("WhatsApp Device", filters={"enabled": 1}, pluck="name")
+	config, devices = get_config(), FrappeMessageRepository()
+	names = [device] if device else frappe.get_all(DEVICE, filters={"enabled": 1}, pluck="name")
 	synced = 0
 	for name in names:
-		profile = repository.get_device(name)
+		profile = devices.get_device(name)
 		token = profile.access_token or config.access_token
 		if not profile.waba_id or not token:
 			continue
@@ -140,77 +159,4 @@ def _publish(name: str) -> None:
 
 
 def dispatcher_key(device: str) -> str:
-	return _key(f"dispatcher:{device}")
-
-
-def _key(suffix: str) -> str:
-	key = frappe.cache.make_key(f"whatsapp_integration:campaign:{suffix}")
-	return key.decode() if isinstance(key, bytes) else key
-
-
-# Recipients picked the way ERPNext users expect: from any DocType with a phone field.
-
-_DEFAULT_PHONE_FIELDS = {
-	"Contact": "mobile_no",
-	"Customer": "mobile_no",
-	"Lead": "mobile_no",
-	"Supplier": "mobile_no",
-}
-_SCALAR_FIELDTYPES = frozenset(
-	{"Data", "Select", "Link", "Int", "Float", "Currency", "Date", "Datetime", "Phone", "Small Text", "Check"}
-)
-
-
-def phone_field_of(doctype: str) -> str:
-	"""The field holding a mobile number: the usual one for ERPNext parties, else the first
-	Phone field, else the first field named like a phone."""
-	meta = frappe.get_meta(doctype)
-	preferred = _DEFAULT_PHONE_FIELDS.get(doctype)
-	if preferred and meta.has_field(preferred):
-		return preferred
-	for df in meta.fields:
-		if df.fieldtype == "Phone" or (df.fieldtype == "Data" and df.options == "Phone"):
-			return df.fieldname
-	for df in meta.fields:
-		if df.fieldtype in ("Data", "Phone") and ("mobile" in df.fieldname or "phone" in df.fieldname):
-			return df.fieldname
-	frappe.throw(
-		_("{0} has no phone field. Choose the field that holds the mobile number.").format(_(doctype))
-	)
-
-
-def recipients_from_doctype(
-	campaign: str, doctype: str, filters: dict[str, Any] | list | None, phone_field: str | None = None
-) -> list[RecipientInput]:
-	"""Recipients from the documents the user may read. Their context keeps only the fields the
-	campaign's message or template parameters use (and name and phone), never the whole document."""
-	meta = frappe.get_meta(doctype)
-	phone_field = phone_field or phone_field_of(doctype)
-	if not meta.has_field(phone_field):
-		frappe.throw(_("{0} has no field {1}.").format(_(doctype), phone_field))
-	used = _placeholders_of(campaign_service().repository.get_campaign(campaign))
-	kept = {"name", phone_field, *(df.fieldname for df in meta.fields if df.fieldtype in _SCALAR_FIELDTYPES)}
-	context_fields = ["name", phone_field, *sorted(used & kept - {"name", phone_field})]
-	title_field = meta.title_field if meta.title_field and meta.has_field(meta.title_field) else "name"
-	fields = list(dict.fromkeys([*context_fields, title_field]))
-	rows = frappe.get_list(doctype, filters=filters or {}, fields=fields, limit_page_length=0)
-	return [
-		RecipientInput(
-			str(row.get(phone_field) or ""),
-			str(row.get(title_field) or row.name),
-			doctype,
-			row.name,
-			context={
-				key: value if isinstance(value, int | float) else str(value)
-				for key in context_fields
-				if (value := row.get(key)) is not None
-			},
-		)
-		for row in rows
-	]
-
-
-def _placeholders_of(campaign: CampaignRecord) -> set[str]:
-	"""The context names the campaign's message and template parameters use."""
-	sources = message_sources(campaign.text, campaign.template_params)
-	return set().union(*(placeholder_names(label, source) for label, source in sources.items()))
+	return cache_keys.site_key(AREA, "dispatcher", device)

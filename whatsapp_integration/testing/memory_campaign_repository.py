@@ -14,15 +14,16 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from whatsapp_integration.core.campaign.planning import FAILED, LATER_STATES, PENDING, SENDING, SENT, SKIPPED
-from whatsapp_integration.core.errors import DuplicateKey
-from whatsapp_integration.services.campaign_repository import (
+from whatsapp_integration.core.campaign.planning import shown_state
+from whatsapp_integration.core.campaign.records import (
 	CampaignRecord,
 	NewRecipient,
 	RecipientOutcome,
 	RecipientRow,
 	duplicate_wamid_reason,
 )
+from whatsapp_integration.core.errors import DuplicateKey
+from whatsapp_integration.core.vocabulary import RecipientState
 from whatsapp_integration.testing.memory_repository import MemoryRepository
 
 
@@ -94,7 +95,11 @@ class MemoryCampaignRepository:
 				row.attempts = 0
 				row.next_attempt_at = row.lease_owner = row.lease_until = row.last_error = None
 				row.error_code = row.wamid = row.message_log = row.last_attempt_at = None
-				row.state, row.skip_reason, row.run = (SKIPPED if reason else PENDING), reason, run
+				row.state, row.skip_reason, row.run = (
+					(RecipientState.SKIPPED if reason else RecipientState.PENDING),
+					reason,
+					run,
+				)
 
 	def claim(
 		self, campaign: str, owner: str, now: datetime, lease_until: datetime, limit: int
@@ -105,7 +110,7 @@ class MemoryCampaignRepository:
 				if len(claimed) >= limit:
 					break
 				if _claimable(row, now):
-					row.state, row.lease_owner, row.lease_until = SENDING, owner, lease_until
+					row.state, row.lease_owner, row.lease_until = RecipientState.SENDING, owner, lease_until
 					claimed.append(dataclasses.replace(row))
 			return claimed
 
@@ -123,8 +128,8 @@ class MemoryCampaignRepository:
 		with self._lock:
 			for name in names:
 				row = self._rows[name]
-				if row.lease_owner == owner and row.state == SENDING:
-					row.state, row.lease_owner, row.lease_until = PENDING, None, None
+				if row.lease_owner == owner and row.state == RecipientState.SENDING:
+					row.state, row.lease_owner, row.lease_until = RecipientState.PENDING, None, None
 
 	def renew_lease(self, owner: str, names: Iterable[str], lease_until: datetime) -> int:
 		with self._lock:
@@ -152,7 +157,7 @@ class MemoryCampaignRepository:
 			waiting = [
 				r.next_attempt_at
 				for r in self._campaign_rows(campaign)
-				if r.state == PENDING and r.next_attempt_at
+				if r.state == RecipientState.PENDING and r.next_attempt_at
 			]
 			return min(waiting, default=None)
 
@@ -161,10 +166,9 @@ class MemoryCampaignRepository:
 			return dict(Counter(self._shown_state(row) for row in self._campaign_rows(campaign)))
 
 	def _shown_state(self, row: RecipientRow) -> str:
-		if row.state != SENT or not row.message_log:
+		if not row.message_log:
 			return row.state
-		status = self.messages.get_message(row.message_log).status
-		return status if status in LATER_STATES else row.state
+		return shown_state(row.state, self.messages.get_message(row.message_log).status)
 
 	def recent_failures(self, campaign: str, limit: int) -> list[bool]:
 		with self._lock:
@@ -173,14 +177,15 @@ class MemoryCampaignRepository:
 			return [_last_attempt_failed(row) for row in attempted[:limit]]
 
 	def mark_recipient(self, name: str, campaign: str, run: int, **values: Any) -> bool:
-		"""What a late report (a webhook) changes on a recipient row: `state`, `at` (its last
+		"""What a late report (a webhook) changes on a recipient row, of `state`, `at` (its last
 		attempt), `error` and `code`; False when no row of that campaign and run has `name`."""
+		fields = {"state": "state", "at": "last_attempt_at", "error": "last_error", "code": "error_code"}
 		with self._lock:
 			row = self._rows.get(name)
 			if row is None or (row.campaign, row.run) != (campaign, run):
 				return False
-			row.state, row.last_attempt_at = values["state"], values["at"]
-			row.last_error, row.error_code = values["error"], values["code"]
+			for key, value in values.items():
+				setattr(row, fields[key], value)
 			return True
 
 	def set_device_cooldown(self, device: str, until: datetime) -> None:
@@ -210,9 +215,9 @@ class MemoryCampaignRepository:
 
 
 def _claimable(row: RecipientRow, now: datetime) -> bool:
-	if row.state == PENDING:
+	if row.state == RecipientState.PENDING:
 		return row.next_attempt_at is None or row.next_attempt_at <= now
-	return row.state == SENDING and row.lease_until is not None and row.lease_until <= now
+	return row.state == RecipientState.SENDING and row.lease_until is not None and row.lease_until <= now
 
 
 def _apply(row: RecipientRow, outcome: RecipientOutcome, log_name: str | None) -> None:
@@ -232,4 +237,6 @@ def _apply(row: RecipientRow, outcome: RecipientOutcome, log_name: str | None) -
 
 
 def _last_attempt_failed(row: RecipientRow) -> bool:
-	return row.state == FAILED or (row.state in (PENDING, SENDING) and bool(row.last_error))
+	return row.state == RecipientState.FAILED or (
+		row.state in (RecipientState.PENDING, RecipientState.SENDING) and bool(row.last_error)
+	)

@@ -14,9 +14,9 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
 from whatsapp_integration.api import campaigns as api
+from whatsapp_integration.core.campaign.outcomes import IN_DOUBT_REASON
 from whatsapp_integration.core.campaign.planning import RecipientInput
-from whatsapp_integration.services.campaign_outcomes import IN_DOUBT_REASON
-from whatsapp_integration.services.campaign_repository import duplicate_wamid_reason
+from whatsapp_integration.core.campaign.records import duplicate_wamid_reason
 from whatsapp_integration.site import campaigns as site_campaigns
 from whatsapp_integration.testing.processes import wait_until
 from whatsapp_integration.tests.campaign_utils import (

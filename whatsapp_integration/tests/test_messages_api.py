@@ -9,10 +9,10 @@ from frappe.utils import add_to_date, now_datetime
 
 from whatsapp_integration.api import messages
 from whatsapp_integration.core.campaign.policy import idempotency_key as campaign_key
+from whatsapp_integration.core.campaign.records import RecipientOutcome
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
-from whatsapp_integration.services.campaign_repository import RecipientOutcome
 from whatsapp_integration.tasks import retry_queued_messages
 from whatsapp_integration.tests.campaign_utils import new_campaign, numbers
 from whatsapp_integration.tests.utils import (

@@ -15,20 +15,25 @@ from typing import Any
 
 from whatsapp_integration.core.errors import InvalidPhoneNumber
 from whatsapp_integration.core.phone import normalize
+from whatsapp_integration.core.vocabulary import MessageStatus, RecipientState
 
-# Recipient states
-PENDING = "Pending"
-SENDING = "Sending"
-SENT = "Sent"
-DELIVERED = "Delivered"
-READ = "Read"
-FAILED = "Failed"
-SKIPPED = "Skipped"
-RECIPIENT_STATES = (PENDING, SENDING, SENT, DELIVERED, READ, FAILED, SKIPPED)
-OPEN_STATES = (PENDING, SENDING)
-SUCCESS_STATES = (SENT, DELIVERED, READ)
+# Recipient states (core.vocabulary.RecipientState) by what they mean for a run
+OPEN_STATES = (RecipientState.PENDING, RecipientState.SENDING)
+SUCCESS_STATES = (RecipientState.SENT, RecipientState.DELIVERED, RecipientState.READ)
 # What a Sent recipient shows once its Message Log row hears back from WhatsApp (webhook statuses).
-LATER_STATES = (DELIVERED, READ, FAILED)
+LATER_STATES = (RecipientState.DELIVERED, RecipientState.READ, RecipientState.FAILED)
+
+
+def shown_state(state: str, log_status: str | None) -> str:
+	"""What a recipient shows: a Sent one follows its Message Log row once WhatsApp reports on it
+	(Delivered, Read, Failed), and shows Sending while the outbox resends it after a retryable
+	failure WhatsApp reported (its log is Queued again), then Sent or what follows."""
+	if state != RecipientState.SENT or not log_status:
+		return state
+	if log_status == MessageStatus.QUEUED:
+		return RecipientState.SENDING
+	return log_status if log_status in LATER_STATES else state
+
 
 # CSV import
 BOM = "\ufeff"
@@ -67,7 +72,7 @@ class Plan:
 
 	@property
 	def to_send(self) -> list[PlannedRecipient]:
-		return [recipient for recipient in self.recipients if recipient.state == PENDING]
+		return [recipient for recipient in self.recipients if recipient.state == RecipientState.PENDING]
 
 	def count(self, reason_prefix: str) -> int:
 		return sum(1 for r in self.recipients if r.skip_reason and r.skip_reason.startswith(reason_prefix))
@@ -105,16 +110,20 @@ def _plan_one(
 	try:
 		number = normalize(source.number, default_country)
 	except InvalidPhoneNumber as error:
-		return PlannedRecipient(source, None, SKIPPED, f"{SKIP_INVALID}: {error}")
+		return PlannedRecipient(source, None, RecipientState.SKIPPED, f"{SKIP_INVALID}: {error}")
 	label = source.recipient_name or source.reference_name or f"row {position}"
 	if number in first_seen:
-		return PlannedRecipient(source, number, SKIPPED, f"{SKIP_DUPLICATE} of {first_seen[number]}")
+		skipped = f"{SKIP_DUPLICATE} of {first_seen[number]}"
+		return PlannedRecipient(source, number, RecipientState.SKIPPED, skipped)
 	first_seen[number] = label
 	if is_opted_out(number):
 		return PlannedRecipient(
-			source, number, SKIPPED, f"{SKIP_OPTED_OUT}: the number is on the WhatsApp Opt Out list"
+			source,
+			number,
+			RecipientState.SKIPPED,
+			f"{SKIP_OPTED_OUT}: the number is on the WhatsApp Opt Out list",
 		)
-	return PlannedRecipient(source, number, PENDING)
+	return PlannedRecipient(source, number, RecipientState.PENDING)
 
 
 def parse_csv(text: str) -> list[RecipientInput]:

@@ -9,25 +9,17 @@ from dataclasses import dataclass
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import CampaignStateError, ErrorAction
 from whatsapp_integration.core.retry import retry_delay
+from whatsapp_integration.core.vocabulary import CampaignStatus
 
-# Campaign statuses
-DRAFT = "Draft"
-SCHEDULED = "Scheduled"
-RUNNING = "Running"
-PAUSED = "Paused"
-COMPLETED = "Completed"
-CANCELLED = "Cancelled"
-FAILED = "Failed"
-CAMPAIGN_STATUSES = (DRAFT, SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED, FAILED)
-
+_S = CampaignStatus
 _TRANSITIONS: dict[str, frozenset[str]] = {
-	DRAFT: frozenset({SCHEDULED, RUNNING, CANCELLED}),
-	SCHEDULED: frozenset({RUNNING, PAUSED, CANCELLED, DRAFT}),
-	RUNNING: frozenset({PAUSED, COMPLETED, CANCELLED, FAILED, SCHEDULED}),
-	PAUSED: frozenset({RUNNING, SCHEDULED, CANCELLED}),
-	COMPLETED: frozenset(),
-	CANCELLED: frozenset(),
-	FAILED: frozenset({SCHEDULED, RUNNING, CANCELLED}),
+	_S.DRAFT: frozenset({_S.SCHEDULED, _S.RUNNING, _S.CANCELLED}),
+	_S.SCHEDULED: frozenset({_S.RUNNING, _S.PAUSED, _S.CANCELLED, _S.DRAFT}),
+	_S.RUNNING: frozenset({_S.PAUSED, _S.COMPLETED, _S.CANCELLED, _S.FAILED, _S.SCHEDULED}),
+	_S.PAUSED: frozenset({_S.RUNNING, _S.SCHEDULED, _S.CANCELLED}),
+	_S.COMPLETED: frozenset(),
+	_S.CANCELLED: frozenset(),
+	_S.FAILED: frozenset({_S.SCHEDULED, _S.RUNNING, _S.CANCELLED}),
 }
 
 

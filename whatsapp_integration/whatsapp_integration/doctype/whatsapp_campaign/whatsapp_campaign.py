@@ -5,8 +5,9 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from whatsapp_integration.repositories.campaigns import RECIPIENT, campaign_from
+from whatsapp_integration.repositories.campaigns import campaign_from
 from whatsapp_integration.site.campaigns import campaign_service
+from whatsapp_integration.site.doctypes import CAMPAIGN_RECIPIENT
 from whatsapp_integration.site.errors import user_errors
 
 ACTION_FIELDS = ("status", "run")
@@ -64,4 +65,4 @@ class WhatsAppCampaign(Document):
 			self.set_onload("progress", campaign_service().progress(self.name))
 
 	def on_trash(self) -> None:
-		frappe.db.delete(RECIPIENT, {"campaign": self.name})
+		frappe.db.delete(CAMPAIGN_RECIPIENT, {"campaign": self.name})

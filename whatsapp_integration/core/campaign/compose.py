@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from whatsapp_integration.core import message as rules
+from whatsapp_integration.core.campaign.records import CampaignRecord, RecipientRow
 from whatsapp_integration.core.campaign.rendering import Renderer, render_parameters, render_text
 from whatsapp_integration.core.vocabulary import MessageType
-from whatsapp_integration.services.campaign_repository import CampaignRecord, RecipientRow
 
 
 def outbound_message(

@@ -6,10 +6,10 @@ import math
 from datetime import datetime, timedelta
 
 from whatsapp_integration.core.campaign import planning, policy
+from whatsapp_integration.core.campaign.records import RecipientOutcome, RecipientRow
 from whatsapp_integration.core.errors import RateLimited, SendFailed, WhatsAppError
-from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome
-from whatsapp_integration.core.vocabulary import MessageStatus
-from whatsapp_integration.services.campaign_repository import RecipientOutcome, RecipientRow
+from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome, meta_details
+from whatsapp_integration.core.vocabulary import MessageStatus, RecipientState
 
 IN_DOUBT_REASON = (
 	"The worker stopped while this message was being sent, so it is unknown whether WhatsApp got it. "
@@ -19,24 +19,28 @@ OPTED_OUT_REASON = "The number opted out after the campaign was planned; nothing
 
 
 def in_doubt(row: RecipientRow, now: datetime) -> RecipientOutcome:
-	return RecipientOutcome(row.name, planning.FAILED, row.attempts + 1, now, last_error=IN_DOUBT_REASON)
+	return RecipientOutcome(
+		row.name, RecipientState.FAILED, row.attempts + 1, now, last_error=IN_DOUBT_REASON
+	)
 
 
 def sent(row: RecipientRow, record: MessageRecord, wamid: str, now: datetime) -> RecipientOutcome:
 	log = apply_outcome(record, SendOutcome(MessageStatus.SENT, now, row.attempts + 1, wamid=wamid))
-	return RecipientOutcome(row.name, planning.SENT, row.attempts + 1, now, wamid=wamid, log=log)
+	return RecipientOutcome(row.name, RecipientState.SENT, row.attempts + 1, now, wamid=wamid, log=log)
 
 
 def opted_out(row: RecipientRow, now: datetime) -> RecipientOutcome:
 	skip = f"{planning.SKIP_OPTED_OUT}: {OPTED_OUT_REASON}"
-	return RecipientOutcome(row.name, planning.SKIPPED, row.attempts, now, skip_reason=skip, attempted=False)
+	return RecipientOutcome(
+		row.name, RecipientState.SKIPPED, row.attempts, now, skip_reason=skip, attempted=False
+	)
 
 
 def deferred(row: RecipientRow, now: datetime, seconds: float) -> RecipientOutcome:
 	"""Not attempted: due again after `seconds` (the pair rate)."""
 	return RecipientOutcome(
 		row.name,
-		planning.PENDING,
+		RecipientState.PENDING,
 		row.attempts,
 		now,
 		next_attempt_at=now + _at_least(seconds),
@@ -52,7 +56,7 @@ def refused(
 	wait = refusal.retry_after if isinstance(refusal, RateLimited) else default_wait
 	return RecipientOutcome(
 		row.name,
-		planning.PENDING,
+		RecipientState.PENDING,
 		row.attempts,
 		now,
 		next_attempt_at=now + _at_least(max(wait, 0.0)),
@@ -68,15 +72,17 @@ def after_failure(
 	attempts = row.attempts + 1
 	common = {"last_error": failure.reason, "error_code": failure.code}
 	if decision.outcome == policy.PAUSE_CAMPAIGN:
-		return RecipientOutcome(row.name, planning.PENDING, row.attempts, now, **common)
+		return RecipientOutcome(row.name, RecipientState.PENDING, row.attempts, now, **common)
 	if decision.suppress_number:
 		skip = f"{planning.SKIP_OPTED_OUT}: {failure.reason}"
-		return RecipientOutcome(row.name, planning.SKIPPED, attempts, now, skip_reason=skip, **common)
+		return RecipientOutcome(row.name, RecipientState.SKIPPED, attempts, now, skip_reason=skip, **common)
 	if decision.outcome == policy.RETRY_LATER:
 		retry_at = now + timedelta(seconds=decision.delay or 0.0)
-		return RecipientOutcome(row.name, planning.PENDING, attempts, now, next_attempt_at=retry_at, **common)
+		return RecipientOutcome(
+			row.name, RecipientState.PENDING, attempts, now, next_attempt_at=retry_at, **common
+		)
 	log = apply_outcome(record, _log_outcome(now, attempts, failure))
-	return RecipientOutcome(row.name, planning.FAILED, attempts, now, log=log, **common)
+	return RecipientOutcome(row.name, RecipientState.FAILED, attempts, now, log=log, **common)
 
 
 def _log_outcome(now: datetime, attempts: int, failure: SendFailed) -> SendOutcome:
@@ -88,6 +94,7 @@ def _log_outcome(now: datetime, attempts: int, failure: SendFailed) -> SendOutco
 		error_title=failure.title,
 		error_reason=failure.reason,
 		error_action=failure.action.value,
+		**meta_details(failure),
 	)
 
 
