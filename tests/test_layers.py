@@ -143,29 +143,7 @@ def violations(rule: Rule) -> list[str]:
 	return sorted(set(found))
 
 
-# Rules the redesign has not made hold yet (issue 11); remove an id once its rule holds.
-NOT_YET_HOLDING: dict[str, str] = {
-	"repositories": "repositories/campaigns.py, campaign_logs.py and webhooks.py import records from "
-	"services/*_repository.py (issue 11 items 2-4, in progress)",
-	"entry_points": "api/campaigns.py, api/webhook.py and tasks.py import repositories "
-	"(issue 11 items 2-3, in progress)",
-	"api_is_top": "operations/metrics.py imports rejection_counts from api/webhook.py (item 2, in progress)",
-}
-
-
-@pytest.mark.parametrize(
-	"rule",
-	[
-		pytest.param(
-			rule,
-			id=rule.id,
-			marks=[pytest.mark.xfail(strict=False, reason=NOT_YET_HOLDING[rule.id])]
-			if rule.id in NOT_YET_HOLDING
-			else [],
-		)
-		for rule in RULES
-	],
-)
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
 def test_layer_rule_holds(rule: Rule) -> None:
 	assert violations(rule) == [], "\n".join(violations(rule))
 
