@@ -20,6 +20,7 @@ from whatsapp_integration.operations.health import device_states, token_check
 from whatsapp_integration.operations.metrics import webhook_rejections
 from whatsapp_integration.operations.stats_cache import record_counter
 from whatsapp_integration.repositories import analytics
+from whatsapp_integration.site import cache_keys
 from whatsapp_integration.site.doctypes import DEVICE
 from whatsapp_integration.site.roles import MANAGERS
 from whatsapp_integration.site.settings import get_config
@@ -27,7 +28,7 @@ from whatsapp_integration.site.settings import get_config
 # An incident stays one alert while it recurs within this time; gone this long, it is over.
 INCIDENT_TTL = 6 * 3600
 WINDOW = 3600
-SESSION_STATES_KEY = "whatsapp:alerts:session_states"
+SESSION_STATES_KEY = cache_keys.name("alerts", "session_states")
 SIGNATURE_REASONS = ("bad_signature", "missing_signature")
 
 
@@ -46,8 +47,7 @@ def raise_incident(incident: Incident) -> None:
 
 
 def incident_store() -> RedisIncidentStore:
-	prefix = frappe.cache.make_key("whatsapp:alert:")
-	return RedisIncidentStore(frappe.cache, prefix.decode() if isinstance(prefix, bytes) else prefix)
+	return RedisIncidentStore(frappe.cache, cache_keys.site_prefix("alert"))
 
 
 def open_incidents() -> list[Incident]:

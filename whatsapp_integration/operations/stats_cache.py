@@ -9,18 +9,17 @@ from typing import TypeVar
 
 import frappe
 
+from whatsapp_integration.site import cache_keys
 from whatsapp_integration.site.settings import get_config
 
 T = TypeVar("T")
-STATS_PREFIX = "whatsapp:stats:"
-COUNTER_HISTORY_PREFIX = "whatsapp:counter_history:"
 COUNTER_HISTORY_SECONDS = 2 * 3600
 
 
 def cached(name: str, build: Callable[[], T]) -> T:
 	"""`build()` cached in Redis for Settings' `stats_cache_ttl` seconds (0 turns caching off)."""
 	ttl = get_config().stats_cache_ttl
-	key = STATS_PREFIX + name
+	key = cache_keys.name("stats", name)
 	if ttl:
 		value = frappe.cache.get_value(key, expires=True)
 		if value is not None:
@@ -35,7 +34,7 @@ def record_counter(name: str, value: float, now: float | None = None) -> list[tu
 	"""Append a reading of a growing counter to its history (kept two hours) and return the history,
 	oldest first: `core.operations.metrics.increase` turns it into "how many in the last hour"."""
 	now = time.time() if now is None else now
-	key = frappe.cache.make_key(COUNTER_HISTORY_PREFIX + name)
+	key = cache_keys.site_key("counter_history", name)
 	pipeline = frappe.cache.pipeline()
 	pipeline.rpush(key, json.dumps([now, value]))
 	pipeline.expire(key, COUNTER_HISTORY_SECONDS)
@@ -48,7 +47,7 @@ def record_counter(name: str, value: float, now: float | None = None) -> list[tu
 
 
 def clear_stats_cache() -> None:
-	frappe.cache.delete_keys(STATS_PREFIX)
+	frappe.cache.delete_keys(cache_keys.name("stats") + ":")
 
 
 def session_host_heartbeat() -> float | None:

@@ -9,10 +9,11 @@ import frappe
 from frappe.utils.password import get_decrypted_password
 
 from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.site import cache_keys
 from whatsapp_integration.site.doctypes import SETTINGS
 
 SECRET_FIELDS = ("access_token", "app_secret", "webhook_verify_token", "metrics_token")
-_CACHE_KEY = "whatsapp_integration:settings"
+_CACHE_KEY = cache_keys.name("settings")
 _LOCAL_SECONDS = 30.0
 _PROCESS_CONFIGS: dict[tuple[str, str], tuple[WhatsAppConfig, float]] = {}
 

@@ -16,6 +16,7 @@ from whatsapp_integration.repositories.web_sessions import FrappeWebSessionRepos
 from whatsapp_integration.services.qr_service import QrService
 from whatsapp_integration.services.web_sessions import SessionCleanup
 from whatsapp_integration.session_host.client import HostClient
+from whatsapp_integration.site import cache_keys
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:13000"
 
@@ -32,7 +33,7 @@ def redis_client() -> redis.Redis:
 
 def namespace() -> str:
 	"""Keys of this site's host, so several sites of one bench each run their own host."""
-	return f"whatsapp_web:{frappe.local.site}:"
+	return cache_keys.durable_prefix("web")
 
 
 def host_client() -> HostClient:

@@ -15,7 +15,7 @@ from whatsapp_integration.operations import alerts as site_alerts
 from whatsapp_integration.operations import health as site_health
 from whatsapp_integration.operations.retention import clear_message_logs
 from whatsapp_integration.operations.stats_cache import clear_stats_cache
-from whatsapp_integration.site import desk
+from whatsapp_integration.site import cache_keys, desk
 from whatsapp_integration.tests.log_rows import LogRow, delete_rows, insert_rows
 from whatsapp_integration.tests.utils import (
 	RUN_ID,
