@@ -10,7 +10,6 @@ nothing goes out twice). The notes live in Redis, which outlives the workers.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -31,32 +30,6 @@ class SendJournal(Protocol):
 	def forget(self, keys: Iterable[str]) -> None:
 		"""Drop notes whose outcome is stored in the database."""
 		...
-
-
-class MemorySendJournal:
-	def __init__(self) -> None:
-		self._notes: dict[str, str] = {}
-		self._lock = threading.Lock()
-
-	def begin(self, key: str) -> None:
-		with self._lock:
-			self._notes[key] = IN_DOUBT
-
-	def finish(self, key: str, wamid: str | None) -> None:
-		with self._lock:
-			if wamid:
-				self._notes[key] = wamid
-			else:
-				self._notes.pop(key, None)
-
-	def lookup(self, keys: Iterable[str]) -> dict[str, str]:
-		with self._lock:
-			return {key: self._notes[key] for key in keys if key in self._notes}
-
-	def forget(self, keys: Iterable[str]) -> None:
-		with self._lock:
-			for key in keys:
-				self._notes.pop(key, None)
 
 
 class RedisSendJournal:

@@ -11,10 +11,13 @@ from frappe.utils import now_datetime
 from whatsapp_integration.core.errors import RateLimited
 from whatsapp_integration.core.ratelimit import RedisRateLimiter
 from whatsapp_integration.core.vocabulary import DeviceMode
+from whatsapp_integration.operations.alerts import alert_webhook_event_failed
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
+from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
 from whatsapp_integration.repositories.webhooks import FrappeWebhookRepository
 from whatsapp_integration.senders.factory import SenderFactory
 from whatsapp_integration.services.message_service import MessageService
+from whatsapp_integration.services.webhook_inbox import WebhookInbox
 from whatsapp_integration.services.webhook_service import WebhookService
 from whatsapp_integration.session_host.client import web_sender_builder
 from whatsapp_integration.site import cache_keys
@@ -53,3 +56,20 @@ def message_service() -> MessageService:
 
 def webhook_service() -> WebhookService:
 	return WebhookService(FrappeWebhookRepository(), get_config())
+
+
+def webhook_inbox() -> WebhookInbox:
+	"""Builds the webhook service first: a Settings problem raises here, before a row is taken."""
+	return WebhookInbox(
+		FrappeWebhookInbox(),
+		webhook_service(),
+		now=now_datetime,
+		on_crash=_log_crashed_event,
+		on_failed=alert_webhook_event_failed,
+	)
+
+
+def _log_crashed_event(name: str) -> None:
+	"""Undo the crashed attempt and keep its traceback in Error Log (called while handling it)."""
+	frappe.db.rollback()
+	frappe.log_error(title=f"WhatsApp webhook event {name} failed")
