@@ -174,6 +174,8 @@ def test_host_errors_arrive_as_the_same_typed_error(error: errors.WhatsAppError)
 	assert type(rebuilt) is type(error) and str(rebuilt) == str(error)
 	assert getattr(rebuilt, "action", None) == getattr(error, "action", None)
 	assert getattr(rebuilt, "retry_after", None) == getattr(error, "retry_after", None)
+	if isinstance(rebuilt, errors.SendFailed):  # a whole SendFailed: Meta's details too (none from the host)
+		assert (rebuilt.subcode, rebuilt.fbtrace_id, rebuilt.is_transient) == (None, None, None)
 
 
 def test_an_unexpected_host_failure_is_a_generic_whatsapp_error() -> None:

@@ -106,6 +106,7 @@ def rebuild_error(reply: dict[str, Any]) -> errors.WhatsAppError:
 		action = errors.ErrorAction(reply["action"]) if reply.get("action") else errors.ErrorAction.RETRY
 		error.reason, error.action = message, action
 		error.code = error.http_status = error.title = error.details = None
+		error.subcode = error.fbtrace_id = error.is_transient = None
 	if issubclass(cls, errors.RateLimited):
 		error.retry_after = float(reply.get("retry_after") or 0.0)
 	return error
