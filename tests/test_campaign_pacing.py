@@ -12,8 +12,8 @@ import redis
 from campaign_harness import make_harness
 from conftest import FakeClock
 
-from whatsapp_integration.core.ratelimit import RedisRateLimiter
-from whatsapp_integration.services.send_journal import IN_DOUBT, RedisSendJournal
+from whatsapp_integration.core.campaign.outcomes import IN_DOUBT
+from whatsapp_integration.repositories.redis_stores import RedisRateLimiter, RedisSendJournal
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 from whatsapp_integration.testing.pacing import achieved_rate, busiest_second, record_arrivals
 

@@ -9,11 +9,13 @@ import pytest
 from conftest import ACCESS_TOKEN, PHONE_NUMBER_ID
 
 from whatsapp_integration.core.operations import alerts, analytics, health, metrics, prometheus
-from whatsapp_integration.core.operations.alerts import Incident, MemoryIncidentStore, RedisIncidentStore
+from whatsapp_integration.core.operations.alerts import Incident
 from whatsapp_integration.core.operations.analytics import FailureCount, StatusCount
 from whatsapp_integration.core.operations.health import DEGRADED, DOWN, OK, Check
+from whatsapp_integration.repositories.redis_stores import RedisIncidentStore
 from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
+from whatsapp_integration.testing.memory_incidents import MemoryIncidentStore
 
 
 class TestMetrics:

@@ -17,11 +17,11 @@ import redis
 from whatsapp_integration.core.errors import RateLimited
 from whatsapp_integration.core.ratelimit import (
 	RateLimiter,
-	RedisRateLimiter,
 	acquire,
 	pace,
 	refill,
 )
+from whatsapp_integration.repositories.redis_stores import RedisRateLimiter
 from whatsapp_integration.testing.memory_rate_limiter import MemoryRateLimiter
 
 
@@ -221,7 +221,7 @@ class TestRedisRateLimiter:
 		script = textwrap.dedent(
 			f"""
 			import redis
-			from whatsapp_integration.core.ratelimit import RedisRateLimiter
+			from whatsapp_integration.repositories.redis_stores import RedisRateLimiter
 			limiter = RedisRateLimiter(redis.Redis.from_url({redis_url!r}))
 			print(sum(1 for _ in range(300) if limiter.try_acquire({bucket!r}, 0.001, 250) == 0.0))
 			"""

@@ -13,13 +13,14 @@ from frappe.utils import now_datetime
 from frappe.utils.user import get_users_with_role
 
 from whatsapp_integration.core.operations import alerts
-from whatsapp_integration.core.operations.alerts import Incident, RedisIncidentStore
+from whatsapp_integration.core.operations.alerts import Incident
 from whatsapp_integration.core.operations.health import is_token_expired
 from whatsapp_integration.core.operations.metrics import increase
 from whatsapp_integration.operations.health import device_states, token_check
 from whatsapp_integration.operations.metrics import webhook_rejections
 from whatsapp_integration.operations.stats_cache import record_counter
 from whatsapp_integration.repositories import analytics
+from whatsapp_integration.repositories.redis_stores import RedisIncidentStore
 from whatsapp_integration.site import cache_keys
 from whatsapp_integration.site.doctypes import DEVICE
 from whatsapp_integration.site.roles import MANAGERS

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from whatsapp_integration.core import message as rules
 from whatsapp_integration.core.campaign import outcomes, policy
 from whatsapp_integration.core.campaign.compose import outbound_message, recipient_context
+from whatsapp_integration.core.campaign.outcomes import IN_DOUBT
 from whatsapp_integration.core.campaign.pacing import batch_lease, batch_size, pacing, pair_rate, send_rate
 from whatsapp_integration.core.campaign.records import CampaignRecord, RecipientOutcome, RecipientRow
 from whatsapp_integration.core.campaign.rendering import Renderer, sandboxed_render
@@ -37,7 +38,7 @@ from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.campaign_repository import CampaignRepository, DeviceLedger
 from whatsapp_integration.services.campaign_service import CampaignService
 from whatsapp_integration.services.message_service import dispatch
-from whatsapp_integration.services.send_journal import IN_DOUBT, SendJournal
+from whatsapp_integration.services.send_journal import SendJournal
 
 RecordBuilder = Callable[[rules.OutboundMessage, DeviceProfile], MessageRecord]
 # A batch re-reads its campaign's status after this many sends or seconds, whichever comes first.

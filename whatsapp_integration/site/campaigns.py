@@ -24,10 +24,10 @@ from whatsapp_integration.core.campaign.templates import fetch_templates
 from whatsapp_integration.core.vocabulary import CampaignStatus
 from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository, upsert_templates
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
+from whatsapp_integration.repositories.redis_stores import RedisSendJournal
 from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.services.campaign_dispatch import CampaignDispatcher
 from whatsapp_integration.services.campaign_service import CampaignService
-from whatsapp_integration.services.send_journal import RedisSendJournal
 from whatsapp_integration.site import cache_keys, roles
 from whatsapp_integration.site.doctypes import CAMPAIGN, DEVICE
 from whatsapp_integration.site.services import SENDERS, message_service, rate_limiter

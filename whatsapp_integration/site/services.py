@@ -9,10 +9,10 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from whatsapp_integration.core.errors import RateLimited
-from whatsapp_integration.core.ratelimit import RedisRateLimiter
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.operations.alerts import alert_webhook_event_failed
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
+from whatsapp_integration.repositories.redis_stores import RedisRateLimiter
 from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
 from whatsapp_integration.repositories.webhooks import FrappeWebhookRepository
 from whatsapp_integration.senders.factory import SenderFactory

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from whatsapp_integration.services.send_journal import IN_DOUBT
+from whatsapp_integration.core.campaign.outcomes import IN_DOUBT
 
 
 class MemorySendJournal:

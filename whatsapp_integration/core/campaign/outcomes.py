@@ -11,6 +11,8 @@ from whatsapp_integration.core.errors import RateLimited, SendFailed, WhatsAppEr
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome, meta_details
 from whatsapp_integration.core.vocabulary import MessageStatus, RecipientState
 
+# The send journal's note for a send that began and never finished (its outcome is unknown).
+IN_DOUBT = "?"
 IN_DOUBT_REASON = (
 	"The worker stopped while this message was being sent, so it is unknown whether WhatsApp got it. "
 	"It was not sent again to avoid a duplicate; a delivery status from WhatsApp will update this row."

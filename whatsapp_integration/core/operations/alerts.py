@@ -42,38 +42,6 @@ class IncidentStore(Protocol):
 	def keep_open(self, key: str, ttl: int) -> None: ...
 
 
-class MemoryIncidentStore:
-	"""An `IncidentStore` in a dict with an injected clock (tests, single process)."""
-
-	def __init__(self, clock: Callable[[], float]) -> None:
-		self._clock = clock
-		self._expiry: dict[str, float] = {}
-
-	def open(self, key: str, ttl: int) -> bool:
-		now = self._clock()
-		if self._expiry.get(key, 0.0) > now:
-			return False
-		self._expiry[key] = now + ttl
-		return True
-
-	def keep_open(self, key: str, ttl: int) -> None:
-		self._expiry[key] = self._clock() + ttl
-
-
-class RedisIncidentStore:
-	"""Keys in Redis (`SET NX EX`), shared by every process, surviving restarts."""
-
-	def __init__(self, client: object, prefix: str = "whatsapp:alert:") -> None:
-		self._client = client
-		self._prefix = prefix
-
-	def open(self, key: str, ttl: int) -> bool:
-		return bool(self._client.set(self._prefix + key, 1, nx=True, ex=ttl))  # type: ignore[attr-defined]
-
-	def keep_open(self, key: str, ttl: int) -> None:
-		self._client.expire(self._prefix + key, ttl)  # type: ignore[attr-defined]
-
-
 def new_incidents(incidents: Iterable[Incident], store: IncidentStore, ttl: int) -> list[Incident]:
 	"""The incidents that need an alert now; the others are refreshed as still open."""
 	fresh = []
