@@ -13,6 +13,7 @@ from frappe.utils.password import get_decrypted_password
 
 from whatsapp_integration.core.operations import health
 from whatsapp_integration.core.operations.health import DOWN, OK, Check
+from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.operations.stats_cache import cached, session_host_heartbeat
 from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.site.doctypes import DEVICE
@@ -39,7 +40,7 @@ def device_states() -> list[DeviceState]:
 			row.name,
 			row.mode,
 			bool(row.enabled),
-			(row.web_state if row.mode == "Web" else row.status) or None,
+			(row.web_state if row.mode == DeviceMode.WEB else row.status) or None,
 			row.phone_number_id,
 		)
 		for row in frappe.get_all(DEVICE, fields=fields, order_by="name")
@@ -51,10 +52,12 @@ def gather_checks() -> list[Check]:
 	checks = [_probe("database", _database), _probe("redis", _redis)]
 	checks += [_probe("workers", _workers), _probe("scheduler", _scheduler)]
 	devices = _safe_device_states()
-	if any(device.mode == "Web" and device.enabled for device in devices):
+	if any(device.mode == DeviceMode.WEB and device.enabled for device in devices):
 		checks.append(_probe("session_host", _session_host))
 	checks += [health.device_check(d.name, d.mode, d.enabled, d.state) for d in devices]
-	checks += [token_check(d) for d in devices if d.mode == "Official" and d.enabled and d.phone_number_id]
+	checks += [
+		token_check(d) for d in devices if d.mode == DeviceMode.OFFICIAL and d.enabled and d.phone_number_id
+	]
 	return checks
 
 

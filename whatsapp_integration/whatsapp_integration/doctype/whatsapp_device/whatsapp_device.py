@@ -7,6 +7,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from whatsapp_integration.core.phone import normalize
+from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.core.web.states import SessionState, device_status
 from whatsapp_integration.site.doctypes import DEVICE
 from whatsapp_integration.site.errors import user_errors
@@ -47,9 +48,9 @@ class WhatsAppDevice(Document):
 		if self.phone_number:
 			with user_errors():
 				self.phone_number = normalize(self.phone_number, get_config().default_country)
-		if self.mode == "Official" and not self.phone_number_id:
+		if self.mode == DeviceMode.OFFICIAL and not self.phone_number_id:
 			frappe.throw(_("Copy the Phone Number ID from the Meta app dashboard (WhatsApp > API Setup)."))
-		if self.mode == "Web":
+		if self.mode == DeviceMode.WEB:
 			self.status = device_status(SessionState(self.web_state or SessionState.STOPPED.value))
 
 	def on_update(self) -> None:
