@@ -33,6 +33,7 @@ from whatsapp_integration.repositories.rows import DOC_FIELDS, doc_values
 from whatsapp_integration.site import cache_keys
 from whatsapp_integration.site.doctypes import CAMPAIGN, CAMPAIGN_RECIPIENT, MESSAGE_LOG, TEMPLATE
 
+_DEADLOCK_ATTEMPTS = 3
 _CAMPAIGN_COLUMNS = frozenset({"status", "status_reason", "run", "next_run_at", "scheduled_start"})
 _RECIPIENT_FIELDS = (
 	"name",
@@ -172,6 +173,19 @@ class FrappeCampaignRepository:
 		return [_recipient_from(row) for row in rows]
 
 	def save_outcomes(self, owner: str, outcomes: list[RecipientOutcome]) -> None:
+		"""Store a batch's outcomes and Message Log rows in one transaction. Two dispatchers can
+		deadlock here (MariaDB 1213 rolls the whole transaction back), so what came before is
+		committed first and the batch is written again, rows always in name order."""
+		frappe.db.commit()  # nosemgrep: a deadlock's rollback must undo only this batch's writes
+		for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
+			try:
+				return self._save_outcomes(owner, sorted(outcomes, key=lambda outcome: outcome.name))
+			except frappe.QueryDeadlockError:
+				frappe.db.rollback()
+				if attempt == _DEADLOCK_ATTEMPTS:
+					raise
+
+	def _save_outcomes(self, owner: str, outcomes: list[RecipientOutcome]) -> None:
 		logs: list[tuple[str, MessageRecord]] = []
 		logged = _logged_names([outcome.log.idempotency_key for outcome in outcomes if outcome.log])
 		for outcome in outcomes:
