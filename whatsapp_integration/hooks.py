@@ -9,6 +9,7 @@ app_license = "MIT"
 
 export_python_type_annotations = True
 
+before_install = "whatsapp_integration.site.install.before_install"
 after_install = "whatsapp_integration.site.install.after_install"
 after_migrate = [
 	"whatsapp_integration.site.install.after_migrate",

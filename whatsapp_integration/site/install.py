@@ -10,6 +10,17 @@ from whatsapp_integration.repositories import contact_numbers
 from whatsapp_integration.site.roles import APP_ROLES
 
 
+def before_install() -> None:
+	"""Make this process see the app's modules before Frappe syncs its DocTypes.
+
+	`install-app` syncs the modules of `frappe.local.app_modules`, which `frappe.init` read from
+	the site's cache. A site whose cache was filled before `bench get-app` added the app to
+	apps.txt (any existing site) lists no module of ours there, so the install synced nothing and
+	still reported success ("DocType WhatsApp Device not found" until clear-cache and migrate).
+	`install_app` has cleared the cache by now; rebuilding the map reads apps.txt afresh."""
+	frappe.setup_module_map()
+
+
 def after_install() -> None:
 	ensure_roles()
 	contact_numbers.ensure_contact_number_index()
