@@ -8,49 +8,51 @@ from collections.abc import Iterable
 
 from whatsapp_integration.core.campaign.outcomes import IN_DOUBT
 
-# Atomic refill-and-take. KEYS[1] bucket; ARGV: rate, burst, tokens. A key lives until its
-# bucket would be full again (then it equals a new one), also after `reserve` took it below zero.
-# Redis' own clock (TIME) is used so that workers with drifting clocks share one truth.
-_TOKEN_BUCKET_LUA = """
+# Both scripts refill the bucket of KEYS[1] (ARGV[1] rate, ARGV[2] burst) to Redis' own clock
+# (TIME), so workers with drifting clocks share one truth, and store it until it would be full
+# again (then it equals a new one), also after `reserve` took it below zero.
+_REFILL_LUA = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
-local wanted = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
 local tokens = tonumber(state[1]) or burst
 local updated = tonumber(state[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - updated) * rate)
+"""
+_STORE_LUA = """
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil((burst - tokens) / rate) + 1)
+return tostring(wait)
+"""
+
+# Atomic refill-and-take of ARGV[3] tokens; returns the wait when there are too few.
+_TOKEN_BUCKET_LUA = (
+	_REFILL_LUA
+	+ """
+local wanted = tonumber(ARGV[3])
 local wait = 0
 if tokens >= wanted then
   tokens = tokens - wanted
 else
   wait = (wanted - tokens) / rate
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil((burst - tokens) / rate) + 1)
-return tostring(wait)
 """
+	+ _STORE_LUA
+)
 
-
-# `book` in Redis. KEYS[1] bucket; ARGV: rate, burst, max wait.
-_RESERVE_LUA = """
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
-local tokens = tonumber(state[1]) or burst
-local updated = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - updated) * rate)
+# `book` in Redis: take the next slot (ARGV[3] max wait) and return the wait until it.
+_RESERVE_LUA = (
+	_REFILL_LUA
+	+ """
 local wait = math.max(0, (1 - tokens) / rate)
 if wait <= tonumber(ARGV[3]) then
   tokens = tokens - 1
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil((burst - tokens) / rate) + 1)
-return tostring(wait)
 """
+	+ _STORE_LUA
+)
 
 
 class RedisRateLimiter:
