@@ -9,6 +9,11 @@ as a separate process by the bench tests and benchmarks, which script it over HT
 Control endpoints (not Meta's): `GET /_fake/requests`, `POST /_fake/reset`,
 `POST /_fake/fail` (body: the arguments of `FakeGraphApi.fail_next`), `POST /_fake/templates`,
 `POST /_fake/repeat_wamid` (body: `{"times": n}`).
+
+Areas add Meta endpoints in their own modules (`testing/fake_graph_<area>.py`): a function
+`route(state, request) -> Reply | None` appended to `ROUTES` answers the requests it knows
+(`None` passes them on) and keeps its data in `state.area(<name>)`. A reply whose payload is
+`bytes` goes out as a file (`content_type` from the third element, e.g. media downloads).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -88,6 +94,26 @@ class FakeGraphState:
 	ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 	# Message ids stay unique across runs against one database.
 	run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10].upper())
+	areas: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+	def area(self, name: str) -> dict[str, Any]:
+		"""The mutable data of one area's endpoints (hold `lock` while changing it)."""
+		return self.areas.setdefault(name, {})
+
+
+@dataclass(frozen=True)
+class FakeRequest:
+	method: str
+	path: str
+	query: str
+	headers: dict[str, str]
+	raw: bytes
+	body: Any  # the decoded JSON body, or None
+
+
+Reply = tuple[int, Any] | tuple[int, bytes, str]
+ROUTES: list[Callable[[FakeGraphState, FakeRequest], Reply | None]] = []
+"""Extra Meta endpoints, tried in order before the built-in ones (see the module docstring)."""
 
 
 class FakeGraphApi(LocalHttpServer):
@@ -160,22 +186,23 @@ class _Handler(BaseHTTPRequestHandler):
 	def do_POST(self) -> None:
 		self._handle("POST")
 
+	def do_DELETE(self) -> None:
+		self._handle("DELETE")
+
 	def _handle(self, method: str) -> None:
-		path = self.path.split("?", 1)[0]
-		body = self._read_json()
+		path, _, query = self.path.partition("?")
+		raw = self._read_raw()
+		body = _decode_json(raw, self.headers.get("Content-Type") or "")
 		if path.startswith("/_fake/"):
 			self._reply(*_control(self.state, method, path, body))
 			return
 		self._record(method, path, body)
-		self._reply(*_route(self.state, method, path, body, self.headers.get("Authorization")))
+		request = FakeRequest(method, path, query, dict(self.headers.items()), raw, body)
+		self._reply(*_route(self.state, request))
 
-	def _read_json(self) -> Any:
+	def _read_raw(self) -> bytes:
 		length = int(self.headers.get("Content-Length") or 0)
-		raw = self.rfile.read(length) if length else b""
-		try:
-			return json.loads(raw) if raw else None
-		except ValueError:
-			return {"_invalid_json": raw.decode("utf-8", "replace")}
+		return self.rfile.read(length) if length else b""
 
 	def _record(self, method: str, path: str, body: Any) -> None:
 		headers = {"Authorization": self.headers.get("Authorization", "")}
@@ -183,18 +210,36 @@ class _Handler(BaseHTTPRequestHandler):
 		with self.state.lock:
 			self.state.requests.append(recorded)
 
-	def _reply(self, status: int, payload: Any) -> None:
-		data = json.dumps(payload).encode()
+	def _reply(self, status: int, payload: Any, content_type: str = "application/json") -> None:
+		data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
 		self.send_response(status)
-		self.send_header("Content-Type", "application/json")
+		self.send_header("Content-Type", content_type)
 		self.send_header("Content-Length", str(len(data)))
 		self.end_headers()
 		self.wfile.write(data)
 
 
-def _route(state: FakeGraphState, method: str, path: str, body: Any, auth: str | None) -> tuple[int, Any]:
-	if state.access_token and auth != f"Bearer {state.access_token}":
+def _decode_json(raw: bytes, content_type: str) -> Any:
+	"""The JSON body; None for no body and for uploads (multipart or binary), which routes read raw."""
+	if not raw or content_type.startswith(("multipart/", "application/octet-stream", "image/", "video/")):
+		return None
+	try:
+		return json.loads(raw)
+	except ValueError:
+		return {"_invalid_json": raw.decode("utf-8", "replace")}
+
+
+def _route(state: FakeGraphState, request: FakeRequest) -> Reply:
+	if state.access_token and request.headers.get("Authorization") != f"Bearer {state.access_token}":
 		return 401, ScriptedFailure(190, 401, "Error validating access token: Session has expired.", 1).body()
+	for route in ROUTES:
+		reply = route(state, request)
+		if reply is not None:
+			return reply
+	return _builtin_route(state, request.method, request.path, request.body)
+
+
+def _builtin_route(state: FakeGraphState, method: str, path: str, body: Any) -> tuple[int, Any]:
 	if method == "POST" and (match := _MESSAGES.match(path)):
 		return _send_message(state, match["phone_number_id"], body)
 	if method == "GET" and _TEMPLATES.match(path):
