@@ -60,6 +60,15 @@ class MessageType(Vocabulary):
 		return tuple(kind for kind in cls if kind not in (cls.TEXT, cls.TEMPLATE))
 
 
+class MediaStatus(Vocabulary):
+	"""The download of an inbound message's media (`media_status` of a Message Log row)."""
+
+	PENDING = "Pending"  # waiting for (or between) download attempts
+	DOWNLOADED = "Downloaded"  # stored as a private File attached to the row
+	FAILED = "Failed"  # Meta could not give it (after the retries); `media_error` says why
+	REFUSED = "Refused"  # too big, a type not allowed or a checksum mismatch; `media_error` says which
+
+
 class CampaignStatus(Vocabulary):
 	DRAFT = "Draft"
 	SCHEDULED = "Scheduled"

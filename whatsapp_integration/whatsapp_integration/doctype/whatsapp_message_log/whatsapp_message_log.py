@@ -38,23 +38,39 @@ class WhatsAppMessageLog(Document):
 		from_number: DF.Data | None
 		from_user_id: DF.Data | None
 		idempotency_key: DF.Data | None
+		location_address: DF.SmallText | None
+		location_latitude: DF.Float
+		location_longitude: DF.Float
+		location_name: DF.Data | None
+		media_attempts: DF.Int
 		media_caption: DF.SmallText | None
+		media_error: DF.SmallText | None
+		media_file: DF.Attach | None
 		media_filename: DF.Data | None
 		media_id: DF.Data | None
 		media_link: DF.SmallText | None
 		media_mime_type: DF.Data | None
+		media_next_attempt_at: DF.Datetime | None
+		media_sha256: DF.Data | None
+		media_size: DF.Int
+		media_status: DF.Literal["", "Pending", "Downloaded", "Failed", "Refused"]
 		message_type: DF.Data | None
 		next_attempt_at: DF.Datetime | None
 		party: DF.DynamicLink | None
 		party_type: DF.Link | None
 		profile_name: DF.Data | None
+		reaction_emoji: DF.Data | None
+		reaction_to_wamid: DF.Data | None
 		read_at: DF.Datetime | None
 		received_at: DF.Datetime | None
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
+		reply_id: DF.Data | None
+		reply_title: DF.Data | None
 		reply_to_wamid: DF.Data | None
 		requested_by: DF.Link | None
 		sent_at: DF.Datetime | None
+		shared_contacts: DF.JSON | None
 		status: DF.Literal["Queued", "Sent", "Delivered", "Read", "Failed", "Received"]
 		status_events: DF.Table[WhatsAppMessageStatusEvent]
 		template_language: DF.Data | None
