@@ -41,5 +41,6 @@ expect "bad number is a clear 417" 417 "$line"; echo "     $line"
 line=$(curl -s -o "$body" -w '%{http_code}' -X POST "$base/api/method/whatsapp_integration.api.messages.send" "${json[@]}" -d '{"to":"+919876543210","text":"Hello"}'; printf ' %s' "$(head -c 300 "$body")")
 expect "Guest cannot send" 403 "$line"; echo "     $line"
 requests=$(curl -s "$graph/_fake/requests" | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["path"].endswith("/messages")))')
-[ "$requests" = 1 ] && echo "PASS exactly one request reached the Graph API" || { echo "FAIL Graph API saw $requests sends"; failed=1; }
+if [ "$requests" = 1 ]; then echo "PASS exactly one request reached the Graph API"
+else echo "FAIL Graph API saw $requests sends"; failed=1; fi
 exit $failed

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The one test command: on a fresh Debian machine it installs what the framework-free tests
-# need (Chromium, chromedriver and redis-server from apt; the app and pytest into .venv), then
+# need (Chromium, chromedriver, redis-server and shellcheck from apt; the app and pytest into .venv), then
 # runs pytest. Extra arguments go to pytest, e.g. `scripts/test.sh -k webhook`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(chromium chromium-driver redis-server)
+apt_packages=(chromium chromium-driver redis-server shellcheck)
 missing=()
 for package in "${apt_packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
