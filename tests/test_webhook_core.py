@@ -169,7 +169,8 @@ def test_every_message_type_is_read() -> None:
 	assert messages["wamid.T-location"].location.latitude == pytest.approx(52.52)
 	assert messages["wamid.T-interactive-button"].reply_id == "yes-1"
 	assert messages["wamid.T-button"].reply_id == "CONFIRM"
-	assert messages["wamid.T-reaction"].context_id == "wamid.OUT-liked"
+	assert messages["wamid.T-reaction"].reaction.message_id == "wamid.OUT-liked"
+	assert messages["wamid.T-reaction"].context_id is None
 	assert messages["wamid.T-text"].context_id == "wamid.OUT-ctx"
 	assert messages["wamid.T-unsupported"].error_code == 131051
 	assert messages["wamid.T-unsupported"].error_title == "Message type unknown"

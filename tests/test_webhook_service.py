@@ -83,7 +83,7 @@ def test_inbound_row_contents() -> None:
 	assert image.profile_name == "Kim"
 	unsupported = repository.inbound["wamid.T-unsupported"]
 	assert (unsupported.error_code, unsupported.error_title) == (131051, "Message type unknown")
-	assert repository.inbound["wamid.T-reaction"].reply_to_wamid == "wamid.OUT-liked"
+	assert repository.inbound["wamid.T-reaction"].reaction_to_wamid == "wamid.OUT-liked"
 
 
 def test_bsuid_only_sender_is_stored_without_a_phone() -> None:

@@ -46,7 +46,18 @@ _INBOUND_FIELDS = (
 	"profile_name",
 	"media_id",
 	"media_mime_type",
+	"media_sha256",
+	"media_status",
 	"reply_to_wamid",
+	"reply_id",
+	"reply_title",
+	"reaction_to_wamid",
+	"reaction_emoji",
+	"location_latitude",
+	"location_longitude",
+	"location_name",
+	"location_address",
+	"shared_contacts",
 )
 _COLUMNS = frozenset((*RECORD_FIELDS, "template_params", *_INBOUND_FIELDS))
 _EVENT_FIELDS = (

@@ -16,16 +16,18 @@ Read or Failed); SUPPRESS opts the number out; a final failure marks a campaign 
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ErrorAction, advice_for, classify
 from whatsapp_integration.core.records import StatusEvent
 from whatsapp_integration.core.retry import retry_delay
-from whatsapp_integration.core.vocabulary import MessageStatus
+from whatsapp_integration.core.vocabulary import MediaStatus, MessageStatus
 from whatsapp_integration.core.webhook import (
 	SOURCE_META,
 	InboundMessage,
@@ -132,7 +134,6 @@ class WebhookService:
 	def inbound_record(self, message: InboundMessage, device: DeviceProfile) -> InboundRecord:
 		"""The Message Log row an inbound message becomes, linked to its ERP Contact if any."""
 		number = number_of(message.wa_id)
-		media = message.media
 		return InboundRecord(
 			wamid=message.wamid,
 			device=device.name,
@@ -143,14 +144,14 @@ class WebhookService:
 			to_number=device.phone_number or message.display_phone_number,
 			profile_name=message.profile_name,
 			text=message.text,
-			media_id=media.id if media else None,
-			media_mime_type=media.mime_type if media else None,
-			media_caption=media.caption if media else None,
-			media_filename=media.filename if media else None,
 			reply_to_wamid=message.context_id,
+			reply_id=message.reply_id,
+			reply_title=message.reply_title,
+			shared_contacts=json.dumps(message.shared_contacts) if message.shared_contacts else None,
 			error_code=message.error_code,
 			error_title=message.error_title,
 			contact=self.repository.find_contact(number, message.user_id),
+			**content_columns(message),
 		)
 
 	def _apply_status(self, status: StatusUpdate, result: WebhookResult) -> None:
@@ -228,6 +229,32 @@ class WebhookService:
 		if timestamp is None:
 			return self._now()
 		return datetime.fromtimestamp(timestamp, timezone.utc)
+
+
+def content_columns(message: InboundMessage) -> dict[str, Any]:
+	"""The media, reaction and location columns of an inbound message's row. Media with an id
+	starts Pending: the media download service fetches it from Meta."""
+	media, reaction, location = message.media, message.reaction, message.location
+	columns: dict[str, Any] = {}
+	if media:
+		columns.update(
+			media_id=media.id,
+			media_mime_type=media.mime_type,
+			media_caption=media.caption,
+			media_filename=media.filename,
+			media_sha256=media.sha256,
+			media_status=MediaStatus.PENDING if media.id else None,
+		)
+	if reaction:
+		columns.update(reaction_to_wamid=reaction.message_id, reaction_emoji=reaction.emoji)
+	if location:
+		columns.update(
+			location_latitude=location.latitude,
+			location_longitude=location.longitude,
+			location_name=location.name,
+			location_address=location.address,
+		)
+	return columns
 
 
 def failure_reason(status: StatusUpdate) -> str:

@@ -11,6 +11,7 @@ from whatsapp_integration.core.webhook.events import (
 	Location,
 	Media,
 	PreferenceChange,
+	Reaction,
 	StatusUpdate,
 	WebhookBatch,
 )
@@ -31,6 +32,7 @@ __all__ = [
 	"Location",
 	"Media",
 	"PreferenceChange",
+	"Reaction",
 	"StatusUpdate",
 	"WebhookBatch",
 	"load_envelope",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 # Sources of an opt-out, as the `source` options of WhatsApp Opt Out name them
 SOURCE_KEYWORD = "Keyword"
@@ -27,6 +28,14 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Reaction:
+	"""An emoji on one of our messages; `emoji` None means the customer removed their reaction."""
+
+	message_id: str | None
+	emoji: str | None = None
+
+
+@dataclass(frozen=True)
 class InboundMessage:
 	"""One message a customer sent. `wa_id` is None for users known only by their BSUID."""
 
@@ -41,8 +50,12 @@ class InboundMessage:
 	profile_name: str | None = None
 	media: Media | None = None
 	location: Location | None = None
-	reply_id: str | None = None
-	context_id: str | None = None
+	reply_id: str | None = None  # button payload, button_reply / list_reply id
+	reply_title: str | None = None  # what the customer saw on that button or list row
+	context_id: str | None = None  # the wamid of the message this one answers
+	reaction: Reaction | None = None
+	# contact cards: [{"name", "phones": [{"phone", "wa_id", "type"}], "emails", "organization"}]
+	shared_contacts: tuple[dict[str, Any], ...] = ()
 	error_code: int | None = None
 	error_title: str | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from whatsapp_integration.core.vocabulary import MessageType
-from whatsapp_integration.core.webhook.events import InboundMessage, Location, Media
+from whatsapp_integration.core.webhook.events import InboundMessage, Location, Media, Reaction
 from whatsapp_integration.core.webhook.values import (
 	as_dict,
 	as_float,
@@ -41,7 +41,10 @@ def read_message(
 		media=_media(as_dict(raw.get(kind))) if kind in MessageType.media() else None,
 		location=_location(as_dict(raw.get("location"))) if kind == "location" else None,
 		reply_id=_reply_id(kind, raw),
-		context_id=as_text(as_dict(raw.get("context")).get("id")) or _reaction_target(kind, raw),
+		reply_title=_reply_title(kind, raw),
+		context_id=as_text(as_dict(raw.get("context")).get("id")),
+		reaction=_reaction(as_dict(raw.get("reaction"))) if kind == "reaction" else None,
+		shared_contacts=tuple(map(_shared_contact, dicts(raw.get("contacts")))) if kind == "contacts" else (),
 		error_code=error_code,
 		error_title=error_title,
 	)
@@ -64,8 +67,7 @@ def _summary(kind: str, raw: dict[str, Any]) -> str | None:
 	if kind == "location":
 		return joined(body.get("name"), body.get("address"), body.get("url"))
 	if kind == "contacts":
-		names = (as_dict(contact.get("name")).get("formatted_name") for contact in dicts(raw.get("contacts")))
-		return joined(*names)
+		return joined(*(_shared_contact(card)["name"] for card in dicts(raw.get("contacts"))))
 	if kind == "interactive":
 		reply = _interactive_reply(body)
 		return as_text(reply.get("title")) or as_text(reply.get("body")) or as_text(reply.get("name"))
@@ -90,8 +92,38 @@ def _reply_id(kind: str, raw: dict[str, Any]) -> str | None:
 	return None
 
 
-def _reaction_target(kind: str, raw: dict[str, Any]) -> str | None:
-	return as_text(as_dict(raw.get("reaction")).get("message_id")) if kind == "reaction" else None
+def _reply_title(kind: str, raw: dict[str, Any]) -> str | None:
+	body = as_dict(raw.get(kind))
+	if kind == "interactive":
+		return as_text(_interactive_reply(body).get("title"))
+	if kind == "button":
+		return as_text(body.get("text"))
+	return None
+
+
+def _reaction(body: dict[str, Any]) -> Reaction:
+	return Reaction(message_id=as_text(body.get("message_id")), emoji=as_text(body.get("emoji")))
+
+
+def _shared_contact(card: dict[str, Any]) -> dict[str, Any]:
+	"""One contact card, reduced to what a person needs to see and call it."""
+	name = as_dict(card.get("name"))
+	parts = (as_text(name.get(part)) for part in ("first_name", "middle_name", "last_name"))
+	full_name = as_text(name.get("formatted_name")) or " ".join(part for part in parts if part) or None
+	phones = [
+		{
+			"phone": as_text(phone.get("phone")),
+			"wa_id": as_text(phone.get("wa_id")),
+			"type": as_text(phone.get("type")),
+		}
+		for phone in dicts(card.get("phones"))
+	]
+	return {
+		"name": full_name,
+		"phones": [phone for phone in phones if phone["phone"] or phone["wa_id"]],
+		"emails": [email for item in dicts(card.get("emails")) if (email := as_text(item.get("email")))],
+		"organization": as_text(as_dict(card.get("org")).get("company")),
+	}
 
 
 def _media(body: dict[str, Any]) -> Media:
