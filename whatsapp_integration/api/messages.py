@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import frappe
@@ -12,6 +11,7 @@ from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import MessageType
 from whatsapp_integration.site.doctypes import MESSAGE_LOG
 from whatsapp_integration.site.errors import user_errors
+from whatsapp_integration.site.request_values import template_parameters
 from whatsapp_integration.site.roles import SENDERS, has_any_role
 from whatsapp_integration.site.services import message_service
 
@@ -44,7 +44,7 @@ def send_template(
 ) -> dict[str, Any]:
 	"""Send an approved template; `parameters` fill its body placeholders {{1}}, {{2}}, ... in order."""
 	_check_can_send(reference_doctype, reference_name)
-	content = Template(template, language, _parameters(parameters))
+	content = Template(template, language, template_parameters(parameters))
 	message = _outbound(
 		to,
 		device,
@@ -108,16 +108,3 @@ def _check_can_send(reference_doctype: str | None, reference_name: str | None) -
 		)
 	if reference_doctype and reference_name:
 		frappe.has_permission(reference_doctype, "read", reference_name, throw=True)
-
-
-def _parameters(parameters: list[str] | str | None) -> tuple[str, ...]:
-	if parameters is None or parameters == "":
-		return ()
-	if isinstance(parameters, str):
-		try:
-			parameters = json.loads(parameters)
-		except ValueError:
-			frappe.throw(frappe._('Template parameters must be a JSON list of strings, e.g. ["Ada", "42"].'))
-	if not isinstance(parameters, list):
-		frappe.throw(frappe._("Template parameters must be a list of strings."))
-	return tuple(str(value) if value is not None else "" for value in parameters)

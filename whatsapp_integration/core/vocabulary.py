@@ -89,6 +89,15 @@ class RecipientState(Vocabulary):
 	SKIPPED = "Skipped"
 
 
+class QualityRating(Vocabulary):
+	"""Meta's quality rating of a business phone number (`quality_rating`)."""
+
+	GREEN = "GREEN"
+	YELLOW = "YELLOW"
+	RED = "RED"
+	UNKNOWN = "UNKNOWN"
+
+
 class InboxState(Vocabulary):
 	"""A WhatsApp Webhook Event (inbox row)."""
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from whatsapp_integration.core.webhook.numbers import NumberUpdate
 from typing import Any
 
 # Sources of an opt-out, as the `source` options of WhatsApp Opt Out name them
@@ -94,5 +96,6 @@ class WebhookBatch:
 	statuses: list[StatusUpdate] = field(default_factory=list)
 	opt_outs: list[PreferenceChange] = field(default_factory=list)
 	opt_ins: list[PreferenceChange] = field(default_factory=list)
+	number_updates: list[NumberUpdate] = field(default_factory=list)
 	ignored_fields: list[str] = field(default_factory=list)
 	skipped: int = 0  # events too malformed to use (no id, unknown status, wrong types)

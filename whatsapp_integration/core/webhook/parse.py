@@ -8,13 +8,15 @@ object raises `InvalidWebhookPayload`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from whatsapp_integration.core.config import DEFAULT_START_KEYWORDS, DEFAULT_STOP_KEYWORDS
 from whatsapp_integration.core.errors import InvalidWebhookPayload, MetaCode
 from whatsapp_integration.core.webhook.events import WebhookBatch
 from whatsapp_integration.core.webhook.messages import read_message
+from whatsapp_integration.core.webhook.numbers import FIELDS as NUMBER_FIELDS
+from whatsapp_integration.core.webhook.numbers import read_number_update
 from whatsapp_integration.core.webhook.preferences import detect_keywords, keyword_set, read_preferences
 from whatsapp_integration.core.webhook.statuses import opt_out_from_status, read_status
 from whatsapp_integration.core.webhook.values import as_dict, as_list, as_text, dicts
@@ -40,24 +42,23 @@ def parse_webhook(
 	"""Every event of every change of every entry in `raw_body`, in order."""
 	payload = load_envelope(raw_body)
 	batch = WebhookBatch()
-	for change in _changes(payload):
-		_read_change(change, batch)
+	for entry in dicts(payload.get("entry")):
+		for change in dicts(entry.get("changes")):
+			_read_change(change, batch, as_text(entry.get("id")))
 	detect_keywords(batch, keyword_set(stop_keywords), keyword_set(start_keywords))
 	return batch
 
 
-def _changes(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
-	for entry in dicts(payload.get("entry")):
-		yield from dicts(entry.get("changes"))
-
-
-def _read_change(change: dict[str, Any], batch: WebhookBatch) -> None:
+def _read_change(change: dict[str, Any], batch: WebhookBatch, entry_id: str | None) -> None:
+	"""One change of an entry; `entry_id` is the WhatsApp Business Account's id."""
 	value = as_dict(change.get("value"))
 	kind = change.get("field")
 	if kind == "messages":
 		_read_messages_value(value, batch)
 	elif kind == "user_preferences":
 		read_preferences(value, batch)
+	elif kind in NUMBER_FIELDS:
+		_append_or_skip(batch.number_updates, read_number_update(kind, value, entry_id), batch)
 	else:
 		batch.ignored_fields.append(as_text(kind) or "(none)")
 
