@@ -118,7 +118,7 @@ def make_harness(
 	graph: FakeGraphApi, clock: FakeClock, *, daily_cap: int = 0, **config: Any
 ) -> CampaignHarness:
 	device = make_device(daily_cap=daily_cap)
-	messages = MemoryRepository([device])
+	messages = MemoryRepository([device], everyone_wrote_at=clock.now)  # free-text campaigns may go
 	return CampaignHarness(
 		graph,
 		messages,

@@ -111,17 +111,21 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def make_service(fake_graph: FakeGraphApi, clock: FakeClock) -> Callable[..., ServiceHarness]:
-	"""Build a `ServiceHarness`: `make_service(device=..., **config_overrides)`.
+	"""Build a `ServiceHarness`: `make_service(device=..., customers_wrote=..., **config_overrides)`.
 
 	Jitter is fixed at 0.5 (so backoff equals its step) unless `rand_values` are given.
 	"""
 
 	def build(
-		device: DeviceProfile | None = None, rand_values: list[float] | None = None, **overrides: Any
+		device: DeviceProfile | None = None,
+		rand_values: list[float] | None = None,
+		customers_wrote: bool = True,
+		**overrides: Any,
 	) -> ServiceHarness:
 		device = device or make_device()
 		config = make_config(fake_graph, **overrides)
-		repository = MemoryRepository([device])
+		# Customers wrote just now (their 24 h window is open) unless a test says otherwise.
+		repository = MemoryRepository([device], everyone_wrote_at=clock.now if customers_wrote else None)
 		values = list(rand_values or [])
 		service = MessageService(
 			repository,

@@ -14,7 +14,7 @@ from typing import Any
 
 from whatsapp_integration.core.chrome_switches import check_chrome_switches
 from whatsapp_integration.core.errors import ConfigurationError
-from whatsapp_integration.core.vocabulary import DeviceMode
+from whatsapp_integration.core.vocabulary import AssignmentRule, DeviceMode
 
 META_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_CHROME_OPTIONS = (
@@ -88,6 +88,9 @@ class WhatsAppConfig:
 	web_min_send_gap_seconds: float = field(default=8.0, metadata=_positive(0))
 	web_send_jitter_seconds: float = field(default=4.0, metadata=_positive(0))
 	web_daily_cap: int = field(default=200, metadata=_positive(1))
+	# Conversations (the 24 h customer-service window, assignment)
+	enforce_window_for_web: bool = False
+	conversation_assignment: str = AssignmentRule.NONE
 	# Campaigns
 	campaign_batch_size: int = field(default=50, metadata=_positive(1))
 	campaign_lease_seconds: float = field(default=300.0, metadata=_positive(10))
@@ -114,6 +117,11 @@ class WhatsAppConfig:
 		if self.default_mode not in tuple(DeviceMode):
 			raise ConfigurationError(
 				f"Default mode must be one of {', '.join(DeviceMode)}, not {self.default_mode!r}."
+			)
+		if self.conversation_assignment not in tuple(AssignmentRule):
+			raise ConfigurationError(
+				f"Conversation assignment must be one of {', '.join(AssignmentRule)}, "
+				f"not {self.conversation_assignment!r}."
 			)
 		for spec in fields(self):
 			minimum = spec.metadata.get("minimum")
@@ -158,6 +166,8 @@ def _coerce(name: str, type_name: Any, raw: Any) -> Any:
 			return int(float(raw))
 		if type_text == "float":
 			return float(raw)
+		if type_text == "bool":
+			return raw.strip().lower() in ("1", "true", "yes") if isinstance(raw, str) else bool(raw)
 	except (TypeError, ValueError):
 		raise ConfigurationError(f"{_label(name)} must be a number, not {raw!r}.")
 	return str(raw).strip() if isinstance(raw, str) else raw

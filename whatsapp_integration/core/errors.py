@@ -7,6 +7,7 @@ message of each error is written for the person who has to fix the problem.
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 
 class ErrorAction(enum.Enum):
@@ -188,6 +189,15 @@ class InvalidPhoneNumber(WhatsAppError, ValueError):
 
 class InvalidMessage(WhatsAppError, ValueError):
 	"""The message content breaks one of WhatsApp's or the app's rules."""
+
+
+class WindowClosed(InvalidMessage):
+	"""A free-form message to a customer outside the 24 h customer-service window (`core.window`):
+	only a template may go; `last_inbound_at` is the customer's last message (None: never wrote)."""
+
+	def __init__(self, message: str, last_inbound_at: datetime | None = None) -> None:
+		super().__init__(message)
+		self.last_inbound_at = last_inbound_at
 
 
 class DeviceNotFound(WhatsAppError, LookupError):

@@ -105,3 +105,18 @@ class InboxState(Vocabulary):
 	PROCESSING = "Processing"
 	PROCESSED = "Processed"
 	FAILED = "Failed"
+
+
+class ConversationStatus(Vocabulary):
+	"""A WhatsApp Conversation: Open until someone resolves it; a new inbound message reopens it."""
+
+	OPEN = "Open"
+	RESOLVED = "Resolved"
+
+
+class AssignmentRule(Vocabulary):
+	"""Who a new conversation is assigned to (Settings: Conversation assignment)."""
+
+	NONE = "None"
+	CONTACT_OWNER = "Contact Owner"
+	ROUND_ROBIN = "Round Robin"

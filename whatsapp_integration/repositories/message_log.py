@@ -21,12 +21,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import frappe
+from frappe.query_builder.functions import Max
 from frappe.utils import get_datetime, now_datetime
 
 from whatsapp_integration.core.errors import DuplicateKey
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, StatusEvent
 from whatsapp_integration.core.status import timestamp_field
 from whatsapp_integration.core.vocabulary import Direction, MessageStatus
+from whatsapp_integration.core.window import latest_inbound
 from whatsapp_integration.repositories.rows import DOC_FIELDS, doc_values, insert_once
 from whatsapp_integration.site.doctypes import MESSAGE_LOG, STATUS_EVENT
 from whatsapp_integration.site.message_events import ROW_FIELDS, announce, message_event
@@ -185,6 +187,26 @@ def insert_events(rows: Iterable[tuple[str, int, StatusEvent]]) -> None:
 	]
 	if values:
 		frappe.db.bulk_insert(STATUS_EVENT, _EVENT_FIELDS, values, chunk_size=_CHUNK)
+
+
+def last_inbound_at(device: str, number: str) -> datetime | None:
+	"""When `number` last wrote to `device`, under that number or a BSUID one of its messages
+	carried (`core.window.latest_inbound`). Two index-only reads (see `on_doctype_update`)."""
+	log = frappe.qb.DocType(MESSAGE_LOG)
+	mine = (log.device == device) & (log.direction == Direction.INBOUND)
+	by_number = frappe.qb.from_(log).select(Max(log.received_at)).where(mine & (log.from_number == number))
+	bsuids = (
+		frappe.qb.from_(log)
+		.select(log.from_user_id)
+		.distinct()
+		.where(mine & (log.from_number == number) & log.from_user_id.isnotnull() & (log.from_user_id != ""))
+		.run(pluck=True)
+	)
+	moments = [by_number.run()[0][0]]
+	if bsuids:
+		by_bsuid = frappe.qb.from_(log).select(Max(log.received_at)).where(mine & log.from_user_id.isin(bsuids))
+		moments.append(by_bsuid.run()[0][0])
+	return latest_inbound(_datetime(moment) for moment in moments)
 
 
 def record_from(values: dict[str, Any], events: list[dict[str, Any]]) -> MessageRecord:

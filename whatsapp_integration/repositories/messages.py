@@ -95,6 +95,9 @@ class FrappeMessageRepository:
 		}
 		return frappe.db.count(MESSAGE_LOG, filters)
 
+	def last_inbound_at(self, device: str, number: str) -> datetime | None:
+		return message_log.last_inbound_at(device, number)
+
 	def is_opted_out(self, number: str) -> bool:
 		return opt_outs.is_opted_out(number)
 

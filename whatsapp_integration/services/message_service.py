@@ -34,6 +34,7 @@ from whatsapp_integration.core.ratelimit import RateLimiter, acquire
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome, meta_details
 from whatsapp_integration.core.retry import retry_delay
 from whatsapp_integration.core.send_budget import worst_case_seconds
+from whatsapp_integration.core.window import check_window, is_bound
 from whatsapp_integration.core.vocabulary import DeviceMode, Direction, MessageStatus, MessageType
 from whatsapp_integration.senders.base import SendReceipt, WhatsAppSender
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
@@ -113,6 +114,7 @@ class MessageService:
 				f"Only failed outbound messages can be retried; {name} is {record.direction} and {record.status}."
 			)
 		self._check_recipient(record.to_number or "")
+		self._check_window(record, self.repository.get_device(record.device))
 		now = self._now()
 		outcome = SendOutcome(MessageStatus.QUEUED, now, record.attempts, next_attempt_at=now)
 		self.repository.save_outcome(name, outcome)
@@ -134,6 +136,7 @@ class MessageService:
 			status=MessageStatus.QUEUED,
 		)
 		self._fill_content(record, message)
+		self._check_window(record, device)
 		record.created_at = self._now()
 		record.next_attempt_at = record.created_at + self._lease(device.mode)
 		return record
@@ -166,6 +169,15 @@ class MessageService:
 				"Remove the opt-out only if the customer asked to hear from you again."
 			)
 
+	def _check_window(self, record: MessageRecord, device: DeviceProfile) -> None:
+		"""Free-form messages only inside the customer's 24 h window (`core.window`), refused before
+		any request; Web devices only when Settings enforce it for them."""
+		if not is_bound(device.mode, self.config.enforce_window_for_web):
+			return
+		to = record.to_number or ""
+		last = self.repository.last_inbound_at(device.name, to) if to else None
+		check_window(record.message_type, to, device.name, last, self._now())
+
 	def _check_daily_cap(self, device: DeviceProfile) -> None:
 		if not has_daily_cap(device.daily_cap):
 			return
@@ -185,6 +197,7 @@ class MessageService:
 		try:
 			self._check_recipient(record.to_number or "")  # an opt-out since it was queued holds
 			device = self.repository.get_device(record.device)
+			self._check_window(record, device)  # so does a window that closed since
 			sender = self.senders.for_device(device, self.config)
 		except WhatsAppError as error:
 			self.repository.save_outcome(record.name or "", self._final_failure(record, str(error)))

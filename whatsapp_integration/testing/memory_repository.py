@@ -6,23 +6,35 @@ import copy
 import dataclasses
 import itertools
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from whatsapp_integration.core.errors import DeviceNotFound, DuplicateKey
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome
 from whatsapp_integration.core.vocabulary import Direction, MessageStatus
+from whatsapp_integration.core.window import latest_inbound
 from whatsapp_integration.senders.factory import DeviceProfile
 
 
 class MemoryRepository:
-	def __init__(self, devices: list[DeviceProfile] | None = None, default_device: str | None = None) -> None:
+	def __init__(
+		self,
+		devices: list[DeviceProfile] | None = None,
+		default_device: str | None = None,
+		*,
+		everyone_wrote_at: Callable[[], datetime] | None = None,
+	) -> None:
+		"""`everyone_wrote_at`: every customer also wrote at the time it returns (`clock.now`: their
+		24 h window is always open), for tests and benchmarks of rules other than the window."""
 		self._lock = threading.RLock()
+		self._everyone_wrote_at = everyone_wrote_at
 		self._devices = {device.name: device for device in devices or []}
 		self._default = default_device or next(iter(self._devices), None)
 		self._messages: dict[str, MessageRecord] = {}
 		self._by_key: dict[str, str] = {}
 		self._by_wamid: dict[str, str] = {}
 		self._opt_outs: dict[str, tuple[str, str]] = {}
+		self._inbound: list[tuple[str, str | None, str | None, datetime]] = []
 		self._counter = itertools.count(1)
 
 	def add_device(self, device: DeviceProfile, *, default: bool = False) -> None:
@@ -105,6 +117,24 @@ class MemoryRepository:
 				and record.status != MessageStatus.FAILED
 				and record.created_at is not None
 				and record.created_at >= since
+			)
+
+	def add_inbound(
+		self, device: str, at: datetime, number: str | None = None, bsuid: str | None = None
+	) -> None:
+		"""A customer's message to `device` at `at`, from `number`, `bsuid` or both."""
+		with self._lock:
+			self._inbound.append((device, number, bsuid, at))
+
+	def last_inbound_at(self, device: str, number: str) -> datetime | None:
+		with self._lock:
+			mine = [row for row in self._inbound if row[0] == device]
+			bsuids = {bsuid for _, from_number, bsuid, _ in mine if from_number == number and bsuid}
+			return latest_inbound(
+				[
+					self._everyone_wrote_at() if self._everyone_wrote_at else None,
+					*(at for _, from_number, bsuid, at in mine if from_number == number or bsuid in bsuids),
+				]
 			)
 
 	def is_opted_out(self, number: str) -> bool:

@@ -38,10 +38,12 @@ class WhatsAppIntegrationSettings(Document):
 		chrome_binary: DF.Data | None
 		chrome_options: DF.SmallText | None
 		chromedriver_path: DF.Data | None
+		conversation_assignment: DF.Literal["None", "Contact Owner", "Round Robin"]
 		default_country: DF.Link | None
 		default_mode: DF.Literal["Official", "Web"]
 		driver_pool_size: DF.Int
 		element_timeout: DF.Float
+		enforce_window_for_web: DF.Check
 		graph_api_base_url: DF.Data | None
 		graph_api_version: DF.Data | None
 		idle_session_timeout: DF.Float
