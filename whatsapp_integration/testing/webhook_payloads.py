@@ -112,3 +112,30 @@ def signed(payload: dict[str, Any], app_secret: str) -> tuple[bytes, str]:
 
 def _metadata(phone_number_id: str) -> dict[str, str]:
 	return {"display_phone_number": DISPLAY_NUMBER, "phone_number_id": phone_number_id}
+
+
+def template_change(
+	field: str, template_id: str, name: str, language: str = "en_US", **value: Any
+) -> dict[str, Any]:
+	"""A change of one of Meta's template fields (`message_template_status_update`,
+	`message_template_quality_update`, `template_category_update`), `value` as Meta names it."""
+	base = {
+		"message_template_id": int(template_id),
+		"message_template_name": name,
+		"message_template_language": language,
+	}
+	return {"field": field, "value": {**base, **value}}
+
+
+def template_status_change(
+	template_id: str, name: str, event: str, language: str = "en_US", **extra: Any
+) -> dict[str, Any]:
+	return template_change(
+		"message_template_status_update",
+		template_id,
+		name,
+		language,
+		event=event,
+		reason=extra.pop("reason", "NONE"),
+		**extra,
+	)

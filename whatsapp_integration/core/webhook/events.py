@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from whatsapp_integration.core.webhook.numbers import NumberUpdate
-from typing import Any
+from whatsapp_integration.core.webhook.templates import TemplateUpdate
 
 # Sources of an opt-out, as the `source` options of WhatsApp Opt Out name them
 SOURCE_KEYWORD = "Keyword"
@@ -97,5 +98,6 @@ class WebhookBatch:
 	opt_outs: list[PreferenceChange] = field(default_factory=list)
 	opt_ins: list[PreferenceChange] = field(default_factory=list)
 	number_updates: list[NumberUpdate] = field(default_factory=list)
+	template_updates: list[TemplateUpdate] = field(default_factory=list)
 	ignored_fields: list[str] = field(default_factory=list)
 	skipped: int = 0  # events too malformed to use (no id, unknown status, wrong types)

@@ -19,6 +19,8 @@ from whatsapp_integration.core.webhook.numbers import FIELDS as NUMBER_FIELDS
 from whatsapp_integration.core.webhook.numbers import read_number_update
 from whatsapp_integration.core.webhook.preferences import detect_keywords, keyword_set, read_preferences
 from whatsapp_integration.core.webhook.statuses import opt_out_from_status, read_status
+from whatsapp_integration.core.webhook.templates import FIELDS as TEMPLATE_FIELDS
+from whatsapp_integration.core.webhook.templates import read_template_update
 from whatsapp_integration.core.webhook.values import as_dict, as_list, as_text, dicts
 
 
@@ -59,6 +61,8 @@ def _read_change(change: dict[str, Any], batch: WebhookBatch, entry_id: str | No
 		read_preferences(value, batch)
 	elif kind in NUMBER_FIELDS:
 		_append_or_skip(batch.number_updates, read_number_update(kind, value, entry_id), batch)
+	elif kind in TEMPLATE_FIELDS:
+		_append_or_skip(batch.template_updates, read_template_update(kind, value), batch)
 	else:
 		batch.ignored_fields.append(as_text(kind) or "(none)")
 

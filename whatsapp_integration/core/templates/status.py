@@ -1,0 +1,38 @@
+"""What Meta's template statuses mean for sending, and the reason people read when a template
+stops the campaigns and notifications that use it."""
+
+from __future__ import annotations
+
+DRAFT = "DRAFT"  # authored in the desk, not submitted yet
+APPROVED = "APPROVED"
+PENDING = "PENDING"
+# A template in one of these statuses cannot be sent: Meta refuses it (132015, 132016, 132001).
+BLOCKING = frozenset({"PAUSED", "DISABLED", "REJECTED", "PENDING_DELETION", "DELETED", "ARCHIVED"})
+# Meta takes edits only in these statuses (a PENDING one is under review).
+EDITABLE = frozenset({APPROVED, "REJECTED", "PAUSED"})
+
+
+def blocks_sending(status: str | None) -> bool:
+	return (status or "").upper() in BLOCKING
+
+
+def stop_reason(template: str, language: str, status: str, detail: str | None) -> str:
+	"""Why the users of a template were stopped, and what to do about it."""
+	reason = (
+		f"WhatsApp template {template} ({language}) is {status} at Meta"
+		+ (f": {detail}" if detail else "")
+		+ ". Sends with it are refused until Meta approves it again"
+	)
+	if status.upper() == "PAUSED":
+		return reason + " (a pause ends by itself after 3 or 6 hours; resume then)."
+	return reason + ": edit and resubmit the template, or choose another one."
+
+
+def edit_refusal(status: str | None) -> str | None:
+	"""Why an already submitted template cannot be edited now, or None."""
+	current = (status or "").upper()
+	if not current or current == DRAFT or current in EDITABLE:
+		return None
+	if current == PENDING or current == "IN_APPEAL":
+		return f"Meta is reviewing this template ({current}); wait for its decision before editing it."
+	return f"Meta does not take edits of a {current} template; create a new one instead."
