@@ -26,7 +26,7 @@ class GraphClient:
 		self.api_root = api_root.rstrip("/")
 		self._timeout = timeout
 		self._session = session or _pooled_session(self.api_root)
-		self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json"}
+		self._headers = {"Authorization": f"Bearer {access_token}"}
 
 	def __repr__(self) -> str:
 		return f"GraphClient({self.api_root!r})"
@@ -36,6 +36,10 @@ class GraphClient:
 
 	def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
 		return self._request("GET", path, params=params)
+
+	def upload(self, path: str, fields: dict[str, str], file: tuple[str, bytes, str]) -> dict[str, Any]:
+		"""POST `multipart/form-data`: the form `fields` and `file` (name, bytes, MIME type) as `file`."""
+		return self._request("POST", path, data=fields, files={"file": file})
 
 	def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
 		url = f"{self.api_root}/{path.lstrip('/')}"

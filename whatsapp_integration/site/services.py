@@ -11,21 +11,24 @@ from frappe.utils import now_datetime
 from whatsapp_integration.core.errors import RateLimited
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.operations.alerts import alert_webhook_event_failed
+from whatsapp_integration.repositories.media_cache import FrappeMediaIdCache
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.repositories.redis_stores import RedisRateLimiter
 from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
 from whatsapp_integration.repositories.webhooks import FrappeWebhookRepository
 from whatsapp_integration.senders.factory import SenderFactory
+from whatsapp_integration.senders.media import MediaSources
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.services.webhook_inbox import WebhookInbox
 from whatsapp_integration.services.webhook_service import WebhookService
 from whatsapp_integration.session_host.client import web_sender_builder
 from whatsapp_integration.site import cache_keys
+from whatsapp_integration.site.files import FrappeFileReader
 from whatsapp_integration.site.settings import get_config
 from whatsapp_integration.site.web import host_client
 
 # One per process: senders keep pooled HTTP connections across requests and jobs.
-SENDERS = SenderFactory()
+SENDERS = SenderFactory(MediaSources(FrappeFileReader(), FrappeMediaIdCache()))
 # Web devices send through the site's WhatsApp Web session host (commands over Redis).
 SENDERS.register(DeviceMode.WEB, web_sender_builder(host_client))
 
