@@ -107,6 +107,47 @@ class InboxState(Vocabulary):
 	FAILED = "Failed"
 
 
+class NotificationEvent(Vocabulary):
+	"""When a WhatsApp Notification rule fires."""
+
+	NEW = "New"
+	SAVE = "Save"
+	SUBMIT = "Submit"
+	CANCEL = "Cancel"
+	VALUE_CHANGE = "Value Change"
+	DAYS_BEFORE = "Days Before"
+	DAYS_AFTER = "Days After"
+	METHOD = "Method"
+
+	@classmethod
+	def dated(cls) -> tuple[NotificationEvent, ...]:
+		"""The events the scheduler evaluates (over a date field), not a document's save."""
+		return (cls.DAYS_BEFORE, cls.DAYS_AFTER)
+
+
+class RecipientSource(Vocabulary):
+	"""Where a WhatsApp Notification finds a recipient's number."""
+
+	DOCUMENT_FIELD = "Document Field"
+	DOCUMENT_CONTACT = "Document Contact"
+	FIXED_NUMBER = "Fixed Number"
+	ROLE = "Role"
+
+
+class ReplyTrigger(Vocabulary):
+	"""What in a customer's message starts a WhatsApp Reply Action."""
+
+	KEYWORD_EXACT = "Keyword (exact)"
+	KEYWORD_CONTAINS = "Keyword (contains)"
+	BUTTON = "Button Payload"
+
+
+class ReplyActionKind(Vocabulary):
+	AUTO_REPLY = "Auto Reply"
+	SET_FIELD = "Set Field"
+	CALL_METHOD = "Call Method"
+
+
 class ConversationStatus(Vocabulary):
 	"""A WhatsApp Conversation: Open until someone resolves it; a new inbound message reopens it."""
 
