@@ -21,6 +21,7 @@ import pytest
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
+from whatsapp_integration.senders.media import MediaSources
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 from whatsapp_integration.testing.memory_rate_limiter import MemoryRateLimiter
@@ -111,7 +112,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def make_service(fake_graph: FakeGraphApi, clock: FakeClock) -> Callable[..., ServiceHarness]:
-	"""Build a `ServiceHarness`: `make_service(device=..., customers_wrote=..., **config_overrides)`.
+	"""Build a `ServiceHarness`: `make_service(device=..., customers_wrote=..., media=..., **config_overrides)`
+	(`media`: how Cloud API senders read and upload the site's files).
 
 	Jitter is fixed at 0.5 (so backoff equals its step) unless `rand_values` are given.
 	"""
@@ -120,6 +122,7 @@ def make_service(fake_graph: FakeGraphApi, clock: FakeClock) -> Callable[..., Se
 		device: DeviceProfile | None = None,
 		rand_values: list[float] | None = None,
 		customers_wrote: bool = True,
+		media: MediaSources | None = None,
 		**overrides: Any,
 	) -> ServiceHarness:
 		device = device or make_device()
@@ -130,7 +133,7 @@ def make_service(fake_graph: FakeGraphApi, clock: FakeClock) -> Callable[..., Se
 		service = MessageService(
 			repository,
 			config,
-			SenderFactory(),
+			SenderFactory(media),
 			MemoryRateLimiter(clock=clock.monotonic),
 			now=clock.now,
 			sleep=clock.sleep,

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from whatsapp_integration.core.errors import InvalidMessage
 from whatsapp_integration.core.formatting import html_to_whatsapp, looks_like_html
+from whatsapp_integration.core.media import is_file_url
 from whatsapp_integration.core.vocabulary import MessageType
 
 MAX_TEXT_LENGTH = 4096
@@ -15,6 +16,8 @@ MAX_TEXT_LENGTH = 4096
 MAX_MARKUP_LENGTH = 16 * MAX_TEXT_LENGTH
 MAX_TEMPLATE_PARAMETER_LENGTH = 1024
 MAX_CAPTION_LENGTH = 1024
+_MEDIA_ID = re.compile(r"^[0-9]{1,40}$")
+HEADER_MEDIA_KINDS = (MessageType.IMAGE, MessageType.VIDEO, MessageType.DOCUMENT)
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 # Unicode category Cc (C0 and C1 controls) except tab and newline.
@@ -22,18 +25,28 @@ _CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
-class Template:
-	name: str
-	language: str = "en_US"
-	parameters: tuple[str, ...] = ()
+class Media:
+	"""A file to send, from exactly one source: `link` (a public http(s) URL Meta fetches),
+	`media_id` (already uploaded to Meta) or `file_url` (a Frappe File URL, public or private: the
+	Cloud API sender uploads it, once per file content and device for Meta's media lifetime)."""
+
+	kind: str
+	link: str = ""
+	caption: str | None = None
+	filename: str | None = None
+	media_id: str | None = None
+	file_url: str | None = None
 
 
 @dataclass(frozen=True)
-class Media:
-	kind: str
-	link: str
-	caption: str | None = None
-	filename: str | None = None
+class Template:
+	"""An approved template to send. `parameters` fill the body's {{1}}, {{2}}, ... in order;
+	`header_media` is the media of an image, video or document header."""
+
+	name: str
+	language: str = "en_US"
+	parameters: tuple[str, ...] = ()
+	header_media: Media | None = None
 
 
 @dataclass(frozen=True)
@@ -89,16 +102,32 @@ def check_template(template: Template | None) -> Template:
 		raise InvalidMessage(f"{template.language!r} is not a language code like en or en_US.")
 	for position, value in enumerate(template.parameters, start=1):
 		_check_parameter(position, value)
+	if template.header_media is not None:
+		check_media(template.header_media, HEADER_MEDIA_KINDS)
 	return template
 
 
-def check_media(media: Media | None) -> Media:
-	if media is None or media.kind not in MessageType.media():
+def check_media(media: Media | None, kinds: tuple[str, ...] = ()) -> Media:
+	"""`media` when it names one source (link, media id or Frappe File URL) of a media kind."""
+	kinds = kinds or MessageType.media()
+	if media is None or media.kind not in kinds:
 		kind = media.kind if media else None
-		raise InvalidMessage(f"{kind!r} is not a media type; use one of {', '.join(MessageType.media())}.")
-	parsed = urlparse(media.link or "")
-	if parsed.scheme not in ("http", "https") or not parsed.netloc:
-		raise InvalidMessage(f"The media link {media.link!r} must be a public http(s) URL.")
+		raise InvalidMessage(f"{kind!r} is not a media type; use one of {', '.join(kinds)}.")
+	sources = [source for source in (media.link, media.media_id, media.file_url) if source]
+	if len(sources) != 1:
+		raise InvalidMessage(
+			"Give the media exactly one source: a public link, a media id or a file (Frappe File URL)."
+		)
+	if media.link:
+		parsed = urlparse(media.link)
+		if parsed.scheme not in ("http", "https") or not parsed.netloc:
+			raise InvalidMessage(f"The media link {media.link!r} must be a public http(s) URL.")
+	if media.file_url and not is_file_url(media.file_url):
+		raise InvalidMessage(
+			f"{media.file_url!r} is not a file of this site; give a File URL like /private/files/invoice.pdf."
+		)
+	if media.media_id and not _MEDIA_ID.match(media.media_id):
+		raise InvalidMessage(f"{media.media_id!r} is not a media id Meta returned (digits).")
 	if media.caption and len(media.caption) > MAX_CAPTION_LENGTH:
 		raise InvalidMessage(f"The caption is longer than {MAX_CAPTION_LENGTH:,} characters.")
 	return media

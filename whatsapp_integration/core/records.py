@@ -35,6 +35,10 @@ class MessageRecord:
 	media_link: str | None = None
 	media_caption: str | None = None
 	media_filename: str | None = None
+	media_id: str | None = None
+	media_file_url: str | None = None
+	# Template components and interactive content beyond the columns above (core.rich_content).
+	rich_content: dict[str, Any] | None = None
 	status: str = MessageStatus.QUEUED
 	wamid: str | None = None
 	idempotency_key: str | None = None
@@ -51,6 +55,7 @@ class MessageRecord:
 	reference_doctype: str | None = None
 	reference_name: str | None = None
 	requested_by: str | None = None
+	conversation: str | None = None  # the WhatsApp Conversation, set when the row is stored
 	sent_at: datetime | None = None
 	delivered_at: datetime | None = None
 	read_at: datetime | None = None

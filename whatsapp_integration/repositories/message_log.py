@@ -36,10 +36,11 @@ from whatsapp_integration.site.message_events import ROW_FIELDS, announce, messa
 if TYPE_CHECKING:
 	from whatsapp_integration.core.webhook_records import InboundRecord
 
+_JSON_FIELDS = ("template_params", "rich_content")
 RECORD_FIELDS = tuple(
 	field.name
 	for field in dataclasses.fields(MessageRecord)
-	if field.name not in ("template_params", "created_at", "events", "name")
+	if field.name not in (*_JSON_FIELDS, "created_at", "events", "name")
 )
 """The Message Log columns a `MessageRecord` reads back from (its scalar fields)."""
 _INBOUND_FIELDS = (
@@ -61,7 +62,7 @@ _INBOUND_FIELDS = (
 	"location_address",
 	"shared_contacts",
 )
-_COLUMNS = frozenset((*RECORD_FIELDS, "template_params", *_INBOUND_FIELDS))
+_COLUMNS = frozenset((*RECORD_FIELDS, *_JSON_FIELDS, *_INBOUND_FIELDS))
 _EVENT_FIELDS = (
 	*DOC_FIELDS,
 	"parent",
@@ -85,10 +86,9 @@ def columns(record: MessageRecord | InboundRecord) -> dict[str, Any]:
 		for field in dataclasses.fields(record)
 		if field.name in _COLUMNS
 	}
-	if "template_params" in values:
-		values["template_params"] = (
-			json.dumps(values["template_params"]) if values["template_params"] else None
-		)
+	for json_column in _JSON_FIELDS:
+		if json_column in values:
+			values[json_column] = json.dumps(values[json_column]) if values[json_column] else None
 	for int_column in ("error_code", "error_subcode"):  # Int columns: 0 means none
 		values[int_column] = values.get(int_column) or 0
 	return values
@@ -220,6 +220,8 @@ def record_from(values: dict[str, Any], events: list[dict[str, Any]]) -> Message
 	record.error_is_transient = bool(record.error_is_transient)
 	params = values.get("template_params")
 	record.template_params = json.loads(params) if isinstance(params, str) and params else list(params or [])
+	content = values.get("rich_content")
+	record.rich_content = json.loads(content) if isinstance(content, str) and content else content or None
 	record.events = [_event_from(row) for row in sorted(events, key=lambda row: int(row.get("idx") or 0))]
 	for fieldname in ("next_attempt_at", "sent_at", "delivered_at", "read_at"):
 		setattr(record, fieldname, _datetime(getattr(record, fieldname)))

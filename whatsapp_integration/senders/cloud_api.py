@@ -9,15 +9,17 @@ from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.phone import digits
 from whatsapp_integration.senders.base import SendReceipt
 from whatsapp_integration.senders.graph import GraphClient
+from whatsapp_integration.senders.media import MediaSources, MediaUploader
 
 
 class CloudApiSender:
 	"""Sends through `POST /{phone_number_id}/messages` of one business phone number. The Cloud
 	API takes no idempotency key; the outbox's lease keeps a row from being sent twice."""
 
-	def __init__(self, client: GraphClient, phone_number_id: str) -> None:
+	def __init__(self, client: GraphClient, phone_number_id: str, media: MediaSources | None = None) -> None:
 		self._client = client
 		self._path = f"{phone_number_id}/messages"
+		self._media = MediaUploader(client, phone_number_id, media)
 
 	def send_text(
 		self, to: str, text: str, *, callback_data: str | None = None, idempotency_key: str | None = None
@@ -34,20 +36,22 @@ class CloudApiSender:
 		idempotency_key: str | None = None,
 	) -> SendReceipt:
 		body: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
+		components = []
+		if template.header_media is not None:
+			media = template.header_media
+			parameter = {"type": media.kind, media.kind: self._media.payload(media, with_caption=False)}
+			components.append({"type": "header", "parameters": [parameter]})
 		if template.parameters:
 			parameters = [{"type": "text", "text": value} for value in template.parameters]
-			body["components"] = [{"type": "body", "parameters": parameters}]
+			components.append({"type": "body", "parameters": parameters})
+		if components:
+			body["components"] = components
 		return self._send(to, {"type": "template", "template": body}, callback_data)
 
 	def send_media(
 		self, to: str, media: Media, *, callback_data: str | None = None, idempotency_key: str | None = None
 	) -> SendReceipt:
-		body: dict[str, Any] = {"link": media.link}
-		if media.caption and media.kind != "audio":
-			body["caption"] = media.caption
-		if media.filename and media.kind == "document":
-			body["filename"] = media.filename
-		return self._send(to, {"type": media.kind, media.kind: body}, callback_data)
+		return self._send(to, {"type": media.kind, media.kind: self._media.payload(media)}, callback_data)
 
 	def _send(self, to: str, content: dict[str, Any], callback_data: str | None) -> SendReceipt:
 		payload = {

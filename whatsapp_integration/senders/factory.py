@@ -12,6 +12,7 @@ from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.senders.base import WhatsAppSender
 from whatsapp_integration.senders.cloud_api import CloudApiSender
 from whatsapp_integration.senders.graph import GraphClient
+from whatsapp_integration.senders.media import MediaSources
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ class SenderFactory:
 	"""Returns the sender for a device. Web mode registers its builder at start-up
 	(`register(DeviceMode.WEB, ...)`), which keeps Selenium out of official-only processes."""
 
-	def __init__(self) -> None:
-		self._builders: dict[str, SenderBuilder] = {DeviceMode.OFFICIAL: build_cloud_sender}
+	def __init__(self, media: MediaSources | None = None) -> None:
+		self._builders: dict[str, SenderBuilder] = {DeviceMode.OFFICIAL: cloud_sender_builder(media)}
 		self._senders: dict[tuple, WhatsAppSender] = {}
 		self._lock = threading.Lock()
 
@@ -83,7 +84,18 @@ def _identity(device: DeviceProfile, config: WhatsAppConfig) -> tuple:
 	)
 
 
-def build_cloud_sender(device: DeviceProfile, config: WhatsAppConfig) -> CloudApiSender:
+def cloud_sender_builder(media: MediaSources | None) -> SenderBuilder:
+	"""The builder of Cloud API senders that send the site's files through `media`."""
+
+	def build(device: DeviceProfile, config: WhatsAppConfig) -> CloudApiSender:
+		return build_cloud_sender(device, config, media)
+
+	return build
+
+
+def build_cloud_sender(
+	device: DeviceProfile, config: WhatsAppConfig, media: MediaSources | None = None
+) -> CloudApiSender:
 	token = device.access_token or config.access_token
 	if not token:
 		raise ConfigurationError(
@@ -95,4 +107,4 @@ def build_cloud_sender(device: DeviceProfile, config: WhatsAppConfig) -> CloudAp
 			f"Device {device.name} has no Phone Number ID. Copy it from the Meta app dashboard."
 		)
 	client = GraphClient(config.graph_api_root, token, timeout=config.request_timeout)
-	return CloudApiSender(client, device.phone_number_id)
+	return CloudApiSender(client, device.phone_number_id, media)

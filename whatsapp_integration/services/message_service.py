@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from whatsapp_integration.core import message as rules
+from whatsapp_integration.core import rich_content
 from whatsapp_integration.core.caps import cap_reached, cap_reached_reason, has_daily_cap, start_of_day
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import (
@@ -148,13 +149,17 @@ class MessageService:
 			template = rules.check_template(message.template)
 			record.template_name, record.template_language = template.name, template.language
 			record.template_params = list(template.parameters)
+			record.rich_content = rich_content.template_content(template)
 		else:
-			media = rules.check_media(message.media or rules.Media(record.message_type, ""))
+			media = rules.check_media(message.media or rules.Media(record.message_type))
+			if media.kind != record.message_type:
+				raise InvalidMessage(f"The media is a {media.kind}, the message a {record.message_type}.")
 			record.media_link, record.media_caption, record.media_filename = (
-				media.link,
+				media.link or None,
 				media.caption,
 				media.filename,
 			)
+			record.media_id, record.media_file_url = media.media_id, media.file_url
 
 	def _existing(self, key: str | None) -> MessageRecord | None:
 		return self.repository.find_by_idempotency_key(key) if key else None
@@ -280,12 +285,20 @@ def dispatch(sender: WhatsAppSender, record: MessageRecord) -> SendReceipt:
 	if record.message_type == MessageType.TEXT:
 		return sender.send_text(to, record.text or "", **keys)
 	if record.message_type == MessageType.TEMPLATE:
-		template = rules.Template(
-			record.template_name or "", record.template_language or "", tuple(record.template_params)
+		template = rich_content.template_from(
+			record.template_name or "",
+			record.template_language or "",
+			record.template_params,
+			record.rich_content,
 		)
 		return sender.send_template(to, template, **keys)
 	media = rules.Media(
-		record.message_type, record.media_link or "", record.media_caption, record.media_filename
+		record.message_type,
+		record.media_link or "",
+		record.media_caption,
+		record.media_filename,
+		media_id=record.media_id,
+		file_url=record.media_file_url,
 	)
 	return sender.send_media(to, media, **keys)
 

@@ -165,6 +165,7 @@ class FakeGraphApi(LocalHttpServer):
 			self.state.requests.clear()
 			self.state.failures.clear()
 			self.state.repeat_wamid, self.state.last_wamid = 0, None
+			self.state.areas.clear()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -300,11 +301,17 @@ def _payload_problem(body: Any) -> str | None:
 		return "text.body must have 1 to 4096 characters"
 	if kind == "template":
 		for component in content.get("components") or []:
-			if any(
-				not (parameter.get("text") or "").strip() for parameter in component.get("parameters", [])
-			):
+			if any(not _parameter_value(parameter) for parameter in component.get("parameters", [])):
 				return "Parameter value is empty"
+	if kind in ("image", "document", "video", "audio", "sticker") and len({"id", "link"} & set(content)) != 1:
+		return f"{kind} needs exactly one of id and link"
 	return None
+
+
+def _parameter_value(parameter: dict[str, Any]) -> Any:
+	"""A template parameter's value: the member named by its type (text, payload, document, ...)."""
+	value = parameter.get(parameter.get("type") or "")
+	return value.strip() if isinstance(value, str) else value
 
 
 def _control(state: FakeGraphState, method: str, path: str, body: Any) -> tuple[int, Any]:
@@ -316,6 +323,7 @@ def _control(state: FakeGraphState, method: str, path: str, body: Any) -> tuple[
 			state.requests.clear()
 			state.failures.clear()
 			state.repeat_wamid, state.last_wamid = 0, None
+			state.areas.clear()
 		return 200, {"ok": True}
 	if method == "POST" and path == "/_fake/fail":
 		with state.lock:
@@ -338,7 +346,13 @@ def main() -> None:
 	parser.add_argument("--access-token", default=None)
 	parser.add_argument("--no-bodies", action="store_true", help="record paths only (long benchmarks)")
 	args = parser.parse_args()
-	api = FakeGraphApi(access_token=args.access_token, port=args.port, record_bodies=not args.no_bodies)
+	# Under `python -m` this module is __main__: serve the package's module, whose ROUTES the
+	# area modules extend when imported.
+	from whatsapp_integration.testing import fake_graph, fake_graph_media_upload
+
+	api = fake_graph.FakeGraphApi(
+		access_token=args.access_token, port=args.port, record_bodies=not args.no_bodies
+	)
 	print(f"fake Graph API on {api.url}", flush=True)
 	try:
 		api.serve_forever()

@@ -1,4 +1,4 @@
-"""What a WhatsApp Web device can send: text only; media goes as its link, templates are refused."""
+"""What a WhatsApp Web device can send: text only; media goes as its link, templates and files are refused."""
 
 from __future__ import annotations
 
@@ -15,5 +15,12 @@ def template_refused(template: Template) -> SendFailed:
 
 
 def media_as_text(media: Media) -> str:
-	"""WhatsApp Web devices send media as its link, with the caption above it."""
+	"""WhatsApp Web devices send media as its link, with the caption above it; a file of the site
+	or an uploaded media id only goes through an Official device."""
+	if not media.link:
+		raise SendFailed(
+			"A WhatsApp Web device sends media only as a public link. Pick an Official device to "
+			"send a file, or give the file's public link.",
+			action=ErrorAction.FIX_INPUT,
+		)
 	return f"{media.caption}\n{media.link}" if media.caption else media.link

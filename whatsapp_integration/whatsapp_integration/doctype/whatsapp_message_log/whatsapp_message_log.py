@@ -46,6 +46,7 @@ class WhatsAppMessageLog(Document):
 		media_caption: DF.SmallText | None
 		media_error: DF.SmallText | None
 		media_file: DF.Attach | None
+		media_file_url: DF.SmallText | None
 		media_filename: DF.Data | None
 		media_id: DF.Data | None
 		media_link: DF.SmallText | None
@@ -68,6 +69,7 @@ class WhatsAppMessageLog(Document):
 		reply_id: DF.Data | None
 		reply_title: DF.Data | None
 		reply_to_wamid: DF.Data | None
+		rich_content: DF.JSON | None
 		requested_by: DF.Link | None
 		sent_at: DF.Datetime | None
 		shared_contacts: DF.JSON | None
