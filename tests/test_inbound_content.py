@@ -177,3 +177,15 @@ def test_every_kind_of_the_fixture_is_stored_with_its_content() -> None:
 		"wamid.T-document",
 		"wamid.T-sticker",
 	}
+
+
+def test_each_new_media_message_queues_one_download() -> None:
+	queued: list[str] = []
+	repository = MemoryWebhookRepository([DEVICE])
+	service = WebhookService(repository, WhatsAppConfig(), on_media=queued.append)
+	image = payloads.message("wamid.Q-img", "image", {"image": {"id": "MEDIA-Q", "mime_type": "image/png"}})
+	text = payloads.text_message("wamid.Q-text", "hello")
+	body = payloads.encode(payloads.envelope([payloads.messages_change([image, text])]))
+	service.process(body)
+	service.process(body)  # Meta's redelivery: stored once, queued once
+	assert queued == ["wamid.Q-img"]

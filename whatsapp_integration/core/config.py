@@ -14,6 +14,11 @@ from typing import Any
 
 from whatsapp_integration.core.chrome_switches import check_chrome_switches
 from whatsapp_integration.core.errors import ConfigurationError
+from whatsapp_integration.core.inbound_media import (
+	DEFAULT_MEDIA_MAX_MB,
+	DEFAULT_MEDIA_MIME_TYPES,
+	check_mime_patterns,
+)
 from whatsapp_integration.core.vocabulary import AssignmentRule, DeviceMode
 
 META_GRAPH_URL = "https://graph.facebook.com"
@@ -91,6 +96,9 @@ class WhatsAppConfig:
 	# Conversations (the 24 h customer-service window, assignment)
 	enforce_window_for_web: bool = False
 	conversation_assignment: str = AssignmentRule.NONE
+	# Inbound media: downloaded from Meta in the background, refused over the size or off the list
+	inbound_media_max_mb: float = field(default=DEFAULT_MEDIA_MAX_MB, metadata=_positive(0.01))
+	inbound_media_mime_types: tuple[str, ...] = DEFAULT_MEDIA_MIME_TYPES
 	# Campaigns
 	campaign_batch_size: int = field(default=50, metadata=_positive(1))
 	campaign_lease_seconds: float = field(default=300.0, metadata=_positive(10))
@@ -131,6 +139,9 @@ class WhatsAppConfig:
 					f"{_label(spec.name)} must be at least {minimum:g} (it is {value:g})."
 				)
 		check_chrome_switches(self.chrome_options)
+		object.__setattr__(
+			self, "inbound_media_mime_types", check_mime_patterns(self.inbound_media_mime_types)
+		)
 
 	@property
 	def graph_api_root(self) -> str:

@@ -7,6 +7,7 @@ message, a log line or `repr()`.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -41,12 +42,26 @@ class GraphClient:
 		"""POST `multipart/form-data`: the form `fields` and `file` (name, bytes, MIME type) as `file`."""
 		return self._request("POST", path, data=fields, files={"file": file})
 
+	def download(self, url: str, max_bytes: int) -> Download:
+		"""GET the file at an absolute `url` (Meta's media URL) with the token, reading at most
+		`max_bytes`; `truncated` says the file is longer."""
+		with self._send("GET", url, stream=True) as response:
+			if not response.ok:
+				raise _error_from(response.status_code, _json_or_none(response))
+			content = b""
+			for chunk in response.iter_content(chunk_size=65536):
+				content += chunk
+				if len(content) > max_bytes:
+					break
+		content_type = response.headers.get("Content-Type")
+		return Download(content[:max_bytes], content_type, truncated=len(content) > max_bytes)
+
 	def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-		url = f"{self.api_root}/{path.lstrip('/')}"
+		return _decode(self._send(method, f"{self.api_root}/{path.lstrip('/')}", **kwargs))
+
+	def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
 		try:
-			response = self._session.request(
-				method, url, headers=self._headers, timeout=self._timeout, **kwargs
-			)
+			return self._session.request(method, url, headers=self._headers, timeout=self._timeout, **kwargs)
 		except requests.Timeout:
 			raise GraphApiError(
 				f"Meta's API did not answer within {self._timeout:g} seconds; it will be retried.",
@@ -57,7 +72,6 @@ class GraphClient:
 				f"Could not reach Meta's API at {self.api_root} ({type(error).__name__}); it will be retried.",
 				action=ErrorAction.RETRY,
 			)
-		return _decode(response)
 
 
 def _pooled_session(api_root: str) -> requests.Session:
@@ -73,11 +87,24 @@ def _pooled_session(api_root: str) -> requests.Session:
 	return session
 
 
-def _decode(response: requests.Response) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Download:
+	"""A file fetched with `GraphClient.download`."""
+
+	content: bytes
+	content_type: str | None
+	truncated: bool = False
+
+
+def _json_or_none(response: requests.Response) -> Any:
 	try:
-		body = response.json()
+		return response.json()
 	except ValueError:
-		body = None
+		return None
+
+
+def _decode(response: requests.Response) -> dict[str, Any]:
+	body = _json_or_none(response)
 	if response.ok and isinstance(body, dict):
 		return body
 	raise _error_from(response.status_code, body)
