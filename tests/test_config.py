@@ -97,7 +97,7 @@ def test_from_mapping_of_nothing_is_the_default() -> None:
 		({"retry_backoff_seconds": -0.5}, "Retry backoff seconds must be at least 0 (it is -0.5)."),
 		(
 			{"default_mode": "Carrier pigeon"},
-			"Default mode must be one of Official, Web, not 'Carrier pigeon'.",
+			"Default mode must be one of Official, Web, Sandbox, not 'Carrier pigeon'.",
 		),
 	],
 )

@@ -31,6 +31,8 @@ scheduler_events = {
 			"whatsapp_integration.tasks.process_pending_webhook_events",
 			# campaigns: start the due ones, one dispatcher job per sending device
 			"whatsapp_integration.tasks.run_campaigns",
+			# Sandbox devices: Delivered and Read statuses not reported yet
+			"whatsapp_integration.tasks.queue_sandbox_statuses",
 		],
 	},
 	"daily": [

@@ -6,7 +6,8 @@ import frappe
 
 from whatsapp_integration.operations.alerts import check_and_alert
 from whatsapp_integration.site import campaigns as site_campaigns
-from whatsapp_integration.site.services import message_service, webhook_inbox
+from whatsapp_integration.site.sandbox import queue_statuses_if_sandbox_devices
+from whatsapp_integration.site.services import message_service, sandbox_service, webhook_inbox
 from whatsapp_integration.site.web import session_cleanup
 
 RETRY_BATCH = 200
@@ -38,6 +39,19 @@ def process_pending_webhook_events() -> None:
 	"""Inbox rows no worker finished (queue or workers were down, a retry is due, a worker died)."""
 	frappe.set_user("Administrator")
 	webhook_inbox().process_pending()
+
+
+def deliver_sandbox_statuses() -> None:
+	"""Report Delivered and Read for Sandbox messages as their delays pass (queued after a
+	Sandbox send; runs until no Sandbox message waits)."""
+	frappe.set_user("Administrator")
+	sandbox_service(process_now=True).run()
+
+
+def queue_sandbox_statuses() -> None:
+	"""Every minute: queue the Sandbox delivery job when a Sandbox device exists (a send's own
+	queueing may have come while the previous job was finishing)."""
+	queue_statuses_if_sandbox_devices()
 
 
 def purge_webhook_events() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from whatsapp_integration.core.allowlist import clean_entries
 from whatsapp_integration.core.chrome_switches import check_chrome_switches
 from whatsapp_integration.core.errors import ConfigurationError
 from whatsapp_integration.core.inbound_media import (
@@ -120,6 +121,11 @@ class WhatsAppConfig:
 		"Sales Invoice",
 		"Sales Order",
 	)
+	# Sandbox devices and the send allowlist (staging copies of production)
+	sandbox_delivered_after_seconds: float = field(default=2.0, metadata=_positive(0))
+	sandbox_read_after_seconds: float = field(default=3.0, metadata=_positive(0))
+	restrict_sends_to_allowlist: bool = False
+	send_allowlist: tuple[str, ...] = ()
 
 	def __post_init__(self) -> None:
 		if self.default_mode not in tuple(DeviceMode):
@@ -139,6 +145,7 @@ class WhatsAppConfig:
 					f"{_label(spec.name)} must be at least {minimum:g} (it is {value:g})."
 				)
 		check_chrome_switches(self.chrome_options)
+		object.__setattr__(self, "send_allowlist", clean_entries(self.send_allowlist))
 		object.__setattr__(
 			self, "inbound_media_mime_types", check_mime_patterns(self.inbound_media_mime_types)
 		)

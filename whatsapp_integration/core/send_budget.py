@@ -17,6 +17,7 @@ from whatsapp_integration.core.errors import ConfigurationError
 from whatsapp_integration.core.vocabulary import DeviceMode
 
 HOST_SLACK_SECONDS = 5.0  # Redis round trips and the host picking the command up
+SANDBOX_SEND_SECONDS = 5.0  # a Sandbox send makes no request: only the site's own work
 
 
 @dataclass(frozen=True)
@@ -46,4 +47,6 @@ def worst_case_seconds(mode: str, config: WhatsAppConfig) -> float:
 		return 2 * config.request_timeout  # connect plus read
 	if mode == DeviceMode.WEB:
 		return web_send_budget(config).worst_case
+	if mode == DeviceMode.SANDBOX:
+		return SANDBOX_SEND_SECONDS
 	raise ConfigurationError(f"Mode {mode!r} has no known send time.")

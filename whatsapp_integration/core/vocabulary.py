@@ -43,6 +43,7 @@ class Direction(Vocabulary):
 class DeviceMode(Vocabulary):
 	OFFICIAL = "Official"  # Meta's Cloud API
 	WEB = "Web"  # a linked WhatsApp Web session
+	SANDBOX = "Sandbox"  # never leaves the site: statuses and replies arrive through the webhook inbox
 
 
 class MessageType(Vocabulary):

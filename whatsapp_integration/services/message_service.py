@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from whatsapp_integration.core import message as rules
+from whatsapp_integration.core.allowlist import check_allowed
 from whatsapp_integration.core import rich_content
 from whatsapp_integration.core.caps import cap_reached, cap_reached_reason, has_daily_cap, start_of_day
 from whatsapp_integration.core.config import WhatsAppConfig
@@ -114,6 +115,7 @@ class MessageService:
 			raise InvalidMessage(
 				f"Only failed outbound messages can be retried; {name} is {record.direction} and {record.status}."
 			)
+		self._check_allowed(record.to_number or "")
 		self._check_recipient(record.to_number or "")
 		self._check_window(record, self.repository.get_device(record.device))
 		now = self._now()
@@ -136,6 +138,7 @@ class MessageService:
 			requested_by=message.requested_by,
 			status=MessageStatus.QUEUED,
 		)
+		self._check_allowed(record.to_number or "")
 		self._fill_content(record, message)
 		self._check_window(record, device)
 		record.created_at = self._now()
@@ -183,6 +186,10 @@ class MessageService:
 		last = self.repository.last_inbound_at(device.name, to) if to else None
 		check_window(record.message_type, to, device.name, last, self._now())
 
+	def _check_allowed(self, number: str) -> None:
+		"""The site-wide send allowlist (Settings), before anything is stored or sent."""
+		check_allowed(number, self.config.restrict_sends_to_allowlist, self.config.send_allowlist)
+
 	def _check_daily_cap(self, device: DeviceProfile) -> None:
 		if not has_daily_cap(device.daily_cap):
 			return
@@ -200,6 +207,7 @@ class MessageService:
 
 	def _retry(self, record: MessageRecord) -> None:
 		try:
+			self._check_allowed(record.to_number or "")  # the allowlist (a staging copy) holds
 			self._check_recipient(record.to_number or "")  # an opt-out since it was queued holds
 			device = self.repository.get_device(record.device)
 			self._check_window(record, device)  # so does a window that closed since

@@ -14,15 +14,18 @@ from whatsapp_integration.operations.alerts import alert_webhook_event_failed
 from whatsapp_integration.repositories.media_cache import FrappeMediaIdCache
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.repositories.redis_stores import RedisRateLimiter
+from whatsapp_integration.repositories.sandbox import FrappeSandboxOutbox
 from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
 from whatsapp_integration.repositories.webhooks import FrappeWebhookRepository
 from whatsapp_integration.senders.factory import SenderFactory
+from whatsapp_integration.senders.sandbox import sandbox_sender_builder
 from whatsapp_integration.senders.media import MediaSources
 from whatsapp_integration.services.message_service import MessageService
+from whatsapp_integration.services.sandbox import SandboxService
 from whatsapp_integration.services.webhook_inbox import WebhookInbox
 from whatsapp_integration.services.webhook_service import WebhookService
 from whatsapp_integration.session_host.client import web_sender_builder
-from whatsapp_integration.site import cache_keys
+from whatsapp_integration.site import cache_keys, sandbox
 from whatsapp_integration.site.files import FrappeFileReader
 from whatsapp_integration.site.settings import get_config
 from whatsapp_integration.site.web import host_client
@@ -31,6 +34,8 @@ from whatsapp_integration.site.web import host_client
 SENDERS = SenderFactory(MediaSources(FrappeFileReader(), FrappeMediaIdCache()))
 # Web devices send through the site's WhatsApp Web session host (commands over Redis).
 SENDERS.register(DeviceMode.WEB, web_sender_builder(host_client))
+# Sandbox devices never leave the site: their statuses come through the webhook inbox.
+SENDERS.register(DeviceMode.SANDBOX, sandbox_sender_builder(sandbox.queue_statuses))
 
 
 def rate_limiter() -> RedisRateLimiter:
@@ -70,6 +75,14 @@ def webhook_inbox() -> WebhookInbox:
 		on_crash=_log_crashed_event,
 		on_failed=alert_webhook_event_failed,
 	)
+
+
+def sandbox_service(*, process_now: bool) -> SandboxService:
+	"""Sandbox statuses and replies through the webhook inbox: applied in this job
+	(`process_now`, the delivery job) or by the drain job a webhook POST queues (a reply)."""
+	inbox = webhook_inbox()
+	after = sandbox.process_in_this_job(inbox) if process_now else sandbox.queue_drain
+	return SandboxService(FrappeSandboxOutbox(), inbox, get_config(), now=now_datetime, on_accepted=after)
 
 
 def _log_crashed_event(name: str) -> None:

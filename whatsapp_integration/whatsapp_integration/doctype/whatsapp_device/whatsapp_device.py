@@ -7,6 +7,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from whatsapp_integration.core.phone import normalize
+from whatsapp_integration.core.sandbox import sandbox_phone_number_id
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.core.web.states import SessionState, device_status
 from whatsapp_integration.site.doctypes import DEVICE
@@ -52,6 +53,9 @@ class WhatsAppDevice(Document):
 			frappe.throw(_("Copy the Phone Number ID from the Meta app dashboard (WhatsApp > API Setup)."))
 		if self.mode == DeviceMode.WEB:
 			self.status = device_status(SessionState(self.web_state or SessionState.STOPPED.value))
+		if self.mode == DeviceMode.SANDBOX and not self.phone_number_id:
+			# Sandbox statuses and replies name the device by this id, as Meta's webhooks do
+			self.phone_number_id = sandbox_phone_number_id(frappe.generate_hash(length=12))
 
 	def on_update(self) -> None:
 		if self.is_default:
