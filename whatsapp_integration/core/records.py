@@ -55,7 +55,6 @@ class MessageRecord:
 	reference_doctype: str | None = None
 	reference_name: str | None = None
 	requested_by: str | None = None
-	conversation: str | None = None  # the WhatsApp Conversation, set when the row is stored
 	sent_at: datetime | None = None
 	delivered_at: datetime | None = None
 	read_at: datetime | None = None
