@@ -35,6 +35,8 @@ scheduler_events = {
 			"whatsapp_integration.tasks.queue_sandbox_statuses",
 		],
 	},
+	# official devices' quality rating, messaging limit and status (services/number_health.py)
+	"hourly": ["whatsapp_integration.tasks.refresh_number_health"],
 	"daily": [
 		"whatsapp_integration.tasks.purge_webhook_events",
 		"whatsapp_integration.tasks.sync_whatsapp_templates",

@@ -6,8 +6,10 @@ import frappe
 
 from whatsapp_integration.operations.alerts import check_and_alert
 from whatsapp_integration.site import campaigns as site_campaigns
+from whatsapp_integration.site.number_health import number_health_service
 from whatsapp_integration.site.sandbox import queue_statuses_if_sandbox_devices
 from whatsapp_integration.site.services import message_service, sandbox_service, webhook_inbox
+from whatsapp_integration.site.services import message_service, webhook_inbox
 from whatsapp_integration.site.web import session_cleanup
 
 RETRY_BATCH = 200
@@ -62,6 +64,12 @@ def purge_webhook_events() -> None:
 def run_campaigns() -> None:
 	"""Every minute: start campaigns whose time has come; give each sending device a dispatcher."""
 	site_campaigns.run_scheduler_tick()
+
+
+def refresh_number_health() -> None:
+	"""Hourly: each official device's quality rating, messaging limit and status from Meta
+	(alerts on a drop or a limit change)."""
+	number_health_service().refresh_all()
 
 
 def sync_whatsapp_templates() -> None:

@@ -12,6 +12,7 @@ from frappe import _
 from frappe.utils import now_datetime
 from frappe.utils.user import get_users_with_role
 
+from whatsapp_integration.core.number_health import KINDS as NUMBER_HEALTH_KINDS
 from whatsapp_integration.core.operations import alerts
 from whatsapp_integration.core.operations.alerts import Incident
 from whatsapp_integration.core.operations.health import is_token_expired
@@ -154,12 +155,14 @@ def notify(incident: Incident) -> None:
 
 
 def _link(incident: Incident) -> str:
-	if incident.kind in (
+	about_device = incident.kind.partition(":")[0] in (
 		alerts.SESSION_LOST,
 		alerts.DEVICE_FAILURES,
 		alerts.TOKEN_EXPIRED,
 		LINKED_NUMBER_MISMATCH,
-	) and frappe.db.exists(DEVICE, incident.subject):
+		*NUMBER_HEALTH_KINDS,  # kinds like number_quality:RED
+	)
+	if about_device and frappe.db.exists(DEVICE, incident.subject):
 		return f"/app/whatsapp-device/{incident.subject}"
 	if incident.kind == alerts.SESSION_HOST_DOWN:
 		return "/app/whatsapp-device?mode=Web"

@@ -36,6 +36,7 @@ from whatsapp_integration.core.webhook import (
 	WebhookBatch,
 	parse_webhook,
 )
+from whatsapp_integration.core.webhook.numbers import NumberUpdate
 from whatsapp_integration.core.webhook_records import InboundRecord, OutboundState, StatusResult
 from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.webhook_repository import WebhookRepository
@@ -58,6 +59,7 @@ class WebhookResult:
 	opt_ins: int = 0
 	preferences_outdated: int = 0
 	failures_retried: int = 0
+	number_updates: int = 0
 	unknown_device_events: int = 0
 	skipped_events: int = 0
 	ignored_fields: list[str] = field(default_factory=list)
@@ -89,6 +91,7 @@ class WebhookService:
 		now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 		rand: Callable[[], float] = random.random,
 		on_media: Callable[[str], None] = lambda wamid: None,
+		number_health: Callable[[NumberUpdate], int] | None = None,
 	) -> None:
 		"""`on_media(wamid)` runs for each newly stored message whose media waits for download
 		(the site queues the download job: `services/media_download.py`)."""
@@ -97,6 +100,8 @@ class WebhookService:
 		self._on_media = on_media
 		self._now = now
 		self._rand = rand
+		# applies a number's quality/account update to its devices; returns how many (services.number_health)
+		self._number_health = number_health
 
 	def process(self, raw_body: bytes) -> WebhookResult:
 		"""Parse and apply a verified body; `InvalidWebhookPayload` if it is not a JSON object."""
@@ -117,7 +122,17 @@ class WebhookService:
 		changes.sort(key=lambda item: item[0].timestamp if item[0].timestamp is not None else float("inf"))
 		for change, stop in changes:
 			self._apply_preference(change, result, stop=stop)
+		for update in batch.number_updates:
+			self._apply_number_update(update, result)
 		return result
+
+	def _apply_number_update(self, update: NumberUpdate, result: WebhookResult) -> None:
+		if self._number_health is None:
+			result.ignored_fields.append(update.field)
+			return
+		applied = self._number_health(update)
+		result.number_updates += applied
+		result.unknown_device_events += 0 if applied else 1
 
 	def _device(self, phone_number_id: str | None, result: WebhookResult) -> DeviceProfile | None:
 		device = self.repository.device_for_phone_number_id(phone_number_id) if phone_number_id else None
