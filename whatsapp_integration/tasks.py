@@ -9,7 +9,6 @@ from whatsapp_integration.site import campaigns as site_campaigns
 from whatsapp_integration.site.number_health import number_health_service
 from whatsapp_integration.site.sandbox import queue_statuses_if_sandbox_devices
 from whatsapp_integration.site.services import message_service, sandbox_service, webhook_inbox
-from whatsapp_integration.site.services import message_service, webhook_inbox
 from whatsapp_integration.site.web import session_cleanup
 
 RETRY_BATCH = 200
