@@ -320,3 +320,12 @@ def test_the_mixed_fixture_carries_a_template_approval() -> None:
 	raw = (Path(__file__).parent / "fixtures" / "webhooks" / "mixed_batch.body").read_bytes()
 	(update,) = parse_webhook(raw).template_updates
 	assert (update.name, update.status, update.template_id) == ("order_ready", "APPROVED", "123")
+
+
+def test_meta_app_id_is_a_number() -> None:
+	from whatsapp_integration.core.config import WhatsAppConfig
+	from whatsapp_integration.core.errors import ConfigurationError
+
+	assert WhatsAppConfig.from_mapping({"meta_app_id": "1234567890"}).meta_app_id == "1234567890"
+	with pytest.raises(ConfigurationError, match="Meta App ID must be the app's number"):
+		WhatsAppConfig(meta_app_id="my-app")

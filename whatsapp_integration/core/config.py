@@ -51,6 +51,7 @@ class WhatsAppConfig:
 	default_mode: str = DeviceMode.OFFICIAL
 	graph_api_base_url: str = META_GRAPH_URL
 	graph_api_version: str = "v21.0"
+	meta_app_id: str = ""  # header samples of templates are uploaded to this app (resumable upload)
 	access_token: str = field(default="", repr=False)
 	app_secret: str = field(default="", repr=False)
 	webhook_verify_token: str = field(default="", repr=False)
@@ -128,6 +129,10 @@ class WhatsAppConfig:
 	send_allowlist: tuple[str, ...] = ()
 
 	def __post_init__(self) -> None:
+		if self.meta_app_id and not self.meta_app_id.isdigit():
+			raise ConfigurationError(
+				f"Meta App ID must be the app's number (App settings > Basic), not {self.meta_app_id!r}."
+			)
 		if self.default_mode not in tuple(DeviceMode):
 			raise ConfigurationError(
 				f"Default mode must be one of {', '.join(DeviceMode)}, not {self.default_mode!r}."
