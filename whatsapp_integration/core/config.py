@@ -98,6 +98,7 @@ class WhatsAppConfig:
 	# Conversations (the 24 h customer-service window, assignment)
 	enforce_window_for_web: bool = False
 	conversation_assignment: str = AssignmentRule.NONE
+	send_read_receipts: bool = True  # opening a chat marks the customer's messages read at Meta
 	# Inbound media: downloaded from Meta in the background, refused over the size or off the list
 	inbound_media_max_mb: float = field(default=DEFAULT_MEDIA_MAX_MB, metadata=_positive(0.01))
 	inbound_media_mime_types: tuple[str, ...] = DEFAULT_MEDIA_MIME_TYPES

@@ -65,6 +65,7 @@ class OutboundMessage:
 	callback_data: str | None = None
 	requested_by: str | None = None
 	extra: dict[str, str] = field(default_factory=dict)
+	reply_to: str | None = None  # the WhatsApp id (wamid) of the message this one answers
 
 
 def clean_text(text: str | None, blocked_phrases: tuple[str, ...] = ()) -> str:

@@ -55,6 +55,7 @@ class MessageRecord:
 	reference_doctype: str | None = None
 	reference_name: str | None = None
 	requested_by: str | None = None
+	reply_to_wamid: str | None = None  # the message this one answers (Official devices)
 	sent_at: datetime | None = None
 	delivered_at: datetime | None = None
 	read_at: datetime | None = None

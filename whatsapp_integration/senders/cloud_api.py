@@ -22,10 +22,16 @@ class CloudApiSender:
 		self._media = MediaUploader(client, phone_number_id, media)
 
 	def send_text(
-		self, to: str, text: str, *, callback_data: str | None = None, idempotency_key: str | None = None
+		self,
+		to: str,
+		text: str,
+		*,
+		callback_data: str | None = None,
+		idempotency_key: str | None = None,
+		reply_to: str | None = None,
 	) -> SendReceipt:
 		payload = {"type": "text", "text": {"body": text, "preview_url": "://" in text}}
-		return self._send(to, payload, callback_data)
+		return self._send(to, payload, callback_data, reply_to)
 
 	def send_template(
 		self,
@@ -34,6 +40,7 @@ class CloudApiSender:
 		*,
 		callback_data: str | None = None,
 		idempotency_key: str | None = None,
+		reply_to: str | None = None,
 	) -> SendReceipt:
 		body: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
 		components = []
@@ -46,14 +53,29 @@ class CloudApiSender:
 			components.append({"type": "body", "parameters": parameters})
 		if components:
 			body["components"] = components
-		return self._send(to, {"type": "template", "template": body}, callback_data)
+		return self._send(to, {"type": "template", "template": body}, callback_data, reply_to)
 
 	def send_media(
-		self, to: str, media: Media, *, callback_data: str | None = None, idempotency_key: str | None = None
+		self,
+		to: str,
+		media: Media,
+		*,
+		callback_data: str | None = None,
+		idempotency_key: str | None = None,
+		reply_to: str | None = None,
 	) -> SendReceipt:
-		return self._send(to, {"type": media.kind, media.kind: self._media.payload(media)}, callback_data)
+		content = {"type": media.kind, media.kind: self._media.payload(media)}
+		return self._send(to, content, callback_data, reply_to)
 
-	def _send(self, to: str, content: dict[str, Any], callback_data: str | None) -> SendReceipt:
+	def mark_read(self, wamid: str) -> None:
+		"""Tell Meta the customer's message `wamid` (and the earlier ones) was read: blue ticks."""
+		self._client.post(
+			self._path, {"messaging_product": "whatsapp", "status": "read", "message_id": wamid}
+		)
+
+	def _send(
+		self, to: str, content: dict[str, Any], callback_data: str | None, reply_to: str | None = None
+	) -> SendReceipt:
 		payload = {
 			"messaging_product": "whatsapp",
 			"recipient_type": "individual",
@@ -62,6 +84,8 @@ class CloudApiSender:
 		}
 		if callback_data:
 			payload["biz_opaque_callback_data"] = callback_data
+		if reply_to:
+			payload["context"] = {"message_id": reply_to}
 		return _receipt(self._client.post(self._path, payload))
 
 

@@ -136,6 +136,8 @@ class MessageService:
 			reference_doctype=message.reference_doctype or None,
 			reference_name=message.reference_name or None,
 			requested_by=message.requested_by,
+			# Only the Cloud API quotes the message answered (its `context`); others send it plain.
+			reply_to_wamid=message.reply_to if device.mode == DeviceMode.OFFICIAL else None,
 			status=MessageStatus.QUEUED,
 		)
 		self._check_allowed(record.to_number or "")
@@ -287,9 +289,12 @@ class MessageService:
 
 
 def dispatch(sender: WhatsAppSender, record: MessageRecord) -> SendReceipt:
-	"""Call the sender method that matches the row's message type."""
+	"""Call the sender method that matches the row's message type (`reply_to` only when the row
+	answers a message, which only rows of Official devices do)."""
 	to = record.to_number or ""
 	keys = {"callback_data": record.callback_data, "idempotency_key": record.idempotency_key}
+	if record.reply_to_wamid:
+		keys["reply_to"] = record.reply_to_wamid
 	if record.message_type == MessageType.TEXT:
 		return sender.send_text(to, record.text or "", **keys)
 	if record.message_type == MessageType.TEMPLATE:
