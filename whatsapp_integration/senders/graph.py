@@ -56,12 +56,25 @@ class GraphClient:
 		content_type = response.headers.get("Content-Type")
 		return Download(content[:max_bytes], content_type, truncated=len(content) > max_bytes)
 
+	def upload_chunk(self, path: str, data: bytes, offset: int) -> dict[str, Any]:
+		"""POST raw bytes to a resumable upload session (`upload:...`), `offset` being where `data`
+		starts in the file; Meta takes the token there as `Authorization: OAuth <token>`."""
+		headers = {
+			"Authorization": "OAuth " + self._headers["Authorization"].removeprefix("Bearer "),
+			"file_offset": str(offset),
+			"Content-Type": "application/octet-stream",
+		}
+		return self._request("POST", path, data=data, headers=headers)
+
 	def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
 		return _decode(self._send(method, f"{self.api_root}/{path.lstrip('/')}", **kwargs))
 
-	def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+	def _send(
+		self, method: str, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+	) -> requests.Response:
+		headers = {**self._headers, **(headers or {})}
 		try:
-			return self._session.request(method, url, headers=self._headers, timeout=self._timeout, **kwargs)
+			return self._session.request(method, url, headers=headers, timeout=self._timeout, **kwargs)
 		except requests.Timeout:
 			raise GraphApiError(
 				f"Meta's API did not answer within {self._timeout:g} seconds; it will be retried.",
@@ -120,9 +133,14 @@ def _error_from(http_status: int, body: Any) -> GraphApiError:
 		)
 	code = error.get("code") if isinstance(error.get("code"), int) else None
 	title = str(error.get("message") or error.get("error_user_title") or "")
+	# Meta's words for people: error_data.details, else error_user_title / error_user_msg
+	# (template creation explains its refusals only there)
+	user_words = ": ".join(
+		str(error[key]) for key in ("error_user_title", "error_user_msg") if error.get(key)
+	)
 	details = (
 		(error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else None
-	)
+	) or (user_words or None)
 	reason = advice_for(code) or details or title or f"Meta's API answered HTTP {http_status}."
 	return GraphApiError(
 		f"{reason} (Meta error {code})" if code is not None else reason,

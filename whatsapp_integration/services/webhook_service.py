@@ -37,6 +37,7 @@ from whatsapp_integration.core.webhook import (
 	parse_webhook,
 )
 from whatsapp_integration.core.webhook.numbers import NumberUpdate
+from whatsapp_integration.core.webhook.templates import TemplateUpdate
 from whatsapp_integration.core.webhook_records import InboundRecord, OutboundState, StatusResult
 from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.services.webhook_repository import WebhookRepository
@@ -60,6 +61,8 @@ class WebhookResult:
 	preferences_outdated: int = 0
 	failures_retried: int = 0
 	number_updates: int = 0
+	template_updates: int = 0
+	template_updates_unmatched: int = 0
 	unknown_device_events: int = 0
 	skipped_events: int = 0
 	ignored_fields: list[str] = field(default_factory=list)
@@ -92,6 +95,7 @@ class WebhookService:
 		rand: Callable[[], float] = random.random,
 		on_media: Callable[[str], None] = lambda wamid: None,
 		number_health: Callable[[NumberUpdate], int] | None = None,
+		templates: Callable[[TemplateUpdate], bool] | None = None,
 	) -> None:
 		"""`on_media(wamid)` runs for each newly stored message whose media waits for download
 		(the site queues the download job: `services/media_download.py`)."""
@@ -102,6 +106,9 @@ class WebhookService:
 		self._rand = rand
 		# applies a number's quality/account update to its devices; returns how many (services.number_health)
 		self._number_health = number_health
+		# applies a template status/quality/category update; False when no template matches
+		# (services.template_service.TemplateStatusService.apply)
+		self._templates = templates
 
 	def process(self, raw_body: bytes) -> WebhookResult:
 		"""Parse and apply a verified body; `InvalidWebhookPayload` if it is not a JSON object."""
@@ -124,7 +131,17 @@ class WebhookService:
 			self._apply_preference(change, result, stop=stop)
 		for update in batch.number_updates:
 			self._apply_number_update(update, result)
+		for template_update in batch.template_updates:
+			self._apply_template_update(template_update, result)
 		return result
+
+	def _apply_template_update(self, update: TemplateUpdate, result: WebhookResult) -> None:
+		if self._templates is None:
+			result.ignored_fields.append(f"template {update.kind}")
+		elif self._templates(update):
+			result.template_updates += 1
+		else:
+			result.template_updates_unmatched += 1
 
 	def _apply_number_update(self, update: NumberUpdate, result: WebhookResult) -> None:
 		if self._number_health is None:
