@@ -60,5 +60,15 @@ app_include_js = "whatsapp_integration.bundle.js"
 boot_session = "whatsapp_integration.site.desk.boot_session"
 additional_timeline_content = {"*": ["whatsapp_integration.site.desk.timeline_content"]}
 
+# Conversations and their messages: WhatsApp Users see theirs, managers all (site/conversation_access.py)
+permission_query_conditions = {
+	"WhatsApp Conversation": "whatsapp_integration.site.conversation_access.conversation_conditions",
+	"WhatsApp Message Log": "whatsapp_integration.site.conversation_access.message_conditions",
+}
+has_permission = {
+	"WhatsApp Conversation": "whatsapp_integration.site.conversation_access.conversation_permission",
+	"WhatsApp Message Log": "whatsapp_integration.site.conversation_access.message_permission",
+}
+
 # Prometheus scrapers authenticate with the Metrics Token of Settings (Bearer) on the metrics endpoint
 auth_hooks = ["whatsapp_integration.api.metrics.authenticate_scraper"]

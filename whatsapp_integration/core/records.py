@@ -55,6 +55,7 @@ class MessageRecord:
 	reference_doctype: str | None = None
 	reference_name: str | None = None
 	requested_by: str | None = None
+	conversation: str | None = None  # the WhatsApp Conversation, set when the row is stored
 	reply_to_wamid: str | None = None  # the message this one answers (Official devices)
 	sent_at: datetime | None = None
 	delivered_at: datetime | None = None

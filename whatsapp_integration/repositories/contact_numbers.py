@@ -1,4 +1,4 @@
-"""An indexed lookup of Contacts by WhatsApp number (see `webhooks._contact_by_number` for why).
+"""An indexed lookup of Contacts by WhatsApp number (see `contact_by_number` for why).
 
 Each Contact Phone row carries its number's E.164 form in the indexed custom field
 `whatsapp_number`: set by the Contact `validate` hook, filled for existing rows on install and
@@ -12,9 +12,11 @@ import phonenumbers
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.model.document import Document
 
+from whatsapp_integration.core.webhook_records import ContactLink
 from whatsapp_integration.site.settings import get_config
 
 CONTACT_NUMBER_FIELD = "whatsapp_number"
+PARTY_PREFERENCE = ("Customer", "Lead", "Supplier")
 
 
 def contact_number_key(phone: str | None, country: str | None) -> str:
@@ -74,3 +76,41 @@ def ensure_contact_number_index() -> None:
 		key = contact_number_key(row.phone, country)
 		frappe.db.set_value("Contact Phone", row.name, CONTACT_NUMBER_FIELD, key, update_modified=False)
 	frappe.db.commit()
+
+
+def contact_by_number(number: str) -> str | None:
+	"""The Contact with a phone row whose number is `number` (E.164), however it was typed.
+
+	Contact Phone's `phone` is free text ("0176 1234567", "+49 (176) ...") without an index, so
+	matching it means normalising every row of the table for each inbound message. Instead each
+	phone row carries its E.164 form in an indexed custom field `whatsapp_number`, kept by the
+	Contact's `validate` hook (`index_contact_numbers`) and filled for existing rows on install and
+	migrate (`ensure_contact_number_index`). A custom field rather than an index on `phone` itself,
+	because an index on `phone` cannot match its many formats; rather than a table of our own,
+	because the value lives and dies with its phone row (no sync to keep right)."""
+	rows = frappe.db.sql(
+		f"""select parent from `tabContact Phone` where {CONTACT_NUMBER_FIELD} = %s
+		and parenttype = 'Contact' order by creation limit 1""",
+		number,
+	)
+	return rows[0][0] if rows else None
+
+
+def contact_link(contact: str) -> ContactLink:
+	"""`contact` with the Customer, Lead or Supplier it links to (in that order of preference)."""
+	links = frappe.get_all(
+		"Dynamic Link",
+		filters={"parent": contact, "parenttype": "Contact"},
+		fields=["link_doctype", "link_name"],
+		order_by="idx asc",
+	)
+	ranked = sorted(
+		links,
+		key=lambda link: (
+			PARTY_PREFERENCE.index(link.link_doctype)
+			if link.link_doctype in PARTY_PREFERENCE
+			else len(PARTY_PREFERENCE)
+		),
+	)
+	party = ranked[0] if ranked else None
+	return ContactLink(contact, party.link_doctype if party else None, party.link_name if party else None)

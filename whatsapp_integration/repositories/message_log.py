@@ -8,6 +8,9 @@ status event through one insert (`insert_events`), whichever way the row is writ
 - `insert_inbound`: a customer's message (`db_insert`: stored verbatim, its text is no HTML);
 - `save_outcome` / `save_changes`: a send attempt's outcome, a webhook's status event.
 
+Every new row also updates (or starts) its customer's WhatsApp Conversation in the same
+transaction (`conversations.record`, the one Conversation writer) and carries its name.
+
 Each write announces its message event (`site/message_events.py`: the `whatsapp_message_events`
 hook of other apps) for after the transaction commits.
 """
@@ -24,11 +27,13 @@ import frappe
 from frappe.query_builder.functions import Max
 from frappe.utils import get_datetime, now_datetime
 
+from whatsapp_integration.core.conversation import seen_inbound, seen_outbound
 from whatsapp_integration.core.errors import DuplicateKey
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, StatusEvent
 from whatsapp_integration.core.status import timestamp_field
 from whatsapp_integration.core.vocabulary import Direction, MessageStatus
 from whatsapp_integration.core.window import latest_inbound
+from whatsapp_integration.repositories import conversations
 from whatsapp_integration.repositories.rows import DOC_FIELDS, doc_values, insert_once
 from whatsapp_integration.site.doctypes import MESSAGE_LOG, STATUS_EVENT
 from whatsapp_integration.site.message_events import ROW_FIELDS, announce, message_event
@@ -97,6 +102,7 @@ def columns(record: MessageRecord | InboundRecord) -> dict[str, Any]:
 def insert_one(record: MessageRecord) -> MessageRecord:
 	"""Insert an outbox row with its events; raises `DuplicateKey` when its idempotency key or
 	wamid is taken (the transaction is rolled back). Returns the row as stored."""
+	record.conversation = conversations.record(seen_outbound(record, record.created_at or now_datetime()))
 	doc = frappe.get_doc({"doctype": MESSAGE_LOG, **columns(record)})
 	try:
 		doc.insert(ignore_permissions=True)
@@ -117,6 +123,9 @@ def insert_many(logs: list[tuple[str, MessageRecord]], refused: Refusal) -> list
 	the others, and `refused` says what becomes of it. Returns the rows stored."""
 	if not logs:
 		return []
+	# In one order (device, number), so two dispatchers never wait on each other's conversations.
+	for _name, record in sorted(logs, key=lambda log: (log[1].device or "", log[1].to_number or "")):
+		record.conversation = conversations.record(seen_outbound(record, record.created_at or now_datetime()))
 	stored = _store_rows(logs, refused)
 	insert_events((name, idx, event) for name, record in stored for idx, event in enumerate(record.events, 1))
 	announce([message_event("outbound", {**columns(record), "name": name}) for name, record in stored])
@@ -135,6 +144,10 @@ def insert_inbound(record: InboundRecord) -> bool:
 	doc = frappe.get_doc({"doctype": MESSAGE_LOG, **values})
 	inserted = insert_once(doc)
 	if inserted:
+		values["conversation"] = conversations.record(seen_inbound(record))
+		frappe.db.set_value(
+			MESSAGE_LOG, doc.name, "conversation", values["conversation"], update_modified=False
+		)
 		announce([message_event("inbound", {**values, "name": doc.name})])
 	frappe.db.commit()  # either way: the next read sees what other workers committed
 	return inserted
@@ -170,9 +183,21 @@ def save_changes(name: str, changed: dict[str, Any], events: list[StatusEvent], 
 	`first_idx`); an open Message Log form reloads itself."""
 	changed = {**changed, "modified": now_datetime()}
 	_save(name, changed, events, update_modified=False, first_idx=first_idx)
+	_notify_form(name, changed["modified"])
+
+
+def save_media(name: str, values: dict[str, Any]) -> None:
+	"""Apply an inbound media download's outcome (`media_*` columns) to row `name`; an open
+	Message Log form reloads itself."""
+	modified = now_datetime()
+	frappe.db.set_value(MESSAGE_LOG, name, {**values, "modified": modified}, update_modified=False)
+	_notify_form(name, modified)
+
+
+def _notify_form(name: str, modified: datetime) -> None:
 	frappe.publish_realtime(  # what Document.notify_update sends
 		"doc_update",
-		{"modified": str(changed["modified"]), "doctype": MESSAGE_LOG, "name": name},
+		{"modified": str(modified), "doctype": MESSAGE_LOG, "name": name},
 		doctype=MESSAGE_LOG,
 		docname=name,
 		after_commit=True,
@@ -204,7 +229,9 @@ def last_inbound_at(device: str, number: str) -> datetime | None:
 	)
 	moments = [by_number.run()[0][0]]
 	if bsuids:
-		by_bsuid = frappe.qb.from_(log).select(Max(log.received_at)).where(mine & log.from_user_id.isin(bsuids))
+		by_bsuid = (
+			frappe.qb.from_(log).select(Max(log.received_at)).where(mine & log.from_user_id.isin(bsuids))
+		)
 		moments.append(by_bsuid.run()[0][0])
 	return latest_inbound(_datetime(moment) for moment in moments)
 

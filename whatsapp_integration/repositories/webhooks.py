@@ -30,11 +30,10 @@ from whatsapp_integration.core.webhook_records import (
 )
 from whatsapp_integration.repositories import message_log, opt_outs
 from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
-from whatsapp_integration.repositories.contact_numbers import CONTACT_NUMBER_FIELD
+from whatsapp_integration.repositories.contact_numbers import contact_by_number, contact_link
 from whatsapp_integration.senders.factory import DeviceProfile
 from whatsapp_integration.site.doctypes import DEVICE, MESSAGE_LOG, STATUS_EVENT
 
-PARTY_PREFERENCE = ("Customer", "Lead", "Supplier")
 _STATE_FIELDS = (
 	"status",
 	"sent_at",
@@ -69,7 +68,7 @@ class FrappeWebhookRepository:
 		return self._devices[phone_number_id]
 
 	def find_contact(self, number: str | None, user_id: str | None) -> ContactLink | None:
-		contact = _contact_by_number(number) if number else None
+		contact = contact_by_number(number) if number else None
 		if contact is None and user_id:
 			contact = frappe.db.get_value(
 				MESSAGE_LOG,
@@ -77,7 +76,7 @@ class FrappeWebhookRepository:
 				"contact",
 				order_by="creation desc",
 			)
-		return _link(contact) if contact else None
+		return contact_link(contact) if contact else None
 
 	def insert_inbound(self, record: InboundRecord) -> bool:
 		return message_log.insert_inbound(replace(record, received_at=_local(record.received_at)))
@@ -164,43 +163,6 @@ def _save_state(name: str, state: OutboundState, before: dict[str, Any]) -> None
 		changed["next_attempt_at"] = _local(changed["next_attempt_at"])
 	first = before["events"]
 	message_log.save_changes(name, changed, state.events[first:], first_idx=first + 1)
-
-
-def _contact_by_number(number: str) -> str | None:
-	"""The Contact with a phone row whose number is `number` (E.164), however it was typed.
-
-	Contact Phone's `phone` is free text ("0176 1234567", "+49 (176) ...") without an index, so
-	matching it means normalising every row of the table for each inbound message. Instead each
-	phone row carries its E.164 form in an indexed custom field `whatsapp_number`, kept by the
-	Contact's `validate` hook (`index_contact_numbers`) and filled for existing rows on install and
-	migrate (`ensure_contact_number_index`). A custom field rather than an index on `phone` itself,
-	because an index on `phone` cannot match its many formats; rather than a table of our own,
-	because the value lives and dies with its phone row (no sync to keep right)."""
-	rows = frappe.db.sql(
-		f"""select parent from `tabContact Phone` where {CONTACT_NUMBER_FIELD} = %s
-		and parenttype = 'Contact' order by creation limit 1""",
-		number,
-	)
-	return rows[0][0] if rows else None
-
-
-def _link(contact: str) -> ContactLink:
-	links = frappe.get_all(
-		"Dynamic Link",
-		filters={"parent": contact, "parenttype": "Contact"},
-		fields=["link_doctype", "link_name"],
-		order_by="idx asc",
-	)
-	ranked = sorted(
-		links,
-		key=lambda link: (
-			PARTY_PREFERENCE.index(link.link_doctype)
-			if link.link_doctype in PARTY_PREFERENCE
-			else len(PARTY_PREFERENCE)
-		),
-	)
-	party = ranked[0] if ranked else None
-	return ContactLink(contact, party.link_doctype if party else None, party.link_name if party else None)
 
 
 def _local(moment: datetime) -> datetime:

@@ -12,6 +12,7 @@ from whatsapp_integration.core.errors import RateLimited
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.operations.alerts import alert_webhook_event_failed
 from whatsapp_integration.repositories.media_cache import FrappeMediaIdCache
+from whatsapp_integration.repositories.conversations import FrappeConversationRepository
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.repositories.redis_stores import RedisRateLimiter
 from whatsapp_integration.repositories.sandbox import FrappeSandboxOutbox
@@ -20,6 +21,7 @@ from whatsapp_integration.repositories.webhooks import FrappeWebhookRepository
 from whatsapp_integration.senders.factory import SenderFactory
 from whatsapp_integration.senders.sandbox import sandbox_sender_builder
 from whatsapp_integration.senders.media import MediaSources
+from whatsapp_integration.services.conversations import ConversationService
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.services.sandbox import SandboxService
 from whatsapp_integration.services.webhook_inbox import WebhookInbox
@@ -61,6 +63,10 @@ def charge_user(action: str, per_minute: int) -> None:
 
 def message_service() -> MessageService:
 	return MessageService(FrappeMessageRepository(), get_config(), SENDERS, rate_limiter(), now=now_datetime)
+
+
+def conversation_service() -> ConversationService:
+	return ConversationService(FrappeConversationRepository(), now=now_datetime)
 
 
 def webhook_service() -> WebhookService:

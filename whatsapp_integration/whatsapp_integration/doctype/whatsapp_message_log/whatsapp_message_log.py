@@ -25,6 +25,7 @@ class WhatsAppMessageLog(Document):
 		attempts: DF.Int
 		callback_data: DF.SmallText | None
 		contact: DF.Link | None
+		conversation: DF.Link | None
 		delivered_at: DF.Datetime | None
 		device: DF.Link | None
 		direction: DF.Literal["Outbound", "Inbound"]
@@ -95,3 +96,12 @@ def on_doctype_update() -> None:
 	frappe.db.add_index(
 		MESSAGE_LOG, ["creation", "direction", "device", "status"], "creation_analytics_index"
 	)
+	# The 24 h window: when a customer last wrote to a device, by number or BSUID (index only).
+	frappe.db.add_index(
+		MESSAGE_LOG, ["from_number", "device", "direction", "received_at"], "inbound_number_index"
+	)
+	frappe.db.add_index(
+		MESSAGE_LOG, ["from_user_id", "device", "direction", "received_at"], "inbound_bsuid_index"
+	)
+	# A conversation's thread, newest first, paged.
+	frappe.db.add_index(MESSAGE_LOG, ["conversation", "creation"], "conversation_thread_index")

@@ -1,0 +1,117 @@
+"""The one writer of WhatsApp Conversation rows.
+
+`record` is called by the Message Log store (`message_log.py`) for every message it writes, in
+the same transaction as the log row: it locks the customer's conversation (or creates it: the
+unique `conversation_key` lets the database decide between two racing workers), applies the
+upsert rule of `core.conversation` and, when the customer wrote for the first time, assigns it
+(`site/conversation_assignment.py`); the assignee hears of every new inbound message.
+`set_status` and `mark_read` are the changes people make (through `services/conversations.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import frappe
+from frappe.utils import get_datetime
+
+from whatsapp_integration.core.conversation import (
+	ConversationState,
+	MessageSeen,
+	apply_message,
+	needs_assignment,
+)
+from whatsapp_integration.core.vocabulary import Direction
+from whatsapp_integration.repositories.contact_numbers import contact_by_number, contact_link
+from whatsapp_integration.repositories.rows import insert_once
+from whatsapp_integration.site import conversation_assignment
+from whatsapp_integration.site.doctypes import CONVERSATION
+
+FIELDS = tuple(field.name for field in dataclasses.fields(ConversationState))
+_DATETIMES = ("last_inbound_at", "last_message_at")
+
+
+def record(message: MessageSeen) -> str:
+	"""Create or update the conversation of `message`; returns its name. The caller commits."""
+	before = find(message.device, message.number, message.bsuid, lock=True)
+	if before is None and message.contact is None and message.number:
+		contact = contact_by_number(message.number)  # the first message to a known customer
+		message = dataclasses.replace(message, contact=contact_link(contact) if contact else None)
+	after = apply_message(before, message)
+	if before is None:
+		name = _insert(after)
+		if name is None:  # a racing worker created it first: apply the message to theirs
+			return record(message)
+		after = dataclasses.replace(after, name=name)
+	else:
+		_update(before, after)
+	if needs_assignment(before, after):
+		after = dataclasses.replace(after, assigned_to=conversation_assignment.assign_new(after))
+	if message.direction == Direction.INBOUND and after.assigned_to:
+		conversation_assignment.notify_assignee(after, message.preview)
+	return after.name or ""
+
+
+def find(
+	device: str, number: str | None, bsuid: str | None, *, lock: bool = False
+) -> ConversationState | None:
+	"""The conversation of a customer (by number, else by BSUID) on `device`; `lock`: for update."""
+	for field, value in (("contact_number", number), ("bsuid", bsuid)):
+		if value:
+			row = frappe.db.get_value(
+				CONVERSATION, {"device": device, field: value}, list(FIELDS), as_dict=True, for_update=lock
+			)
+			if row:
+				return state_from(row)
+	return None
+
+
+def get(name: str, *, lock: bool = False) -> ConversationState:
+	row = frappe.db.get_value(CONVERSATION, name, list(FIELDS), as_dict=True, for_update=lock)
+	if not row:
+		raise LookupError(f"WhatsApp Conversation {name!r} does not exist.")
+	return state_from(row)
+
+
+def save(before: ConversationState, after: ConversationState) -> None:
+	"""Store what changed between `before` and `after` (a person's change: status, unread)."""
+	_update(before, after)
+
+
+def state_from(row: dict[str, Any]) -> ConversationState:
+	values = {field: row.get(field) for field in FIELDS}
+	for field in _DATETIMES:
+		values[field] = get_datetime(values[field]) if values[field] else None
+	values["unread_count"] = int(values["unread_count"] or 0)
+	return ConversationState(**values)
+
+
+def _insert(state: ConversationState) -> str | None:
+	doc = frappe.get_doc({"doctype": CONVERSATION, **_columns(state)})
+	doc.name = frappe.generate_hash(length=10)
+	return doc.name if insert_once(doc) else None
+
+
+def _update(before: ConversationState, after: ConversationState) -> None:
+	changed = {
+		field: getattr(after, field) for field in FIELDS if getattr(after, field) != getattr(before, field)
+	}
+	changed.pop("name", None)
+	if changed:
+		frappe.db.set_value(CONVERSATION, before.name, changed)
+
+
+def _columns(state: ConversationState) -> dict[str, Any]:
+	values = {field: getattr(state, field) for field in FIELDS if field != "name"}
+	return {field: value for field, value in values.items() if value is not None}
+
+
+class FrappeConversationRepository:
+	"""`ConversationRepository` of `services/conversations.py` on the site's database."""
+
+	def get(self, name: str, *, lock: bool = False) -> ConversationState:
+		return get(name, lock=lock)
+
+	def save(self, before: ConversationState, after: ConversationState) -> None:
+		save(before, after)
