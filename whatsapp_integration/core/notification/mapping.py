@@ -1,0 +1,110 @@
+"""A rule's message for one document: template parameters from fields or sandboxed placeholders,
+or free text rendered in the app's sandbox (core/campaign/rendering), never Frappe's Jinja.
+
+A document's values reach placeholders twice: by field name (`{{ customer_name }}`) and under
+`doc` (`{{ doc.customer_name }}`). A parameter mapped to a field takes the field's display text
+(what the desk shows: `₹ 1,000.00`, `29-11-2026`), given by the caller as `formatted`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from whatsapp_integration.core.campaign.rendering import placeholder_names, render_text
+from whatsapp_integration.core.errors import InvalidCampaign, InvalidMessage
+
+DOC = "doc"
+
+
+@dataclass(frozen=True)
+class ParameterMapping:
+	"""Template parameter {{position}}: a document field, or a placeholder expression."""
+
+	position: int
+	field: str | None = None
+	expression: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentValues:
+	"""A document as the message sees it: raw values and the desk's display text per field."""
+
+	values: Mapping[str, Any]
+	formatted: Mapping[str, str]
+
+	def context(self) -> dict[str, Any]:
+		plain = {field: plain_value(value) for field, value in self.values.items()}
+		return {**plain, DOC: plain}
+
+
+def plain_value(value: Any) -> Any:
+	"""A value the sandbox can show: numbers stay numbers, dates become ISO text."""
+	if isinstance(value, Decimal):
+		return float(value)
+	if isinstance(value, datetime | date | time):
+		return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+	if isinstance(value, timedelta):
+		return str(value)
+	if value is None or isinstance(value, str | int | float | bool):
+		return value
+	return str(value)
+
+
+def check_mappings(mappings: Sequence[ParameterMapping], expected: int | None) -> None:
+	"""One mapping per template parameter {{1}}..{{n}}, each a field or an expression."""
+	positions = sorted(mapping.position for mapping in mappings)
+	if expected is not None and positions != list(range(1, expected + 1)):
+		raise InvalidMessage(
+			f"The template has {expected} parameter(s); map each of {{{{1}}}} to {{{{{expected}}}}} once "
+			f"(mapped: {', '.join(map(str, positions)) or 'none'})."
+		)
+	for mapping in mappings:
+		if bool(mapping.field) == bool((mapping.expression or "").strip()):
+			raise InvalidMessage(
+				f"Parameter {{{{{mapping.position}}}}}: choose either a document field or a placeholder "
+				"expression (one of the two)."
+			)
+
+
+def template_parameters(mappings: Sequence[ParameterMapping], document: DocumentValues) -> tuple[str, ...]:
+	"""The values of {{1}}, {{2}}, ... for `document`, in position order."""
+	context = document.context()
+	return tuple(
+		_parameter(mapping, document, context) for mapping in sorted(mappings, key=lambda m: m.position)
+	)
+
+
+def _parameter(mapping: ParameterMapping, document: DocumentValues, context: Mapping[str, Any]) -> str:
+	if mapping.field:
+		if mapping.field not in document.values:
+			raise InvalidMessage(
+				f"Parameter {{{{{mapping.position}}}}} is mapped to the field {mapping.field!r}, which the "
+				"document does not have. Map it to one of the document's fields."
+			)
+		value = document.formatted.get(mapping.field)
+		text = value if value is not None else str(plain_value(document.values[mapping.field]) or "")
+	else:
+		text = render_text(mapping.expression or "", context)
+	return text.strip()
+
+
+def render_message(text: str, document: DocumentValues) -> str:
+	"""A free-text message for `document`, rendered in the sandbox."""
+	return render_text(text, document.context()).strip()
+
+
+def check_placeholders(sources: Mapping[str, str], fieldnames: Iterable[str]) -> None:
+	"""Every placeholder of every source (label -> text) names a field of the DocType or `doc`."""
+	known = {*fieldnames, DOC}
+	for label, source in sources.items():
+		if "{" not in source:
+			continue
+		for name in sorted(placeholder_names(label, source) - known):
+			raise InvalidCampaign(
+				f"Unknown placeholder {{{{ {name} }}}} in {label}: use a field of the document "
+				"(e.g. {{ customer_name }} or {{ doc.customer_name }})."
+			)
