@@ -29,6 +29,8 @@ scheduler_events = {
 			"whatsapp_integration.tasks.retry_queued_messages",
 			# inbox rows of Meta's webhook that no worker finished
 			"whatsapp_integration.tasks.process_pending_webhook_events",
+			# inbound media whose download retry is due or whose queued job never ran
+			"whatsapp_integration.tasks.retry_inbound_media",
 			# campaigns: start the due ones, one dispatcher job per sending device
 			"whatsapp_integration.tasks.run_campaigns",
 			# Sandbox devices: Delivered and Read statuses not reported yet

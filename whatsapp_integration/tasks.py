@@ -6,6 +6,7 @@ import frappe
 
 from whatsapp_integration.operations.alerts import check_and_alert
 from whatsapp_integration.site import campaigns as site_campaigns
+from whatsapp_integration.site.inbound_media import media_downloader
 from whatsapp_integration.site.number_health import number_health_service
 from whatsapp_integration.site.sandbox import queue_statuses_if_sandbox_devices
 from whatsapp_integration.site.services import message_service, sandbox_service, webhook_inbox
@@ -53,6 +54,18 @@ def queue_sandbox_statuses() -> None:
 	"""Every minute: queue the Sandbox delivery job when a Sandbox device exists (a send's own
 	queueing may have come while the previous job was finishing)."""
 	queue_statuses_if_sandbox_devices()
+
+
+def download_inbound_media(wamid: str) -> None:
+	"""Queued when a message with media is stored: fetch it from Meta (services/media_download.py)."""
+	frappe.set_user("Administrator")
+	media_downloader().download(wamid)
+
+
+def retry_inbound_media() -> None:
+	"""Every minute: inbound media whose download retry is due or whose queued job never ran."""
+	frappe.set_user("Administrator")
+	media_downloader().download_due()
 
 
 def purge_webhook_events() -> None:

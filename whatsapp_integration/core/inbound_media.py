@@ -61,6 +61,17 @@ class MediaRefused(WhatsAppError):
 
 
 @dataclass(frozen=True)
+class MediaJob:
+	"""A Pending inbound row (`name`), claimed for one download attempt."""
+
+	name: str
+	device: str
+	media_id: str
+	filename: str | None
+	attempts: int
+
+
+@dataclass(frozen=True)
 class MediaInfo:
 	"""Meta's answer to `GET /{media-id}`: a download URL valid for about five minutes."""
 

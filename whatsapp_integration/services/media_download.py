@@ -15,7 +15,6 @@ between the two steps is fetched again at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -23,6 +22,7 @@ from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ErrorAction, GraphApiError, WhatsAppError
 from whatsapp_integration.core.inbound_media import (
 	MediaInfo,
+	MediaJob,
 	MediaRefused,
 	check_content,
 	check_declared,
@@ -36,17 +36,6 @@ from whatsapp_integration.senders.graph import Download
 LEASE_SECONDS = 120  # one attempt (two Graph calls and a download) finishes well within this
 BATCH = 50
 _EXPIRED_URL_STATUSES = (401, 403, 404, 410)  # what Meta's download host answers for an old URL
-
-
-@dataclass(frozen=True)
-class MediaJob:
-	"""A Pending inbound row, claimed for one download attempt."""
-
-	name: str
-	device: str
-	media_id: str
-	filename: str | None
-	attempts: int
 
 
 class MediaClient(Protocol):

@@ -29,6 +29,7 @@ from whatsapp_integration.services.webhook_service import WebhookService
 from whatsapp_integration.session_host.client import web_sender_builder
 from whatsapp_integration.site import cache_keys, sandbox
 from whatsapp_integration.site.files import FrappeFileReader
+from whatsapp_integration.site.inbound_media import queue_media_download
 from whatsapp_integration.site.number_health import number_health_service
 from whatsapp_integration.site.settings import get_config
 from whatsapp_integration.site.web import host_client
@@ -71,7 +72,10 @@ def conversation_service() -> ConversationService:
 
 def webhook_service() -> WebhookService:
 	return WebhookService(
-		FrappeWebhookRepository(), get_config(), number_health=number_health_service().apply_update
+		FrappeWebhookRepository(),
+		get_config(),
+		number_health=number_health_service().apply_update,
+		on_media=queue_media_download,
 	)
 
 

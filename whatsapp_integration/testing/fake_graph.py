@@ -348,7 +348,12 @@ def main() -> None:
 	args = parser.parse_args()
 	# Under `python -m` this module is __main__: serve the package's module, whose ROUTES the
 	# area modules extend when imported.
-	from whatsapp_integration.testing import fake_graph, fake_graph_chat, fake_graph_media_upload
+	from whatsapp_integration.testing import (
+		fake_graph,
+		fake_graph_chat,
+		fake_graph_media,
+		fake_graph_media_upload,
+	)
 
 	api = fake_graph.FakeGraphApi(
 		access_token=args.access_token, port=args.port, record_bodies=not args.no_bodies

@@ -6,8 +6,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from whatsapp_integration.core.inbound_media import MediaJob
 from whatsapp_integration.core.vocabulary import MediaStatus
-from whatsapp_integration.services.media_download import MediaJob
 
 
 @dataclass

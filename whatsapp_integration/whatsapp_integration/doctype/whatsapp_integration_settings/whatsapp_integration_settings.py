@@ -47,6 +47,8 @@ class WhatsAppIntegrationSettings(Document):
 		graph_api_base_url: DF.Data | None
 		graph_api_version: DF.Data | None
 		idle_session_timeout: DF.Float
+		inbound_media_max_mb: DF.Float
+		inbound_media_mime_types: DF.SmallText | None
 		log_retention_days: DF.Int
 		max_retry_attempts: DF.Int
 		metrics_token: DF.Password | None
