@@ -15,7 +15,7 @@ from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.ratelimit import RateLimiter
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.campaign_dispatch import CampaignDispatcher
-from whatsapp_integration.services.campaign_service import CampaignService
+from whatsapp_integration.services.campaign_service import CampaignService, Router
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.services.send_journal import SendJournal
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
@@ -37,6 +37,7 @@ class CampaignHarness:
 	limiter: RateLimiter | None = None
 	senders: SenderFactory = field(default_factory=SenderFactory)
 	config_overrides: dict[str, Any] = field(default_factory=dict)
+	router: Router | None = None  # routes multi-device campaigns (services.campaign_routing)
 
 	def service(self, **overrides: Any) -> CampaignService:
 		"""A new lifecycle service over the shared repositories."""
@@ -86,6 +87,7 @@ class CampaignHarness:
 			devices=self.messages,
 			send=messages.send,
 			notify=lambda campaign, reason: self.notifications.append((campaign.name, reason)),
+			router=self.router,
 			time_zone="UTC",
 			now=self.clock.now,
 		)

@@ -126,4 +126,6 @@ def _state(name: str) -> dict[str, Any]:
 
 def _wake_dispatcher(name: str, status: str) -> None:
 	if status == CampaignStatus.RUNNING:
-		site_campaigns.ensure_dispatcher(frappe.db.get_value(CAMPAIGN, name, "device"))
+		campaign = site_campaigns.campaign_service().repository.get_campaign(name)
+		for device in site_campaigns.sending_devices(campaign):
+			site_campaigns.ensure_dispatcher(device)

@@ -28,8 +28,9 @@ from whatsapp_integration.core.campaign.templates import TemplateInfo
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import CampaignStatus, RecipientState
 from whatsapp_integration.repositories import opt_outs
+from whatsapp_integration.repositories.campaign_devices import devices_of
 from whatsapp_integration.repositories.campaign_logs import insert_logs
-from whatsapp_integration.repositories.rows import DOC_FIELDS, doc_values
+from whatsapp_integration.repositories.rows import DOC_FIELDS, chunks, doc_values
 from whatsapp_integration.site import cache_keys
 from whatsapp_integration.site.doctypes import CAMPAIGN, CAMPAIGN_RECIPIENT, MESSAGE_LOG, TEMPLATE
 
@@ -55,6 +56,7 @@ _RECIPIENT_FIELDS = (
 	"wamid",
 	"message_log",
 	"run",
+	"device",
 )
 _CHUNK = 1000
 
@@ -70,9 +72,8 @@ class FrappeCampaignRepository:
 		self, statuses: Iterable[str], device: str | None = None
 	) -> list[CampaignRecord]:
 		filters: dict[str, Any] = {"status": ("in", list(statuses))}
-		if device:
-			filters["device"] = device
-		return [campaign_from(row) for row in frappe.get_all(CAMPAIGN, filters=filters, fields=["*"])]
+		campaigns = [campaign_from(row) for row in frappe.get_all(CAMPAIGN, filters=filters, fields=["*"])]
+		return [c for c in campaigns if not device or device in (c.device, *c.devices)]
 
 	def update_campaign(self, name: str, expected: Iterable[str], **values: Any) -> bool:
 		unknown = set(values) - _CAMPAIGN_COLUMNS
@@ -125,15 +126,15 @@ class FrappeCampaignRepository:
 		frappe.db.sql(
 			"""update `tabWhatsApp Campaign Recipient` set state = %s, skip_reason = null, run = %s,
 			attempts = 0, next_attempt_at = null, lease_owner = null, lease_until = null,
-			last_attempt_at = null, last_error = null, error_code = 0, wamid = null, message_log = null
-			where campaign = %s""",
+			last_attempt_at = null, last_error = null, error_code = 0, wamid = null, message_log = null,
+			device = null where campaign = %s""",
 			(RecipientState.PENDING, run, campaign),
 		)
 		by_reason: dict[str, list[str]] = defaultdict(list)
 		for name, reason in skipped.items():
 			by_reason[reason].append(name)
 		for reason, names in by_reason.items():
-			for chunk in _chunks(names):
+			for chunk in chunks(names, _CHUNK):
 				frappe.db.sql(
 					"""update `tabWhatsApp Campaign Recipient` set state = %s, skip_reason = %s
 					where name in %s""",
@@ -142,14 +143,20 @@ class FrappeCampaignRepository:
 		frappe.db.commit()  # nosemgrep: the planned run must be visible to the dispatchers
 
 	def claim(
-		self, campaign: str, owner: str, now: datetime, lease_until: datetime, limit: int
+		self,
+		campaign: str,
+		owner: str,
+		now: datetime,
+		lease_until: datetime,
+		limit: int,
+		device: str | None = None,
 	) -> list[RecipientRow]:
 		"""One conditional UPDATE leases the rows (InnoDB re-checks the condition on rows another
 		dispatcher just leased), then the leased rows are read back by their owner."""
 		frappe.db.sql(
 			"""update `tabWhatsApp Campaign Recipient`
 			set state = %(sending)s, lease_owner = %(owner)s, lease_until = %(until)s
-			where campaign = %(campaign)s and (
+			where campaign = %(campaign)s and (%(device)s is null or device = %(device)s) and (
 				(state = %(pending)s and (next_attempt_at is null or next_attempt_at <= %(now)s))
 				or (state = %(sending)s and lease_until <= %(now)s))
 			order by creation, name limit %(limit)s""",
@@ -161,6 +168,7 @@ class FrappeCampaignRepository:
 				"campaign": campaign,
 				"now": now,
 				"limit": limit,
+				"device": device,
 			},
 		)
 		frappe.db.commit()  # nosemgrep: the lease must be visible before anything is sent
@@ -357,6 +365,7 @@ def campaign_from(doc: Mapping[str, Any]) -> CampaignRecord:
 	return CampaignRecord(
 		name=doc["name"],
 		device=doc.get("device"),
+		devices=devices_of(doc),
 		status=doc.get("status") or CampaignStatus.DRAFT,
 		message_type=doc.get("message_type") or "text",
 		text=doc.get("message"),
@@ -385,11 +394,6 @@ def _recipient_from(row: Mapping[str, Any]) -> RecipientRow:
 	values["run"] = int(values.get("run") or 0)
 	values["error_code"] = int(values["error_code"]) if values.get("error_code") else None
 	return RecipientRow(**values)
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-	for start in range(0, len(items), _CHUNK):
-		yield items[start : start + _CHUNK]
 
 
 def _cooldown_key(device: str) -> str:

@@ -3,6 +3,7 @@ insert that the database's unique keys decide."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 import frappe
@@ -17,6 +18,12 @@ def doc_values(name: str | None = None, at: datetime | None = None) -> tuple:
 	at = at or now_datetime()
 	user = frappe.session.user if getattr(frappe.local, "session", None) else "Administrator"
 	return (name or frappe.generate_hash(length=10), at, at, user, user, 0)
+
+
+def chunks(items: list[str], size: int) -> Iterator[list[str]]:
+	"""`items` in lists of at most `size` (one query each)."""
+	for start in range(0, len(items), size):
+		yield items[start : start + size]
 
 
 def insert_once(doc: Document) -> bool:

@@ -123,13 +123,15 @@ class CampaignDispatcher:
 		report = DispatchReport()
 		while until is None or time.monotonic() < until:
 			campaigns = self.repository.campaigns_with_status([CampaignStatus.RUNNING], device)
-			if not any([self._dispatch_once(campaign, owner, report) for campaign in campaigns]):
+			if not any([self._dispatch_once(campaign, device, owner, report) for campaign in campaigns]):
 				if not self._wait_for_due(campaigns):
 					break
 		return report
 
-	def _dispatch_once(self, campaign: CampaignRecord, owner: str, report: DispatchReport) -> bool:
-		result = self.run_batch(campaign, owner)
+	def _dispatch_once(
+		self, campaign: CampaignRecord, device: str, owner: str, report: DispatchReport
+	) -> bool:
+		result = self.run_batch(campaign, owner, device)
 		report.batches += 1 if result.claimed else 0
 		report.sent += result.sent
 		report.failed += result.failed
@@ -149,20 +151,23 @@ class CampaignDispatcher:
 		self._sleep(max(wait, 0.0))
 		return True
 
-	def run_batch(self, campaign: CampaignRecord, owner: str) -> BatchResult:
-		"""Claim one batch of `campaign`, send it, store the outcomes; finish the run when done."""
+	def run_batch(self, campaign: CampaignRecord, owner: str, device_name: str | None = None) -> BatchResult:
+		"""Claim one batch of `campaign` (of the rows routed to `device_name` when the campaign
+		uses several devices), send it, store the outcomes; finish the run when done."""
 		now = self._now()
+		routed = device_name if campaign.devices else None
 		try:
-			device = self._devices.get_device(campaign.device)
+			device = self._devices.get_device(device_name or campaign.device)
 			sender = self._senders.for_device(device, self.config)
 		except WhatsAppError as error:
-			self.lifecycle.auto_pause(campaign, str(error))
+			if not routed:  # one device of several: routing takes its recipients to the others
+				self.lifecycle.auto_pause(campaign, str(error))
 			return BatchResult(stop_reason=str(error))
 		limit, blocked = self._room(device, now)
 		if blocked:
 			return BatchResult(stop_reason=blocked)
 		lease, send = batch_lease(device.mode, self.config)
-		rows = self.repository.claim(campaign.name, owner, now, now + lease, limit)
+		rows = self.repository.claim(campaign.name, owner, now, now + lease, limit, routed)
 		if not rows:
 			self.lifecycle.finish(campaign)
 			return BatchResult()

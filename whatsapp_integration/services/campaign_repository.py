@@ -27,7 +27,10 @@ class CampaignRepository(Protocol):
 
 	def campaigns_with_status(
 		self, statuses: Iterable[str], device: str | None = None
-	) -> list[CampaignRecord]: ...
+	) -> list[CampaignRecord]:
+		"""Campaigns in `statuses`; with `device`, those sending through it (as their device or
+		one of their devices)."""
+		...
 
 	def update_campaign(self, name: str, expected: Iterable[str], **values: Any) -> bool:
 		"""Set `values` only if the campaign's status is one of `expected`; True if it was."""
@@ -43,10 +46,17 @@ class CampaignRepository(Protocol):
 		...
 
 	def claim(
-		self, campaign: str, owner: str, now: datetime, lease_until: datetime, limit: int
+		self,
+		campaign: str,
+		owner: str,
+		now: datetime,
+		lease_until: datetime,
+		limit: int,
+		device: str | None = None,
 	) -> list[RecipientRow]:
 		"""Lease up to `limit` due rows (Pending and due, or Sending with an expired lease) to
-		`owner`, oldest first. Two owners never get the same row."""
+		`owner`, oldest first; with `device`, only the rows routed to it. Two owners never get
+		the same row."""
 		...
 
 	def save_outcomes(self, owner: str, outcomes: list[RecipientOutcome]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from whatsapp_integration.core import message as rules
 from whatsapp_integration.core.campaign import planning, policy
@@ -35,6 +35,14 @@ Notifier = Callable[[CampaignRecord, str], None]
 Sender = Callable[[rules.OutboundMessage], MessageRecord]
 
 
+class Router(Protocol):
+	"""Routes a multi-device campaign's recipients (services.campaign_routing.CampaignRouter)."""
+
+	def route(self, campaign: CampaignRecord) -> object: ...
+
+	def progress_by_device(self, campaign: str) -> dict[str, dict[str, int]]: ...
+
+
 class CampaignService:
 	def __init__(
 		self,
@@ -45,10 +53,12 @@ class CampaignService:
 		send: Sender,
 		render: Renderer = sandboxed_render,
 		notify: Notifier | None = None,
+		router: Router | None = None,
 		time_zone: str = "UTC",
 		now: Callable[[], datetime] = datetime.now,
 	) -> None:
 		self.repository = repository
+		self._router = router
 		self.config = config
 		self._devices = devices
 		self._send = send
@@ -166,12 +176,13 @@ class CampaignService:
 			"total": total,
 			"done": done,
 			"percent": round(100.0 * done / total, 1) if total else 0.0,
+			"devices": self._router.progress_by_device(name) if self._router else {},
 		}
 
 	def validate(self, campaign: CampaignRecord) -> None:
 		"""Raise `InvalidCampaign` for what would fail every recipient."""
-		if not campaign.device:
-			raise InvalidCampaign("Choose the WhatsApp Device the campaign sends from.")
+		if not campaign.device and not campaign.devices:
+			raise InvalidCampaign("Choose the WhatsApp Device the campaign sends from (or several devices).")
 		if campaign.message_type == MessageType.TEMPLATE:
 			if not campaign.template_name:
 				raise InvalidCampaign("Choose the approved template to send.")
@@ -196,7 +207,7 @@ class CampaignService:
 			if rows
 			else {"recipient_name": "", "phone": to, "campaign": name}
 		)
-		device = self._devices.get_device(campaign.device)
+		device = self._devices.get_device(campaign.device or campaign.devices[0])
 		return self._send(outbound_message(campaign, device.name, to, context, None, None, self._render))
 
 	def _sendable(self, name: str) -> list[RecipientRow]:
@@ -226,6 +237,8 @@ class CampaignService:
 		}
 		self.repository.reset_for_run(campaign.name, run, skipped)
 		self._set_status(campaign, CampaignStatus.RUNNING, run=run, status_reason=None, **values)
+		if self._router and campaign.devices:
+			self._router.route(self.repository.get_campaign(campaign.name))
 		return plan.summary()
 
 	def _transition(self, name: str, target: CampaignStatus, **values: Any) -> None:

@@ -22,11 +22,13 @@ from frappe.utils import get_system_timezone, now_datetime
 from whatsapp_integration.core.campaign.records import CampaignRecord
 from whatsapp_integration.core.campaign.templates import fetch_templates
 from whatsapp_integration.core.vocabulary import CampaignStatus
+from whatsapp_integration.repositories.campaign_routing import FrappeRoutingRepository
 from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository, upsert_templates
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.repositories.redis_stores import RedisSendJournal
 from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.services.campaign_dispatch import CampaignDispatcher
+from whatsapp_integration.services.campaign_routing import CampaignRouter
 from whatsapp_integration.services.campaign_service import CampaignService
 from whatsapp_integration.site import cache_keys, roles
 from whatsapp_integration.site.doctypes import CAMPAIGN, DEVICE
@@ -45,6 +47,7 @@ def campaign_service() -> CampaignService:
 		devices=FrappeMessageRepository(),
 		send=message_service().send,
 		notify=notify_managers,
+		router=campaign_router(),
 		time_zone=get_system_timezone(),
 		now=now_datetime,
 	)
@@ -65,16 +68,28 @@ def campaign_dispatcher() -> CampaignDispatcher:
 	)
 
 
+def campaign_router() -> CampaignRouter:
+	return CampaignRouter(
+		FrappeRoutingRepository(), FrappeCampaignRepository(), config=get_config(), now=now_datetime
+	)
+
+
 def run_scheduler_tick() -> None:
-	"""Start due campaigns, then make sure each device with Running campaigns has a dispatcher."""
+	"""Start due campaigns, route the waiting recipients of multi-device campaigns (capacity
+	freed, a device became unhealthy), then make sure each sending device has a dispatcher."""
 	service = campaign_service()
 	service.start_due(datetime.now(timezone.utc))
-	for device in running_devices():
+	running = FrappeCampaignRepository().campaigns_with_status([CampaignStatus.RUNNING])
+	router = campaign_router()
+	for campaign in running:
+		router.route(campaign)
+	for device in sorted({device for campaign in running for device in sending_devices(campaign)}):
 		ensure_dispatcher(device)
 
 
-def running_devices() -> list[str]:
-	return frappe.get_all(CAMPAIGN, filters={"status": CampaignStatus.RUNNING}, pluck="device", distinct=True)
+def sending_devices(campaign: CampaignRecord) -> tuple[str, ...]:
+	"""The devices a campaign sends through: its devices, else its device."""
+	return campaign.devices or ((campaign.device,) if campaign.device else ())
 
 
 def ensure_dispatcher(device: str) -> bool:

@@ -10,7 +10,8 @@ import dataclasses
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -55,7 +56,8 @@ class MemoryCampaignRepository:
 			return [
 				dataclasses.replace(campaign)
 				for campaign in self._campaigns.values()
-				if campaign.status in wanted and (device is None or campaign.device == device)
+				if campaign.status in wanted
+				and (device is None or device in (campaign.device, *campaign.devices))
 			]
 
 	def update_campaign(self, name: str, expected: Iterable[str], **values: Any) -> bool:
@@ -94,7 +96,7 @@ class MemoryCampaignRepository:
 				reason = skipped.get(row.name)
 				row.attempts = 0
 				row.next_attempt_at = row.lease_owner = row.lease_until = row.last_error = None
-				row.error_code = row.wamid = row.message_log = row.last_attempt_at = None
+				row.error_code = row.wamid = row.message_log = row.last_attempt_at = row.device = None
 				row.state, row.skip_reason, row.run = (
 					(RecipientState.SKIPPED if reason else RecipientState.PENDING),
 					reason,
@@ -102,14 +104,20 @@ class MemoryCampaignRepository:
 				)
 
 	def claim(
-		self, campaign: str, owner: str, now: datetime, lease_until: datetime, limit: int
+		self,
+		campaign: str,
+		owner: str,
+		now: datetime,
+		lease_until: datetime,
+		limit: int,
+		device: str | None = None,
 	) -> list[RecipientRow]:
 		with self._lock:
 			claimed = []
 			for row in self._campaign_rows(campaign):
 				if len(claimed) >= limit:
 					break
-				if _claimable(row, now):
+				if _claimable(row, now) and (device is None or row.device == device):
 					row.state, row.lease_owner, row.lease_until = RecipientState.SENDING, owner, lease_until
 					claimed.append(dataclasses.replace(row))
 			return claimed
@@ -163,9 +171,9 @@ class MemoryCampaignRepository:
 
 	def progress(self, campaign: str) -> dict[str, int]:
 		with self._lock:
-			return dict(Counter(self._shown_state(row) for row in self._campaign_rows(campaign)))
+			return dict(Counter(self.shown_state(row) for row in self._campaign_rows(campaign)))
 
-	def _shown_state(self, row: RecipientRow) -> str:
+	def shown_state(self, row: RecipientRow) -> str:
 		if not row.message_log:
 			return row.state
 		return shown_state(row.state, self.messages.get_message(row.message_log).status)
@@ -187,6 +195,13 @@ class MemoryCampaignRepository:
 			for key, value in values.items():
 				setattr(row, fields[key], value)
 			return True
+
+	@contextmanager
+	def locked_rows(self, campaign: str | None = None) -> Iterator[list[RecipientRow]]:
+		"""The stored rows themselves (of `campaign`, else all) under the lock, for the in-memory
+		stores that share them (testing.memory_campaign_routing)."""
+		with self._lock:
+			yield self._campaign_rows(campaign) if campaign else list(self._rows.values())
 
 	def set_device_cooldown(self, device: str, until: datetime) -> None:
 		with self._lock:

@@ -83,6 +83,11 @@ class MemoryRepository:
 			name = self._by_wamid.get(wamid)
 			return self.get_message(name) if name else None
 
+	def records(self) -> list[MessageRecord]:
+		"""Every logged message, oldest first (copies)."""
+		with self._lock:
+			return [_clone(record) for record in self._messages.values()]
+
 	def save_outcome(self, name: str, outcome: SendOutcome) -> None:
 		with self._lock:
 			record = self._messages[name]

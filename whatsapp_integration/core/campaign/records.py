@@ -15,10 +15,12 @@ from whatsapp_integration.core.vocabulary import CampaignStatus, MessageType, Re
 
 @dataclass
 class CampaignRecord:
-	"""One WhatsApp Campaign. `template_params` are Jinja expressions, one per {{n}}."""
+	"""One WhatsApp Campaign. `template_params` are Jinja expressions, one per {{n}}. A campaign
+	sends through `device`, or through `devices` when it uses several (`core.campaign.routing`)."""
 
 	name: str
 	device: str | None = None
+	devices: tuple[str, ...] = ()
 	status: str = CampaignStatus.DRAFT
 	message_type: str = MessageType.TEXT
 	text: str | None = None
@@ -61,6 +63,7 @@ class RecipientRow:
 	wamid: str | None = None
 	message_log: str | None = None
 	run: int = 0
+	device: str | None = None  # the device routing gave it (multi-device campaigns only)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import escape_html
 
 from whatsapp_integration.repositories.campaigns import campaign_from
 from whatsapp_integration.site.campaigns import campaign_service
@@ -22,9 +23,14 @@ class WhatsAppCampaign(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		from whatsapp_integration.whatsapp_integration.doctype.whatsapp_campaign_device.whatsapp_campaign_device import (
+			WhatsAppCampaignDevice,
+		)
+
 		auto_pause_failure_rate: DF.Float
 		campaign_name: DF.Data
-		device: DF.Link
+		device: DF.Link | None
+		devices: DF.TableMultiSelect[WhatsAppCampaignDevice]
 		media_link: DF.Data | None
 		message: DF.LongText | None
 		message_type: DF.Literal["text", "template", "image", "document", "video"]
@@ -43,6 +49,7 @@ class WhatsAppCampaign(Document):
 	def validate(self) -> None:
 		"""Schedule, message and template parameters are checked on save, not at send time."""
 		self._keep_status_to_actions()
+		self._check_devices()
 		with user_errors():
 			campaign_service().validate(campaign_from(self.as_dict()))
 
@@ -59,6 +66,15 @@ class WhatsAppCampaign(Document):
 					"{0} of a campaign changes only through its actions (Start, Pause, Resume, Cancel)."
 				).format(", ".join(_(label) for label in changed))
 			)
+
+	def _check_devices(self) -> None:
+		"""Each of several devices once; the first is also the campaign's device (lists, filters)."""
+		names = [row.device for row in self.devices]
+		repeated = sorted({name for name in names if names.count(name) > 1})
+		if repeated:
+			frappe.throw(_("List each device once under Devices: {0}").format(escape_html(", ".join(repeated))))
+		if names and not self.device:
+			self.device = names[0]
 
 	def onload(self) -> None:
 		if not self.is_new():
