@@ -93,11 +93,15 @@ class WebhookService:
 		*,
 		now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 		rand: Callable[[], float] = random.random,
+		on_media: Callable[[str], None] = lambda wamid: None,
 		number_health: Callable[[NumberUpdate], int] | None = None,
 		templates: Callable[[TemplateUpdate], bool] | None = None,
 	) -> None:
+		"""`on_media(wamid)` runs for each newly stored message whose media waits for download
+		(the site queues the download job: `services/media_download.py`)."""
 		self.repository = repository
 		self.config = config
+		self._on_media = on_media
 		self._now = now
 		self._rand = rand
 		# applies a number's quality/account update to its devices; returns how many (services.number_health)
@@ -160,6 +164,8 @@ class WebhookService:
 		record = self.inbound_record(message, device)
 		if self.repository.insert_inbound(record):
 			result.messages_stored += 1
+			if record.media_status == MediaStatus.PENDING:
+				self._on_media(record.wamid)
 		else:
 			result.messages_duplicate += 1
 
