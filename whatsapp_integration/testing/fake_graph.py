@@ -353,6 +353,7 @@ def main() -> None:
 		fake_graph_chat,
 		fake_graph_media,
 		fake_graph_media_upload,
+		fake_graph_numbers,
 	)
 
 	api = fake_graph.FakeGraphApi(
