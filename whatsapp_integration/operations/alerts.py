@@ -17,13 +17,14 @@ from whatsapp_integration.core.operations import alerts
 from whatsapp_integration.core.operations.alerts import Incident
 from whatsapp_integration.core.operations.health import is_token_expired
 from whatsapp_integration.core.operations.metrics import increase
+from whatsapp_integration.core.templates.status import TEMPLATE_BLOCKED
 from whatsapp_integration.operations.health import device_states, token_check
 from whatsapp_integration.operations.metrics import webhook_rejections
 from whatsapp_integration.operations.stats_cache import record_counter
 from whatsapp_integration.repositories import analytics
 from whatsapp_integration.repositories.redis_stores import RedisIncidentStore
 from whatsapp_integration.site import cache_keys
-from whatsapp_integration.site.doctypes import DEVICE
+from whatsapp_integration.site.doctypes import DEVICE, TEMPLATE
 from whatsapp_integration.site.roles import MANAGERS
 from whatsapp_integration.site.settings import get_config
 
@@ -166,6 +167,8 @@ def _link(incident: Incident) -> str:
 		return f"/app/whatsapp-device/{incident.subject}"
 	if incident.kind == alerts.SESSION_HOST_DOWN:
 		return "/app/whatsapp-device?mode=Web"
+	if incident.kind.startswith(f"{TEMPLATE_BLOCKED}:") and frappe.db.exists(TEMPLATE, incident.subject):
+		return f"/app/whatsapp-template/{incident.subject}"
 	if incident.kind == WEBHOOK_EVENT_FAILED:
 		return "/app/whatsapp-webhook-event?state=Failed"
 	return "/app/whatsapp-message-log"

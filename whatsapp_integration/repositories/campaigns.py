@@ -24,7 +24,6 @@ from whatsapp_integration.core.campaign.records import (
 	RecipientOutcome,
 	RecipientRow,
 )
-from whatsapp_integration.core.campaign.templates import TemplateInfo
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import CampaignStatus, RecipientState
 from whatsapp_integration.repositories import opt_outs
@@ -288,29 +287,6 @@ class FrappeCampaignRepository:
 	def device_cooldown(self, device: str) -> datetime | None:
 		value = frappe.cache.get_value(_cooldown_key(device))
 		return get_datetime(value) if value else None
-
-
-def upsert_templates(device: str, templates: list[TemplateInfo]) -> int:
-	"""Create or update the WhatsApp Template rows of `device` from Meta's list."""
-	for template in templates:
-		name = f"{template.name}-{template.language}"
-		doc = frappe.get_doc(TEMPLATE, name) if frappe.db.exists(TEMPLATE, name) else frappe.new_doc(TEMPLATE)
-		doc.update(
-			{
-				"template_name": template.name,
-				"language": template.language,
-				"category": template.category,
-				"status": template.status,
-				"device": device,
-				"meta_id": template.meta_id,
-				"parameter_count": template.parameter_count,
-				"body": template.body,
-				"components": json.dumps(template.components),
-			}
-		)
-		doc.save(ignore_permissions=True)
-	frappe.db.commit()  # nosemgrep: a sync is one unit, kept when it finishes
-	return len(templates)
 
 
 def _settle(owner: str, outcome: RecipientOutcome, log_name: str | None) -> bool:

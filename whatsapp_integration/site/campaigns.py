@@ -20,17 +20,16 @@ from frappe import _
 from frappe.utils import get_system_timezone, now_datetime
 
 from whatsapp_integration.core.campaign.records import CampaignRecord
-from whatsapp_integration.core.campaign.templates import fetch_templates
 from whatsapp_integration.core.vocabulary import CampaignStatus
 from whatsapp_integration.repositories.campaign_routing import FrappeRoutingRepository
-from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository, upsert_templates
+from whatsapp_integration.repositories.campaigns import FrappeCampaignRepository
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.repositories.redis_stores import RedisSendJournal
-from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.services.campaign_dispatch import CampaignDispatcher
 from whatsapp_integration.services.campaign_routing import CampaignRouter
 from whatsapp_integration.services.campaign_service import CampaignService
 from whatsapp_integration.site import cache_keys, roles
+from whatsapp_integration.site import templates as site_templates
 from whatsapp_integration.site.doctypes import CAMPAIGN, DEVICE
 from whatsapp_integration.site.services import SENDERS, message_service, rate_limiter
 from whatsapp_integration.site.settings import get_config
@@ -141,18 +140,10 @@ def notify_managers(campaign: CampaignRecord, reason: str) -> None:
 
 
 def sync_templates(device: str | None = None) -> int:
-	"""Fetch the message templates of each device's WhatsApp Business Account from Meta."""
-	config, devices = get_config(), FrappeMessageRepository()
+	"""Fetch the message templates of each device's WhatsApp Business Account from Meta (a
+	template Meta has paused, disabled or rejected stops its users: `site.templates`)."""
 	names = [device] if device else frappe.get_all(DEVICE, filters={"enabled": 1}, pluck="name")
-	synced = 0
-	for name in names:
-		profile = devices.get_device(name)
-		token = profile.access_token or config.access_token
-		if not profile.waba_id or not token:
-			continue
-		client = GraphClient(config.graph_api_root, token, timeout=config.request_timeout)
-		synced += upsert_templates(name, fetch_templates(client, profile.waba_id))
-	return synced
+	return sum(site_templates.sync_device(name) for name in names)
 
 
 def _after_batch(campaign: CampaignRecord) -> None:

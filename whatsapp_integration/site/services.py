@@ -28,6 +28,7 @@ from whatsapp_integration.services.webhook_inbox import WebhookInbox
 from whatsapp_integration.services.webhook_service import WebhookService
 from whatsapp_integration.session_host.client import web_sender_builder
 from whatsapp_integration.site import cache_keys, sandbox
+from whatsapp_integration.site import templates as site_templates
 from whatsapp_integration.site.files import FrappeFileReader
 from whatsapp_integration.site.inbound_media import queue_media_download
 from whatsapp_integration.site.number_health import number_health_service
@@ -76,6 +77,7 @@ def webhook_service() -> WebhookService:
 		get_config(),
 		number_health=number_health_service().apply_update,
 		on_media=queue_media_download,
+		templates=site_templates.status_service().apply,
 	)
 
 

@@ -231,7 +231,11 @@ def _decode_json(raw: bytes, content_type: str) -> Any:
 
 
 def _route(state: FakeGraphState, request: FakeRequest) -> Reply:
-	if state.access_token and request.headers.get("Authorization") != f"Bearer {state.access_token}":
+	# Meta takes the token as "Bearer <token>", and as "OAuth <token>" on resumable upload sessions
+	if state.access_token and request.headers.get("Authorization") not in (
+		f"Bearer {state.access_token}",
+		f"OAuth {state.access_token}",
+	):
 		return 401, ScriptedFailure(190, 401, "Error validating access token: Session has expired.", 1).body()
 	for route in ROUTES:
 		reply = route(state, request)

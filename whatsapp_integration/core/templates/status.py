@@ -10,6 +10,7 @@ PENDING = "PENDING"
 BLOCKING = frozenset({"PAUSED", "DISABLED", "REJECTED", "PENDING_DELETION", "DELETED", "ARCHIVED"})
 # Meta takes edits only in these statuses (a PENDING one is under review).
 EDITABLE = frozenset({APPROVED, "REJECTED", "PAUSED"})
+TEMPLATE_BLOCKED = "template_blocked"  # alert kind template_blocked:<STATUS>, subject the template row
 
 
 def blocks_sending(status: str | None) -> bool:
