@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from whatsapp_integration.core.errors import InvalidMessage
 from whatsapp_integration.core.formatting import html_to_whatsapp, looks_like_html
 from whatsapp_integration.core.media import is_file_url
-from whatsapp_integration.core.vocabulary import MessageType
+from whatsapp_integration.core.vocabulary import MessageType, TemplateButtonKind, TemplateParameterKind
+
+if TYPE_CHECKING:
+	from whatsapp_integration.core.interactive import Interactive
 
 MAX_TEXT_LENGTH = 4096
 # Desk HTML around a full-length message; longer input is refused before any parsing.
 MAX_MARKUP_LENGTH = 16 * MAX_TEXT_LENGTH
 MAX_TEMPLATE_PARAMETER_LENGTH = 1024
 MAX_CAPTION_LENGTH = 1024
+MAX_HEADER_PARAMETER_LENGTH = 60
+MAX_COUPON_CODE_LENGTH = 15
+MAX_TEMPLATE_BUTTONS = 10
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 _MEDIA_ID = re.compile(r"^[0-9]{1,40}$")
 HEADER_MEDIA_KINDS = (MessageType.IMAGE, MessageType.VIDEO, MessageType.DOCUMENT)
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
@@ -39,14 +47,52 @@ class Media:
 
 
 @dataclass(frozen=True)
+class Parameter:
+	"""The value of one template variable. `text` is the value; for `currency` and `date_time` it
+	is the text shown where the phone cannot format the value (Meta's `fallback_value`). `name` is
+	the variable's name in a template with named variables ({{first_name}})."""
+
+	text: str
+	name: str | None = None
+	kind: str = TemplateParameterKind.TEXT
+	currency_code: str | None = None  # ISO 4217 (currency only)
+	amount_1000: int | None = None  # the amount times 1000 (currency only)
+
+
+@dataclass(frozen=True)
+class TemplateButton:
+	"""The send-time value of the template button at `index` (its position among the template's
+	buttons): a URL button's dynamic suffix, a quick-reply button's payload, a copy-code coupon."""
+
+	index: int
+	sub_type: str
+	value: str
+
+
+@dataclass(frozen=True)
 class Template:
-	"""An approved template to send. `parameters` fill the body's {{1}}, {{2}}, ... in order;
-	`header_media` is the media of an image, video or document header."""
+	"""An approved template to send. `parameters` fill the body's variables: plain strings fill
+	{{1}}, {{2}}, ... in order, `Parameter`s also carry a name (named variables) or a type
+	(currency, date_time). The header is `header_text` (its one variable) or `header_media` (an
+	image, video or document header); `buttons` give button parameters."""
 
 	name: str
 	language: str = "en_US"
-	parameters: tuple[str, ...] = ()
+	parameters: tuple[str | Parameter, ...] = ()
 	header_media: Media | None = None
+	header_text: str | Parameter | None = None
+	buttons: tuple[TemplateButton, ...] = ()
+
+	def body(self) -> tuple[Parameter, ...]:
+		"""The body parameters as `Parameter`s."""
+		return tuple(as_parameter(value) for value in self.parameters)
+
+	def header_parameter(self) -> Parameter | None:
+		return None if self.header_text is None else as_parameter(self.header_text)
+
+
+def as_parameter(value: str | Parameter) -> Parameter:
+	return value if isinstance(value, Parameter) else Parameter(value)
 
 
 @dataclass(frozen=True)
@@ -58,6 +104,7 @@ class OutboundMessage:
 	text: str | None = None
 	template: Template | None = None
 	media: Media | None = None
+	interactive: Interactive | None = None
 	device: str | None = None
 	reference_doctype: str | None = None
 	reference_name: str | None = None
@@ -80,7 +127,7 @@ def clean_text(text: str | None, blocked_phrases: tuple[str, ...] = ()) -> str:
 		raise InvalidMessage("The message is empty. Write the text to send.")
 	if len(body) > MAX_TEXT_LENGTH:
 		raise _too_long(len(body))
-	_reject_control_characters(body, "The message")
+	reject_control_characters(body, "The message")
 	_reject_blocked_phrases(body, blocked_phrases)
 	return body
 
@@ -101,11 +148,71 @@ def check_template(template: Template | None) -> Template:
 		)
 	if not _LANGUAGE_CODE.match(template.language or ""):
 		raise InvalidMessage(f"{template.language!r} is not a language code like en or en_US.")
-	for position, value in enumerate(template.parameters, start=1):
-		_check_parameter(position, value)
+	body = template.body()
+	for position, parameter in enumerate(body, start=1):
+		check_parameter(parameter, f"Template parameter {{{{{parameter.name or position}}}}}")
+	if len({parameter.name is None for parameter in body}) > 1:
+		raise InvalidMessage(
+			"Name every template parameter or none: a template's variables are all named or all numbered."
+		)
+	_check_header(template)
+	_check_buttons(template.buttons)
+	return template
+
+
+def check_parameter(parameter: Parameter, what: str, max_length: int = MAX_TEMPLATE_PARAMETER_LENGTH) -> None:
+	_check_value(parameter.text, what, max_length)
+	if parameter.kind not in tuple(TemplateParameterKind):
+		raise InvalidMessage(
+			f"{what} has type {parameter.kind!r}; use one of {', '.join(TemplateParameterKind)}."
+		)
+	if parameter.kind == TemplateParameterKind.CURRENCY:
+		if not _CURRENCY_CODE.match(parameter.currency_code or ""):
+			raise InvalidMessage(f"{what} is a currency: give its ISO 4217 code, like USD or INR.")
+		if not isinstance(parameter.amount_1000, int) or isinstance(parameter.amount_1000, bool):
+			raise InvalidMessage(
+				f"{what} is a currency: give its amount times 1000 as a whole number (12.34 is 12340)."
+			)
+	elif parameter.currency_code or parameter.amount_1000 is not None:
+		raise InvalidMessage(f"{what} is of type {parameter.kind}; only a currency has a code and an amount.")
+
+
+def _check_header(template: Template) -> None:
+	if template.header_media is not None and template.header_text is not None:
+		raise InvalidMessage("A template header is text or media, not both.")
 	if template.header_media is not None:
 		check_media(template.header_media, HEADER_MEDIA_KINDS)
-	return template
+	header = template.header_parameter()
+	if header is not None:
+		check_parameter(header, "The header parameter", MAX_HEADER_PARAMETER_LENGTH)
+		if header.kind != TemplateParameterKind.TEXT:
+			raise InvalidMessage("The header parameter must be text.")
+
+
+def _check_buttons(buttons: tuple[TemplateButton, ...]) -> None:
+	indexes = [button.index for button in buttons]
+	if len(set(indexes)) != len(indexes):
+		raise InvalidMessage("Give each template button's parameter once (two have the same index).")
+	for button in buttons:
+		what = f"Button {button.index + 1 if isinstance(button.index, int) else button.index!r}"
+		if (
+			not isinstance(button.index, int)
+			or isinstance(button.index, bool)
+			or not 0 <= button.index < MAX_TEMPLATE_BUTTONS
+		):
+			raise InvalidMessage(
+				f"{what}: a button index is its position among the template's buttons, 0 to {MAX_TEMPLATE_BUTTONS - 1}."
+			)
+		if button.sub_type not in tuple(TemplateButtonKind):
+			raise InvalidMessage(
+				f"{what} is of type {button.sub_type!r}; use one of {', '.join(TemplateButtonKind)}."
+			)
+		limit = (
+			MAX_COUPON_CODE_LENGTH
+			if button.sub_type == TemplateButtonKind.COPY_CODE
+			else MAX_TEMPLATE_PARAMETER_LENGTH
+		)
+		_check_value(button.value, f"{what} ({button.sub_type})", limit)
 
 
 def check_media(media: Media | None, kinds: tuple[str, ...] = ()) -> Media:
@@ -140,19 +247,15 @@ def check_message_type(message_type: str) -> str:
 	return message_type
 
 
-def _check_parameter(position: int, value: str) -> None:
+def _check_value(value: str, what: str, max_length: int) -> None:
 	if not isinstance(value, str) or not value.strip():
-		raise InvalidMessage(
-			f"Template parameter {{{{{position}}}}} is empty; WhatsApp rejects empty values."
-		)
-	if len(value) > MAX_TEMPLATE_PARAMETER_LENGTH:
-		raise InvalidMessage(
-			f"Template parameter {{{{{position}}}}} is longer than {MAX_TEMPLATE_PARAMETER_LENGTH:,} characters."
-		)
-	_reject_control_characters(value, f"Template parameter {{{{{position}}}}}")
+		raise InvalidMessage(f"{what} is empty; WhatsApp rejects empty values.")
+	if len(value) > max_length:
+		raise InvalidMessage(f"{what} is longer than {max_length:,} characters.")
+	reject_control_characters(value, what)
 
 
-def _reject_control_characters(text: str, what: str) -> None:
+def reject_control_characters(text: str, what: str) -> None:
 	found = _CONTROL_CHARACTER.search(text)
 	if found:
 		raise InvalidMessage(

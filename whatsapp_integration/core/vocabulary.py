@@ -54,11 +54,36 @@ class MessageType(Vocabulary):
 	VIDEO = "video"
 	AUDIO = "audio"
 	STICKER = "sticker"
+	INTERACTIVE = "interactive"  # reply buttons, list, CTA URL (InteractiveKind)
 
 	@classmethod
 	def media(cls) -> tuple[MessageType, ...]:
-		"""The types that send a file by link (with an optional caption)."""
-		return tuple(kind for kind in cls if kind not in (cls.TEXT, cls.TEMPLATE))
+		"""The types that send a file (by link, media id or a file of the site)."""
+		return (cls.IMAGE, cls.DOCUMENT, cls.VIDEO, cls.AUDIO, cls.STICKER)
+
+
+class InteractiveKind(Vocabulary):
+	"""Meta's `interactive.type` of an outbound interactive message."""
+
+	BUTTON = "button"  # up to 3 reply buttons
+	LIST = "list"  # a menu of sections and rows
+	CTA_URL = "cta_url"  # one button that opens a URL
+
+
+class TemplateParameterKind(Vocabulary):
+	"""Meta's type of a template body or header parameter."""
+
+	TEXT = "text"
+	CURRENCY = "currency"
+	DATE_TIME = "date_time"
+
+
+class TemplateButtonKind(Vocabulary):
+	"""Meta's `sub_type` of a template button parameter."""
+
+	URL = "url"  # the dynamic suffix of a URL button
+	QUICK_REPLY = "quick_reply"  # the payload a quick-reply button sends back
+	COPY_CODE = "copy_code"  # the coupon code a copy-code button copies
 
 
 class MediaStatus(Vocabulary):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from whatsapp_integration.core.interactive import Interactive
 from whatsapp_integration.core.message import Media, Template
 
 
@@ -38,4 +39,13 @@ class WhatsAppSender(Protocol):
 
 	def send_media(
 		self, to: str, media: Media, *, callback_data: str | None = None, idempotency_key: str | None = None
+	) -> SendReceipt: ...
+
+	def send_interactive(
+		self,
+		to: str,
+		message: Interactive,
+		*,
+		callback_data: str | None = None,
+		idempotency_key: str | None = None,
 	) -> SendReceipt: ...

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from whatsapp_integration.core.errors import ErrorAction, GraphApiError
+from whatsapp_integration.core.interactive import Interactive
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.phone import digits
 from whatsapp_integration.senders.base import SendReceipt
 from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.senders.media import MediaSources, MediaUploader
+from whatsapp_integration.senders.payloads import interactive_object, template_object
 
 
 class CloudApiSender:
@@ -42,17 +44,7 @@ class CloudApiSender:
 		idempotency_key: str | None = None,
 		reply_to: str | None = None,
 	) -> SendReceipt:
-		body: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
-		components = []
-		if template.header_media is not None:
-			media = template.header_media
-			parameter = {"type": media.kind, media.kind: self._media.payload(media, with_caption=False)}
-			components.append({"type": "header", "parameters": [parameter]})
-		if template.parameters:
-			parameters = [{"type": "text", "text": value} for value in template.parameters]
-			components.append({"type": "body", "parameters": parameters})
-		if components:
-			body["components"] = components
+		body = template_object(template, self._header_media)
 		return self._send(to, {"type": "template", "template": body}, callback_data, reply_to)
 
 	def send_media(
@@ -72,6 +64,20 @@ class CloudApiSender:
 		self._client.post(
 			self._path, {"messaging_product": "whatsapp", "status": "read", "message_id": wamid}
 		)
+
+	def send_interactive(
+		self,
+		to: str,
+		message: Interactive,
+		*,
+		callback_data: str | None = None,
+		idempotency_key: str | None = None,
+	) -> SendReceipt:
+		content = {"type": "interactive", "interactive": interactive_object(message, self._header_media)}
+		return self._send(to, content, callback_data)
+
+	def _header_media(self, media: Media) -> dict[str, str]:
+		return self._media.payload(media, with_caption=False)
 
 	def _send(
 		self, to: str, content: dict[str, Any], callback_data: str | None, reply_to: str | None = None

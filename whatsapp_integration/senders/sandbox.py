@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError
+from whatsapp_integration.core.interactive import Interactive
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.phone import digits
 from whatsapp_integration.core.sandbox import SandboxDevice, sandbox_wamid
@@ -59,6 +60,16 @@ class SandboxSender:
 		self, to: str, media: Media, *, callback_data: str | None = None, idempotency_key: str | None = None
 	) -> SendReceipt:
 		return self._accept(to, media.kind, callback_data)
+
+	def send_interactive(
+		self,
+		to: str,
+		message: Interactive,
+		*,
+		callback_data: str | None = None,
+		idempotency_key: str | None = None,
+	) -> SendReceipt:
+		return self._accept(to, "interactive", callback_data)
 
 	def _accept(self, to: str, kind: str, callback_data: str | None) -> SendReceipt:
 		send = SandboxSend(self.device, sandbox_wamid(self._new_token()), to, kind, callback_data)

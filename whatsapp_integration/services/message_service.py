@@ -17,8 +17,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from whatsapp_integration.core import message as rules
-from whatsapp_integration.core.allowlist import check_allowed
 from whatsapp_integration.core import rich_content
+from whatsapp_integration.core.allowlist import check_allowed
 from whatsapp_integration.core.caps import cap_reached, cap_reached_reason, has_daily_cap, start_of_day
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import (
@@ -31,16 +31,18 @@ from whatsapp_integration.core.errors import (
 	SendFailed,
 	WhatsAppError,
 )
+from whatsapp_integration.core.interactive import check_interactive
 from whatsapp_integration.core.phone import normalize
 from whatsapp_integration.core.ratelimit import RateLimiter, acquire
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome, meta_details
 from whatsapp_integration.core.retry import retry_delay
 from whatsapp_integration.core.send_budget import worst_case_seconds
-from whatsapp_integration.core.window import check_window, is_bound
+from whatsapp_integration.core.template_match import check_against
 from whatsapp_integration.core.vocabulary import DeviceMode, Direction, MessageStatus, MessageType
+from whatsapp_integration.core.window import check_window, is_bound
 from whatsapp_integration.senders.base import SendReceipt, WhatsAppSender
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
-from whatsapp_integration.services.repository import MessageRepository
+from whatsapp_integration.services.repository import MessageRepository, TemplateCatalog
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 140
 LEASE_MARGIN_SECONDS = 30.0  # saving the outcome after the send returned
@@ -61,8 +63,12 @@ class MessageService:
 		sleep: Callable[[float], None] = time.sleep,
 		rand: Callable[[], float] = random.random,
 		max_pacing_wait: float = 1.0,
+		templates: TemplateCatalog | None = None,
 	) -> None:
+		"""`templates` (optional) knows the variables of the site's templates: a template send is
+		then checked against them (count, names, header, buttons) before it is stored."""
 		self.repository = repository
+		self.templates = templates
 		self.config = config
 		self.senders = senders
 		self.limiter = limiter
@@ -153,8 +159,14 @@ class MessageService:
 		elif record.message_type == MessageType.TEMPLATE:
 			template = rules.check_template(message.template)
 			record.template_name, record.template_language = template.name, template.language
-			record.template_params = list(template.parameters)
+			if self.templates is not None:
+				check_against(template, self.templates.variables(template.name, template.language))
+			record.template_params = [parameter.text for parameter in template.body()]
 			record.rich_content = rich_content.template_content(template)
+		elif record.message_type == MessageType.INTERACTIVE:
+			interactive = check_interactive(message.interactive)
+			record.text = interactive.body
+			record.rich_content = rich_content.interactive_content(interactive)
 		else:
 			media = rules.check_media(message.media or rules.Media(record.message_type))
 			if media.kind != record.message_type:
@@ -305,6 +317,11 @@ def dispatch(sender: WhatsAppSender, record: MessageRecord) -> SendReceipt:
 			record.rich_content,
 		)
 		return sender.send_template(to, template, **keys)
+	if record.message_type == MessageType.INTERACTIVE:
+		interactive = rich_content.interactive_from(record.rich_content)
+		return sender.send_interactive(
+			to, interactive, callback_data=record.callback_data, idempotency_key=record.idempotency_key
+		)
 	media = rules.Media(
 		record.message_type,
 		record.media_link or "",

@@ -11,7 +11,14 @@ from datetime import datetime
 from typing import Protocol
 
 from whatsapp_integration.core.records import MessageRecord, SendOutcome
+from whatsapp_integration.core.templates.components import TemplateVariables
 from whatsapp_integration.senders.factory import DeviceProfile
+
+
+class TemplateCatalog(Protocol):
+	def variables(self, name: str, language: str) -> TemplateVariables | None:
+		"""What a send of this template must fill (None: the template is not stored here)."""
+		...
 
 
 class MessageRepository(Protocol):

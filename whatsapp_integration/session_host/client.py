@@ -9,9 +9,10 @@ from typing import Any
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import SessionHostUnavailable
+from whatsapp_integration.core.interactive import Interactive
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.send_budget import web_send_budget
-from whatsapp_integration.core.web.content import media_as_text, template_refused
+from whatsapp_integration.core.web.content import interactive_refused, media_as_text, template_refused
 from whatsapp_integration.senders.base import SendReceipt
 from whatsapp_integration.senders.factory import DeviceProfile, SenderBuilder
 from whatsapp_integration.session_host.protocol import Command, keys, rebuild_error, reply_key
@@ -108,6 +109,16 @@ class HostSender:
 		self, to: str, media: Media, *, callback_data: str | None = None, idempotency_key: str | None = None
 	) -> SendReceipt:
 		return self.send_text(to, media_as_text(media), idempotency_key=idempotency_key)
+
+	def send_interactive(
+		self,
+		to: str,
+		message: Interactive,
+		*,
+		callback_data: str | None = None,
+		idempotency_key: str | None = None,
+	) -> SendReceipt:
+		raise interactive_refused()
 
 
 def web_sender_builder(client: Callable[[], HostClient]) -> SenderBuilder:

@@ -15,6 +15,7 @@ from whatsapp_integration.repositories.media_cache import FrappeMediaIdCache
 from whatsapp_integration.repositories.conversations import FrappeConversationRepository
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.repositories.redis_stores import RedisRateLimiter
+from whatsapp_integration.repositories.template_catalog import FrappeTemplateCatalog
 from whatsapp_integration.repositories.sandbox import FrappeSandboxOutbox
 from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
 from whatsapp_integration.repositories.webhooks import FrappeWebhookRepository
@@ -64,7 +65,14 @@ def charge_user(action: str, per_minute: int) -> None:
 
 
 def message_service() -> MessageService:
-	return MessageService(FrappeMessageRepository(), get_config(), SENDERS, rate_limiter(), now=now_datetime)
+	return MessageService(
+		FrappeMessageRepository(),
+		get_config(),
+		SENDERS,
+		rate_limiter(),
+		now=now_datetime,
+		templates=FrappeTemplateCatalog(),
+	)
 
 
 def conversation_service() -> ConversationService:

@@ -309,6 +309,28 @@ def _payload_problem(body: Any) -> str | None:
 				return "Parameter value is empty"
 	if kind in ("image", "document", "video", "audio", "sticker") and len({"id", "link"} & set(content)) != 1:
 		return f"{kind} needs exactly one of id and link"
+	if kind == "interactive":
+		return _interactive_problem(content)
+	return None
+
+
+def _interactive_problem(content: dict[str, Any]) -> str | None:
+	"""Meta's limits on reply buttons (3, title 20), lists (button 20, 10 rows) and CTA URLs."""
+	action = content.get("action") or {}
+	if content.get("type") not in ("button", "list", "cta_url") or not (content.get("body") or {}).get(
+		"text"
+	):
+		return "interactive needs a type (button, list, cta_url) and body.text"
+	if content["type"] == "button":
+		buttons = action.get("buttons") or []
+		if not 1 <= len(buttons) <= 3 or any(len(b["reply"]["title"]) > 20 for b in buttons):
+			return "buttons: 1 to 3 reply buttons with titles of at most 20 characters"
+	if content["type"] == "list":
+		rows = [row for section in action.get("sections") or [] for row in section.get("rows") or []]
+		if not 0 < len(action.get("button") or "") <= 20 or not 1 <= len(rows) <= 10:
+			return "list: a button label of 1 to 20 characters and 1 to 10 rows"
+	if content["type"] == "cta_url" and not (action.get("parameters") or {}).get("url"):
+		return "cta_url: action.parameters needs display_text and url"
 	return None
 
 

@@ -1,4 +1,5 @@
-"""What a WhatsApp Web device can send: text only; media goes as its link, templates and files are refused."""
+"""What a WhatsApp Web device can send: text only; media goes as its link; templates, files and
+interactive messages are refused."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ def template_refused(template: Template) -> SendFailed:
 	return SendFailed(
 		f"Template {template.name} cannot be sent from a WhatsApp Web device: templates exist only "
 		"in Official mode. Pick an Official device, or send a text message.",
+		action=ErrorAction.FIX_INPUT,
+	)
+
+
+def interactive_refused() -> SendFailed:
+	return SendFailed(
+		"Buttons, lists and link buttons exist only in Official mode; a WhatsApp Web device cannot send "
+		"them. Pick an Official device, or send a text message.",
 		action=ErrorAction.FIX_INPUT,
 	)
 
