@@ -1,5 +1,5 @@
 """Desk glue: what the browser needs at boot for "Send WhatsApp", and WhatsApp messages in the
-timeline of the documents they were sent from."""
+timeline of the documents they were sent from and of the customers who wrote them."""
 
 from __future__ import annotations
 
@@ -9,12 +9,21 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
+from whatsapp_integration.core.vocabulary import Direction
+from whatsapp_integration.repositories.contact_numbers import PARTY_PREFERENCE
 from whatsapp_integration.site.doctypes import MESSAGE_LOG
 from whatsapp_integration.site.roles import SENDERS, has_any_role
 from whatsapp_integration.site.settings import get_config
 
 TIMELINE_LIMIT = 50
-STATUS_COLORS = {"Queued": "orange", "Sent": "blue", "Delivered": "green", "Read": "green", "Failed": "red"}
+STATUS_COLORS = {
+	"Queued": "orange",
+	"Sent": "blue",
+	"Delivered": "green",
+	"Read": "green",
+	"Failed": "red",
+	"Received": "purple",
+}
 
 
 def boot_session(bootinfo: Any) -> None:
@@ -29,27 +38,63 @@ def boot_session(bootinfo: Any) -> None:
 
 
 def timeline_content(doctype: str, docname: str) -> list[dict[str, Any]]:
-	"""WhatsApp messages logged with this document as their reference (additional_timeline_content),
-	those the user may read (a WhatsApp User sees their own)."""
-	if doctype not in get_config().send_from_doctypes or not frappe.has_permission(MESSAGE_LOG):
+	"""WhatsApp messages in a document's timeline (additional_timeline_content): those sent with it
+	as their reference, and the messages its customer wrote (a Contact, or the Customer, Lead or
+	Supplier behind it); only those the user may read (site/conversation_access.py)."""
+	if not frappe.has_permission(MESSAGE_LOG):
 		return []
-	logs = frappe.get_list(
+	filters = []
+	if doctype in get_config().send_from_doctypes:
+		filters.append({"reference_doctype": doctype, "reference_name": docname})
+	if doctype == "Contact":
+		filters.append({"direction": Direction.INBOUND, "contact": docname})
+	elif doctype in PARTY_PREFERENCE:
+		filters.append({"direction": Direction.INBOUND, "party_type": doctype, "party": docname})
+	logs = {log.name: log for condition in filters for log in _timeline_logs(condition)}
+	latest = sorted(logs.values(), key=lambda log: log.creation, reverse=True)[:TIMELINE_LIMIT]
+	return [{"icon": "message", "creation": log.creation, "content": _timeline_html(log)} for log in latest]
+
+
+def _timeline_logs(filters: dict[str, Any]) -> list[Any]:
+	return frappe.get_list(
 		MESSAGE_LOG,
-		filters={"reference_doctype": doctype, "reference_name": docname},
-		fields=["name", "creation", "status", "to_number", "text", "template_name", "error_reason"],
+		filters=filters,
+		fields=[
+			"name",
+			"creation",
+			"direction",
+			"status",
+			"to_number",
+			"from_number",
+			"profile_name",
+			"message_type",
+			"text",
+			"media_caption",
+			"template_name",
+			"error_reason",
+		],
 		order_by="creation desc",
 		limit=TIMELINE_LIMIT,
 	)
-	return [{"icon": "message", "creation": log.creation, "content": _timeline_html(log)} for log in logs]
 
 
 def _timeline_html(log: Any) -> str:
-	body = log.text or (_("Template {0}").format(log.template_name) if log.template_name else "")
-	snippet = escape_html((body or "")[:200])
+	inbound = log.direction == Direction.INBOUND
+	body = log.text or log.media_caption or ""
+	if not body and log.template_name:
+		body = _("Template {0}").format(log.template_name)
+	if not body and log.message_type and log.message_type != "text":
+		body = f"[{log.message_type}]"
+	snippet = escape_html(body[:200])
 	error = f'<div class="text-muted small">{escape_html(log.error_reason)}</div>' if log.error_reason else ""
 	color = STATUS_COLORS.get(log.status, "gray")
+	if inbound:
+		sender = log.profile_name or log.from_number or ""
+		title = _("WhatsApp from {0}").format(sender)
+	else:
+		title = _("WhatsApp to {0}").format(log.to_number or "")
 	return (
-		f'<div class="whatsapp-timeline-item">{escape_html(_("WhatsApp to {0}").format(log.to_number or ""))} '
+		f'<div class="whatsapp-timeline-item">{escape_html(title)} '
 		f'<span class="indicator-pill {color}">{escape_html(_(log.status))}</span> '
 		f'<a href="/app/whatsapp-message-log/{escape_html(log.name)}">{escape_html(log.name)}</a>'
 		f'<div class="text-muted">{snippet}</div>{error}</div>'

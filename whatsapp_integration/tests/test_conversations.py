@@ -18,6 +18,7 @@ from whatsapp_integration.core.vocabulary import ConversationStatus
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.site.conversation_access import can_access, users_with_access
 from whatsapp_integration.site.conversation_assignment import users_with_roles
+from whatsapp_integration.site.desk import timeline_content
 from whatsapp_integration.site.doctypes import CONVERSATION, MESSAGE_LOG
 from whatsapp_integration.site.services import conversation_service, webhook_service
 from whatsapp_integration.testing import webhook_payloads as payloads
@@ -161,6 +162,20 @@ class TestConversations(FakeGraphTestCase):
 		allowed = users_with_access(mine_name)
 		self.assertIn(self.alice, allowed)
 		self.assertNotIn(self.bob, allowed)
+
+	def test_inbound_messages_show_escaped_on_the_contacts_timeline_for_allowed_users(self) -> None:
+		configure_settings(conversation_assignment="Contact Owner")
+		wa_id = webhook_utils.unique_number()
+		contact = self._contact(wa_id, owner=self.alice)
+		receive(wa_id, "<img src=x onerror=alert(1)>", name="Ana")
+		html = "".join(item["content"] for item in timeline_content("Contact", contact))
+		self.assertIn("WhatsApp from Ana", html)
+		self.assertIn("&lt;img src=x onerror=alert(1)&gt;", html)
+		self.assertNotIn("<img", html)
+		frappe.set_user(self.alice)  # the assignee
+		self.assertEqual(len(timeline_content("Contact", contact)), 1)
+		frappe.set_user(self.bob)  # neither assigned nor able to read the Contact
+		self.assertEqual(timeline_content("Contact", contact), [])
 
 	def _contact(self, wa_id: str, owner: str) -> str:
 		contact = frappe.get_doc(

@@ -17,6 +17,7 @@ from whatsapp_integration.tests.utils import (
 	TEST_DEVICE,
 	TEST_PHONE_NUMBER_ID,
 	FakeGraphTestCase,
+	customer_wrote,
 	ensure_device,
 	unique_digits,
 )
@@ -54,6 +55,7 @@ class TestBesideForeignDevices(FakeGraphTestCase):
 
 	def test_a_send_goes_out_from_this_runs_device(self) -> None:
 		number = "+9198" + unique_digits(8)
+		customer_wrote(number)
 		result = messages.send(number, "Hello")
 		self.assertEqual(
 			frappe.db.get_value("WhatsApp Message Log", result["message_log"], "device"), TEST_DEVICE

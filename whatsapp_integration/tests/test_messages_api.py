@@ -19,6 +19,7 @@ from whatsapp_integration.tests.utils import (
 	TEST_DEVICE,
 	FakeGraphTestCase,
 	configure_settings,
+	customer_wrote,
 	ensure_user,
 	unique_digits,
 )
@@ -38,6 +39,7 @@ class TestMessagesApi(FakeGraphTestCase):
 		ensure_user(SENDER, ("WhatsApp User",))
 		ensure_user(OTHER_SENDER, ("WhatsApp User",))
 		ensure_user(OUTSIDER, ("Blogger",))
+		customer_wrote(NUMBER)  # free text may go to them (the 24 h window)
 
 	def test_send_logs_a_sent_message_with_its_wamid(self) -> None:
 		result = messages.send(NUMBER, "Hello <b>Ada</b>")
@@ -155,6 +157,7 @@ class TestMessagesApi(FakeGraphTestCase):
 		number = "+9198" + unique_digits(8)
 		spaced = f"00{number[1:3]} {number[3:8]} {number[8:]}"  # normalised to `number` when saved
 		frappe.get_doc({"doctype": "WhatsApp Opt Out", "number": spaced, "source": "Manual"}).insert()
+		customer_wrote(number)  # the opt-out refuses them, not the 24 h window
 		frappe.set_user(SENDER)
 		with self.assertRaises(frappe.ValidationError) as caught:
 			messages.send(number, "Hello")

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils import now_datetime
 
+from whatsapp_integration.core.webhook_records import InboundRecord
+from whatsapp_integration.repositories import message_log
 from whatsapp_integration.site.doctypes import SETTINGS
 from whatsapp_integration.site.settings import clear_config_cache
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
@@ -37,6 +40,20 @@ def start_fake_graph() -> FakeGraphApi:
 def ensure_test_device() -> None:
 	"""This run's Official device, the site's default (created on first use)."""
 	ensure_device(TEST_DEVICE, phone_number_id=TEST_PHONE_NUMBER_ID, is_default=1)
+
+
+def customer_wrote(number: str, device: str | None = None) -> None:
+	"""The customer `number` wrote to `device` (this run's device) just now: their 24 h window is
+	open, so free text and media may go to them (core/window.py)."""
+	record = InboundRecord(
+		wamid=f"wamid.{frappe.generate_hash(length=16)}",
+		device=device or TEST_DEVICE,
+		message_type="text",
+		received_at=now_datetime(),
+		from_number=number,
+		text="Hello",
+	)
+	message_log.insert_inbound(record)
 
 
 def configure_settings(**values: object) -> None:
