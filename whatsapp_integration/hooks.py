@@ -61,6 +61,12 @@ doc_events = {
 app_include_js = "whatsapp_integration.bundle.js"
 boot_session = "whatsapp_integration.site.desk.boot_session"
 additional_timeline_content = {"*": ["whatsapp_integration.site.desk.timeline_content"]}
+# A WhatsApp Chat button on the forms of the documents conversations link (public/js/chat_button.js)
+doctype_js = {doctype: "public/js/chat_button.js" for doctype in ("Contact", "Customer", "Lead", "Supplier")}
+
+# The chat page (/app/whatsapp-chat): new messages and status changes reach the users who may
+# see them (site/chat_realtime.py)
+whatsapp_message_events = {"*": ["whatsapp_integration.site.chat_realtime.publish"]}
 
 # Conversations and their messages: WhatsApp Users see theirs, managers all (site/conversation_access.py)
 permission_query_conditions = {
