@@ -117,10 +117,11 @@ def numbers(count: int, start: int = 0) -> list[RecipientInput]:
 
 
 def make_harness(
-	graph: FakeGraphApi, clock: FakeClock, *, daily_cap: int = 0, **config: Any
+	graph: FakeGraphApi, clock: FakeClock, *, daily_cap: int = 0, customers_wrote: bool = True, **config: Any
 ) -> CampaignHarness:
 	device = make_device(daily_cap=daily_cap)
-	messages = MemoryRepository([device], everyone_wrote_at=clock.now)  # free-text campaigns may go
+	# Every customer wrote just now (free-text campaigns may go) unless a test says otherwise.
+	messages = MemoryRepository([device], everyone_wrote_at=clock.now if customers_wrote else None)
 	return CampaignHarness(
 		graph,
 		messages,

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ServiceHarness, make_device
+from campaign_harness import make_harness
+from conftest import FakeClock, ServiceHarness, make_device
 
 from whatsapp_integration.core.errors import InvalidMessage, WindowClosed
 from whatsapp_integration.core.message import Media, OutboundMessage, Template
-from whatsapp_integration.core.vocabulary import DeviceMode, MessageStatus
+from whatsapp_integration.core.vocabulary import DeviceMode, MessageStatus, RecipientState
 from whatsapp_integration.core.window import (
 	WINDOW,
 	check_window,
@@ -21,6 +22,7 @@ from whatsapp_integration.core.window import (
 	requires_window,
 	window_for,
 )
+from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
 TO = "+919876543210"
 WROTE = datetime(2026, 3, 1, 10, 0, 0)
@@ -166,3 +168,17 @@ class TestOutbox:
 		enforced = make_service(device=web, customers_wrote=False, enforce_window_for_web=True)
 		with pytest.raises(WindowClosed):
 			enforced.service.build_record(text(), web)
+
+
+def test_a_free_text_campaign_fails_recipients_outside_the_window_without_a_request(
+	fake_graph: FakeGraphApi, clock: FakeClock
+) -> None:
+	harness = make_harness(fake_graph, clock, customers_wrote=False)
+	harness.campaign(recipients=2)  # +14152000000 and +14152000001, free text
+	harness.messages.add_inbound(harness.device.name, clock.now(), number="+14152000001")
+	harness.service().start("CAMP-1")
+	harness.dispatcher().dispatch_device(harness.device.name)
+	assert harness.sent_to() == ["14152000001"]
+	refused = harness.campaigns.recipients("CAMP-1")[0]
+	assert refused.state == RecipientState.FAILED
+	assert "never written" in (refused.last_error or "") and "template" in (refused.last_error or "")

@@ -28,11 +28,16 @@ from whatsapp_integration.tests.utils import FakeGraphTestCase, configure_settin
 DEVICE = webhook_utils.DEVICE
 
 
-def receive(wa_id: str, text: str, *, name: str = "Ana", at: float | None = None) -> str:
-	"""Apply a webhook with one text message from `wa_id` (now, unless `at`); returns its wamid."""
+def receive(
+	wa_id: str | None, text: str, *, name: str = "Ana", at: float | None = None, bsuid: str | None = None
+) -> str:
+	"""Apply a webhook with one text message from `wa_id` and/or `bsuid` (now, unless `at`);
+	returns its wamid."""
 	wamid = f"wamid.{frappe.generate_hash(length=12)}"
-	message = payloads.text_message(wamid, text, wa_id=wa_id, timestamp=str(int(at or time.time())))
-	change = webhook_utils.messages_change(messages=[message], contacts=[payloads.contact(wa_id, name)])
+	moment = str(int(at or time.time()))
+	message = payloads.text_message(wamid, text, wa_id=wa_id, user_id=bsuid, timestamp=moment)
+	contact = payloads.contact(wa_id, name, user_id=bsuid)
+	change = webhook_utils.messages_change(messages=[message], contacts=[contact])
 	webhook_service().process(payloads.encode(payloads.envelope([change])))
 	return wamid
 
@@ -106,6 +111,17 @@ class TestConversations(FakeGraphTestCase):
 		sent = messages_api.send(to="+" + wa_id, text="Your order shipped", device=DEVICE)
 		self.assertEqual(sent["status"], "Sent")
 		self.assertEqual(len(self.graph.message_requests()), 1)
+
+	def test_a_message_under_the_customers_bsuid_keeps_their_window_open(self) -> None:
+		wa_id, bsuid = webhook_utils.unique_number(), f"US.{webhook_utils.unique_number()}"
+		receive(wa_id, "Hi", at=time.time() - 30 * 3600, bsuid=bsuid)  # with number and BSUID
+		receive(None, "Hi again", at=time.time() - 10 * 3600, bsuid=bsuid)  # the BSUID only
+		conversation = conversation_of(wa_id)
+		self.assertEqual((conversation.bsuid, conversation.unread_count), (bsuid, 2))
+		sent = messages_api.send(to="+" + wa_id, text="Your order shipped", device=DEVICE)
+		self.assertEqual(sent["status"], "Sent")
+		log = frappe.db.get_value(MESSAGE_LOG, sent["message_log"], "conversation")
+		self.assertEqual(log, conversation.name)
 
 	def test_the_contact_owner_is_assigned_gets_a_todo_and_a_notification(self) -> None:
 		configure_settings(conversation_assignment="Contact Owner")
