@@ -40,7 +40,7 @@ def record(message: MessageSeen) -> str:
 		message = dataclasses.replace(message, contact=contact_link(contact) if contact else None)
 	after = apply_message(before, message)
 	if before is None:
-		name = _insert(after)
+		name = insert(after)
 		if name is None:  # a racing worker created it first: apply the message to theirs
 			return record(message)
 		after = dataclasses.replace(after, name=name)
@@ -87,7 +87,8 @@ def state_from(row: dict[str, Any]) -> ConversationState:
 	return ConversationState(**values)
 
 
-def _insert(state: ConversationState) -> str | None:
+def insert(state: ConversationState) -> str | None:
+	"""Store a new conversation; None when its key is taken (a racing worker created it)."""
 	doc = frappe.get_doc({"doctype": CONVERSATION, **_columns(state)})
 	doc.name = frappe.generate_hash(length=10)
 	return doc.name if insert_once(doc) else None

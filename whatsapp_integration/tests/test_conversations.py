@@ -15,6 +15,7 @@ from whatsapp_integration.api import messages as messages_api
 from whatsapp_integration.core.errors import DuplicateKey
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import ConversationStatus
+from whatsapp_integration.patches import link_messages_to_conversations
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.site.conversation_access import can_access, users_with_access
 from whatsapp_integration.site.conversation_assignment import users_with_roles
@@ -192,6 +193,33 @@ class TestConversations(FakeGraphTestCase):
 		self.assertEqual(len(timeline_content("Contact", contact)), 1)
 		frappe.set_user(self.bob)  # neither assigned nor able to read the Contact
 		self.assertEqual(timeline_content("Contact", contact), [])
+
+	def test_the_upgrade_patch_gives_messages_logged_before_conversations_theirs(self) -> None:
+		wa_id, at = webhook_utils.unique_number(), frappe.utils.add_days(frappe.utils.now_datetime(), -2)
+		row = {"doctype": MESSAGE_LOG, "device": DEVICE, "message_type": "text"}
+		question = frappe.get_doc(
+			{
+				**row,
+				"direction": "Inbound",
+				"status": "Received",
+				"from_number": "+" + wa_id,
+				"received_at": at,
+			}
+		)
+		question.update({"text": "Old question", "wamid": f"wamid.{frappe.generate_hash(length=12)}"})
+		question.insert(ignore_permissions=True)  # as before: no conversation
+		answer = frappe.get_doc({**row, "direction": "Outbound", "status": "Sent", "to_number": "+" + wa_id})
+		answer.text = "Old  answer\nhere"
+		answer.insert(ignore_permissions=True)
+		link_messages_to_conversations.execute()
+		conversation = conversation_of(wa_id)
+		for log in (question.name, answer.name):
+			self.assertEqual(frappe.db.get_value(MESSAGE_LOG, log, "conversation"), conversation.name)
+		self.assertEqual(
+			(conversation.last_inbound_at, conversation.last_message_preview, conversation.last_direction),
+			(at, "Old answer here", "Outbound"),
+		)
+		self.assertEqual((conversation.unread_count, conversation.assigned_to), (0, None))
 
 	def _contact(self, wa_id: str, owner: str) -> str:
 		contact = frappe.get_doc(
