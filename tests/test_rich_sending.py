@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from conftest import ServiceHarness
 
+from whatsapp_integration.core import request_content
 from whatsapp_integration.core.errors import ErrorAction, InvalidMessage, SendFailed, WindowClosed
 from whatsapp_integration.core.interactive import (
 	Interactive,
@@ -433,3 +434,56 @@ class TestInteractiveLimits:
 			ListSection(rows(1, f"s{n}-", title="t" * 24, description="d" * 72), "s" * 24) for n in range(10)
 		)
 		check_interactive(Interactive("list", "x" * 4096, button="b" * 20, sections=sections))
+
+
+class TestRequestContent:
+	"""What the send API, the dialog and campaigns pass (decoded JSON) becomes the core's records."""
+
+	def test_parameters_as_values_objects_or_named(self) -> None:
+		assert request_content.parameters_from(["Ada", 42]) == ("Ada", Parameter("42"))
+		assert request_content.parameters_from({"first_name": "Ada"}) == (Parameter("Ada", "first_name"),)
+		total = {
+			"name": "total",
+			"type": "currency",
+			"text": "$9.50",
+			"currency_code": "USD",
+			"amount_1000": 9500,
+		}
+		assert request_content.parameters_from([total]) == (
+			Parameter("$9.50", "total", "currency", "USD", 9500),
+		)
+		with pytest.raises(InvalidMessage, match="must be a list"):
+			request_content.parameters_from("Ada")
+
+	def test_header_text_or_media(self) -> None:
+		assert request_content.header_from({"text": "INV-1"}) == (None, Parameter("INV-1"))
+		media, text = request_content.header_from({"type": "document", "file_url": "/files/a.pdf"})
+		assert (media, text) == (Media("document", file_url="/files/a.pdf"), None)
+		with pytest.raises(InvalidMessage, match="needs a type"):
+			request_content.header_from({"file_url": "/files/a.pdf"})
+
+	def test_buttons(self) -> None:
+		assert request_content.buttons_from([{"index": "0", "sub_type": "url", "value": "INV-1"}]) == (
+			TemplateButton(0, "url", "INV-1"),
+		)
+		with pytest.raises(InvalidMessage, match="Template buttons must be a list"):
+			request_content.buttons_from({"index": 0})
+
+	def test_an_interactive_list_from_json(self) -> None:
+		values = {
+			"type": "list",
+			"header": "Appointments",
+			"body": "Which appointment suits you?",
+			"footer": "Reply STOP to opt out",
+			"button": "Choose a slot",
+			"sections": [
+				{
+					"title": "Monday",
+					"rows": [{"id": "slot-mon-9", "title": "Monday 9:00", "description": "Dr. Rao, room 2"}],
+				},
+				{"title": "Tuesday", "rows": [{"id": "slot-tue-14", "title": "Tuesday 14:00"}]},
+			],
+		}
+		assert request_content.interactive_from(values) == MENU
+		with pytest.raises(InvalidMessage, match="sections must be a list"):
+			request_content.interactive_from({**values, "sections": "Monday"})

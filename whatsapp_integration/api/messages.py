@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import frappe
 
-from whatsapp_integration.core.message import OutboundMessage, Template
+from whatsapp_integration.core import request_content
+from whatsapp_integration.core.message import Media, OutboundMessage, Template
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import MessageType
 from whatsapp_integration.site.doctypes import MESSAGE_LOG
 from whatsapp_integration.site.errors import user_errors
-from whatsapp_integration.site.request_values import template_parameters
+from whatsapp_integration.site.files import check_can_send_file
 from whatsapp_integration.site.roles import SENDERS, has_any_role
 from whatsapp_integration.site.services import message_service
 
@@ -36,15 +38,30 @@ def send_template(
 	to: str,
 	template: str,
 	language: str = "en_US",
-	parameters: list[str] | str | None = None,
+	parameters: list | dict | str | None = None,
+	header: dict | str | None = None,
+	buttons: list | str | None = None,
 	device: str | None = None,
 	reference_doctype: str | None = None,
 	reference_name: str | None = None,
 	idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-	"""Send an approved template; `parameters` fill its body placeholders {{1}}, {{2}}, ... in order."""
+	"""Send an approved template. `parameters` fill its body: a list in order ({{1}}, {{2}}, ...),
+	objects with a name or a type (currency, date_time), or an object of named values; `header` is
+	`{"text": ...}` or media (`{"type": "document", "file_url": ...}`); `buttons` give button
+	parameters (`[{"index": 0, "sub_type": "url", "value": "INV-1"}]`)."""
 	_check_can_send(reference_doctype, reference_name)
-	content = Template(template, language, template_parameters(parameters))
+	with user_errors():
+		header_media, header_text = request_content.header_from(_json(header))
+		_check_file(header_media)
+		content = Template(
+			template,
+			language,
+			request_content.parameters_from(_json(parameters)),
+			header_media=header_media,
+			header_text=header_text,
+			buttons=request_content.buttons_from(_json(buttons)),
+		)
 	message = _outbound(
 		to,
 		device,
@@ -55,6 +72,75 @@ def send_template(
 		template=content,
 	)
 	return _send(message)
+
+
+@frappe.whitelist(methods=["POST"])
+def send_media(
+	to: str,
+	kind: str,
+	file_url: str | None = None,
+	link: str | None = None,
+	media_id: str | None = None,
+	caption: str | None = None,
+	filename: str | None = None,
+	device: str | None = None,
+	reference_doctype: str | None = None,
+	reference_name: str | None = None,
+	idempotency_key: str | None = None,
+) -> dict[str, Any]:
+	"""Send an image, document, video, audio or sticker: a File of the site (`file_url`, uploaded
+	to Meta by the sender), a public `link` or an uploaded `media_id`; exactly one of them."""
+	_check_can_send(reference_doctype, reference_name)
+	values = {"type": kind, "file_url": file_url, "link": link, "media_id": media_id}
+	with user_errors():
+		media = request_content.media_from({**values, "caption": caption, "filename": filename})
+		_check_file(media)
+	message = _outbound(
+		to, device, reference_doctype, reference_name, idempotency_key, message_type=kind, media=media
+	)
+	return _send(message)
+
+
+@frappe.whitelist(methods=["POST"])
+def send_interactive(
+	to: str,
+	interactive: dict | str,
+	device: str | None = None,
+	reference_doctype: str | None = None,
+	reference_name: str | None = None,
+	idempotency_key: str | None = None,
+) -> dict[str, Any]:
+	"""Send reply buttons, a list or a CTA URL button (inside the customer's 24 h window)."""
+	_check_can_send(reference_doctype, reference_name)
+	with user_errors():
+		content = request_content.interactive_from(_json(interactive))
+		_check_file(content.header_media)
+	message = _outbound(
+		to,
+		device,
+		reference_doctype,
+		reference_name,
+		idempotency_key,
+		message_type=MessageType.INTERACTIVE,
+		interactive=content,
+	)
+	return _send(message)
+
+
+def _json(value: Any) -> Any:
+	"""A JSON argument as decoded JSON (form posts send it as text)."""
+	if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+		try:
+			return json.loads(value)
+		except ValueError:
+			frappe.throw(frappe._("{0} is not valid JSON.").format(value[:80]))
+	return value
+
+
+def _check_file(media: Media | None) -> None:
+	"""A file of the site is sent only by who may read it."""
+	if media is not None:
+		check_can_send_file(media.file_url)
 
 
 def _outbound(

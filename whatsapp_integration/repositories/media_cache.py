@@ -12,7 +12,8 @@ class FrappeMediaIdCache:
 	a cleared cache only costs one more upload."""
 
 	def get(self, key: str) -> str | None:
-		value = frappe.cache.get_value(cache_keys.name("media", key))
+		# expires=True: a miss must not be remembered in this request (frappe.local.cache)
+		value = frappe.cache.get_value(cache_keys.name("media", key), expires=True)
 		return str(value) if value else None
 
 	def put(self, key: str, media_id: str, ttl_seconds: int) -> None:
