@@ -53,6 +53,7 @@ CHECKS = (
 	"retry button",
 	"customer text",
 	"device form",
+	"template form",
 )
 DEVICE = "WA Browser Check Device"
 LINKED_BY = "+4915112345678"
@@ -81,11 +82,16 @@ class Desk:
 		if not self.call(
 			"GET", "/api/resource/WhatsApp Template", params={"filters": f'[["name","=","{name}"]]'}
 		)["data"]:
-			doc = {"template_name": TEMPLATE, "language": "en_US", "status": "APPROVED", "parameter_count": 2}
+			doc = {
+				"template_name": TEMPLATE,
+				"language": "en_US",
+				"status": "APPROVED",
+				"category": "UTILITY",
+			}
 			self.call(
 				"POST",
 				"/api/resource/WhatsApp Template",
-				json={**doc, "body": "Hi {{1}}, order {{2}} shipped"},
+				json={**doc, "body": "Hi {{1}}, order {{2}} shipped", "body_examples": "Ada\nSO-0001"},
 			)
 		return name
 
@@ -292,6 +298,42 @@ def check_device_form(driver: WebDriver, base: str, desk: Desk, args: argparse.N
 	assert not drawn, "the Device form drew a QR that is no PNG data URL"
 
 
+def check_template_form(driver: WebDriver, base: str, desk: Desk) -> None:
+	"""The template form's preview: a WhatsApp bubble with header, body (examples in place of the
+	variables), footer and buttons; example values carrying HTML are shown as text."""
+	name = f"browser_check_preview_{unique_suffix()}"
+	doc = {
+		"template_name": name,
+		"language": "en_US",
+		"category": "MARKETING",
+		"header_format": "TEXT",
+		"header_text": "Your order {{1}}",
+		"header_example": "SO-0001",
+		"body": "Hi {{1}}, your order is *ready*. Use code {{2}} for _10% off_ your next order.",
+		"body_examples": f"Ada {MARKUP}\nSAVE10",
+		"footer": "Reply STOP to unsubscribe",
+		"buttons": [
+			{"button_type": "QUICK_REPLY", "text": "Thanks!"},
+			{
+				"button_type": "URL",
+				"text": "Track order",
+				"url": "https://example.com/t/{{1}}",
+				"url_example": "SO-1",
+			},
+			{"button_type": "PHONE_NUMBER", "text": "Call us", "phone_number": "+15550100200"},
+		],
+	}
+	created = desk.call("POST", "/api/resource/WhatsApp Template", json=doc)["data"]["name"]
+	driver.get(f"{base}/app/whatsapp-template/{created}")
+	wait_for(driver, ".wa-preview .wa-bubble")
+	driver.execute_script("document.querySelector('.wa-preview').scrollIntoView({block: 'center'})")
+	# Frappe drops the onerror attribute on save; what is left must still show as text
+	show_literally(driver, ".wa-preview .wa-body", "Ada <img src=", "Template preview", "template-form.png")
+	assert not driver.find_elements(By.CSS_SELECTOR, ".wa-preview .wa-body img"), "an example became HTML"
+	for text in ("Your order SO-0001", "Reply STOP to unsubscribe", "Track order", "Call us"):
+		wait_for_text(driver, ".wa-preview", text)
+
+
 def recipient_with_markup(desk: Desk, args: argparse.Namespace) -> str:
 	"""A campaign recipient whose name (from a CSV or a document) carries HTML; returns its campaign."""
 	ensure_device(desk)
@@ -362,6 +404,7 @@ def main() -> int:
 				),
 				"retry button": lambda: check_retry_button(driver, desk.site_url, desk),
 				"device form": lambda: check_device_form(driver, desk.site_url, desk, args),
+				"template form": lambda: check_template_form(driver, desk.site_url, desk),
 				"customer text": lambda: check_customer_text(
 					driver, desk.site_url, desk, *xss, contact, recipient_with_markup(desk, args)
 				),
