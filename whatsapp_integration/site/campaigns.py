@@ -158,7 +158,12 @@ def _publish(name: str) -> None:
 	status = frappe.db.get_value(CAMPAIGN, name, "status")
 	frappe.publish_realtime(
 		PROGRESS_EVENT,
-		{"campaign": name, "status": status, "counts": progress},
+		{
+			"campaign": name,
+			"status": status,
+			"counts": progress,
+			"devices": FrappeRoutingRepository().progress_by_device(name),
+		},
 		doctype=CAMPAIGN,
 		docname=name,
 	)

@@ -14,6 +14,7 @@ import requests
 from frappe.tests.utils import FrappeTestCase
 
 from whatsapp_integration import tasks
+from whatsapp_integration.api import number_health as number_health_api
 from whatsapp_integration.core.vocabulary import CampaignStatus
 from whatsapp_integration.site import campaigns as site_campaigns
 from whatsapp_integration.site.services import webhook_service
@@ -28,6 +29,7 @@ from whatsapp_integration.tests.utils import TEST_TOKEN, ensure_device, ensure_u
 
 PORT = int(os.environ.get("WHATSAPP_NUMBER_HEALTH_TEST_PORT", "8733"))
 MANAGER = "number-health-manager@example.com"
+READER = "number-health-reader@example.com"
 DEVICE = "WhatsApp Device"
 TEMPLATE = "WhatsApp Template"
 
@@ -111,6 +113,18 @@ class TestNumberHealthAndMultiDeviceCampaigns(FrappeTestCase):
 		self.assertTrue(any("quality rating dropped to RED" in subject for subject in subjects), subjects)
 		standing = site_campaigns.campaign_router().standing(self.small)
 		self.assertIn("RED", standing.unhealthy or "")
+
+	def test_check_now_needs_write_permission_on_the_device(self) -> None:
+		self.script(self.large, messaging_limit_tier="TIER_10K")
+		answer = number_health_api.refresh(self.large)
+		self.assertEqual(answer["health"]["messaging_limit_tier"], "TIER_10K")
+		self.assertEqual(self.health(self.large).messaging_limit_tier, "TIER_10K")
+		frappe.set_user(ensure_user(READER, ("WhatsApp User",)))
+		try:
+			with self.assertRaises(frappe.PermissionError):
+				number_health_api.refresh(self.large)
+		finally:
+			frappe.set_user("Administrator")
 
 	def test_an_expired_token_is_kept_as_the_health_error(self) -> None:
 		error = {"message": "Error validating access token", "type": "OAuthException", "code": 190}

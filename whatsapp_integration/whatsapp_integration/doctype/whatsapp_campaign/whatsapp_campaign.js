@@ -119,7 +119,7 @@ function listen_for_progress(frm) {
 	if (frm.__whatsapp_progress_listener) return;
 	frm.__whatsapp_progress_listener = (data) => {
 		if (data.campaign !== frm.doc.name) return;
-		render_progress(frm, { counts: data.counts });
+		render_progress(frm, { counts: data.counts, devices: data.devices });
 		if (data.status && data.status !== frm.doc.status) frm.reload_doc();
 	};
 	frappe.realtime.on("whatsapp_campaign_progress", frm.__whatsapp_progress_listener);
@@ -144,5 +144,21 @@ function render_progress(frm, progress) {
 			<div class="progress-bar" role="progressbar" style="width:${percent}%">${percent}%</div>
 		</div>
 		<div>${bars}</div>
-		<p class="text-muted small" style="margin-top:6px">${__("{0} of {1} recipients settled", [total - open, total])}</p>`);
+		<p class="text-muted small" style="margin-top:6px">${__("{0} of {1} recipients settled", [total - open, total])}</p>
+		${device_progress(progress.devices || {})}`);
+}
+
+// Recipients per device of a campaign that sends through several (routed by remaining capacity).
+function device_progress(devices) {
+	const names = Object.keys(devices).sort((a, b) => (a === "" ? 1 : b === "" ? -1 : a.localeCompare(b)));
+	if (!names.length || (names.length === 1 && names[0] === "")) return "";
+	const rows = names.map((device) => {
+		const counts = devices[device];
+		const pills = Object.entries(counts).filter(([, n]) => n).map(([state, n]) =>
+			`<span class="indicator-pill ${STATE_COLORS[state] || "gray"}" style="margin-right:4px">${__(state)}: ${n}</span>`).join("");
+		const label = device ? frappe.utils.escape_html(device) : `<span class="text-muted">${__("Waiting for a device")}</span>`;
+		return `<tr><td>${label}</td><td>${pills}</td></tr>`;
+	}).join("");
+	return `<table class="table table-sm" style="margin-top:8px">
+		<thead><tr><th>${__("Device")}</th><th>${__("Recipients")}</th></tr></thead><tbody>${rows}</tbody></table>`;
 }

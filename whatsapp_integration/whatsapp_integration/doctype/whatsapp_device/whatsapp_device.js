@@ -16,6 +16,9 @@ const STATE_LABELS = {
 
 frappe.ui.form.on("WhatsApp Device", {
 	refresh(frm) {
+		if (!frm.is_new() && frm.doc.mode === "Official") {
+			show_number_health(frm);
+		}
 		if (frm.is_new() || frm.doc.mode !== "Web") {
 			return;
 		}
@@ -28,6 +31,32 @@ frappe.ui.form.on("WhatsApp Device", {
 		frm.$wrapper.on("remove", () => stop_listening(frm));
 	},
 });
+
+// Official devices: Meta's quality rating and messaging limit as indicators, the last check's
+// error as the form's intro, and a button to check now (the scheduler checks hourly).
+const QUALITY_COLORS = { GREEN: "green", YELLOW: "orange", RED: "red", UNKNOWN: "gray" };
+
+function show_number_health(frm) {
+	const esc = frappe.utils.escape_html;
+	if (frm.doc.quality_rating) {
+		frm.dashboard.add_indicator(__("Quality: {0}", [esc(frm.doc.quality_rating)]),
+			QUALITY_COLORS[frm.doc.quality_rating] || "gray");
+	}
+	if (frm.doc.messaging_limit_tier) {
+		frm.dashboard.add_indicator(__("Messaging limit: {0}", [esc(frm.doc.messaging_limit_tier)]), "blue");
+	}
+	if (frm.doc.health_error) {
+		frm.set_intro(__("The last number health check failed: {0}", [esc(frm.doc.health_error)]), "red");
+	}
+	if (frm.perm[0] && frm.perm[0].write) {
+		frm.add_custom_button(__("Check number health"), () =>
+			frappe.call({ method: "whatsapp_integration.api.number_health.refresh", args: { device: frm.doc.name }, freeze: true })
+				.then((r) => {
+					if (r.message.error) frappe.show_alert({ message: esc(r.message.error), indicator: "red" });
+					frm.reload_doc();
+				}));
+	}
+}
 
 function listen_for_session(frm) {
 	if (frm.whatsapp_session_handler) {
