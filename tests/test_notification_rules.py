@@ -23,6 +23,7 @@ from whatsapp_integration.core.notification.mapping import (
 	ParameterMapping,
 	check_mappings,
 	check_placeholders,
+	check_template_fit,
 	render_message,
 	template_parameters,
 )
@@ -38,6 +39,7 @@ from whatsapp_integration.core.notification.replies import (
 	check_settable_field,
 	matching,
 )
+from whatsapp_integration.core.templates.components import TemplateVariables
 from whatsapp_integration.core.vocabulary import NotificationEvent as Event
 from whatsapp_integration.core.vocabulary import ReplyTrigger
 
@@ -356,3 +358,30 @@ def test_a_reply_may_only_set_real_non_system_fields() -> None:
 	for field in ("docstatus", "owner", "name", "missing", ""):
 		with pytest.raises(InvalidMessage):
 			check_settable_field(field, ["status", "docstatus", "owner"])
+
+
+# --- template fit -----------------------------------------------------------------------------
+
+
+def variables(**fields: object) -> TemplateVariables:
+	return TemplateVariables(**{"body": ("1", "2"), **fields})  # type: ignore[arg-type]
+
+
+TWO = [ParameterMapping(1, field="name"), ParameterMapping(2, expression="{{ customer_name }}")]
+
+
+def test_a_rule_fills_a_numbered_body_and_a_document_header_only_with_the_pdf() -> None:
+	check_template_fit("t", variables(), TWO, attach_print=False)
+	check_template_fit("t", variables(header_format="DOCUMENT"), TWO, attach_print=True)
+	check_template_fit("t", None, TWO, attach_print=True)  # components unknown: mapping only
+	cases = [
+		(variables(header_format="DOCUMENT"), False, "tick Send Print"),
+		(variables(), True, "no document header"),
+		(variables(header_format="IMAGE"), False, "cannot give"),
+		(variables(header_format="TEXT", header=("1",)), False, "cannot give"),
+		(variables(parameter_format="NAMED", body=("first_name", "order")), False, "named variables"),
+		(variables(body=("1",)), False, "map each of"),
+	]
+	for found, attach_print, message in cases:
+		with pytest.raises(InvalidMessage, match=message):
+			check_template_fit("t", found, TWO, attach_print=attach_print)

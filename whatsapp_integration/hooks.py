@@ -1,3 +1,5 @@
+from whatsapp_integration.core.notification.events import DOCUMENT_HOOKS as _DOCUMENT_HOOKS
+
 app_name = "whatsapp_integration"
 app_title = "WhatsApp Integration"
 app_publisher = "whatsapp_integration developers"
@@ -38,7 +40,11 @@ scheduler_events = {
 		],
 	},
 	# official devices' quality rating, messaging limit and status (services/number_health.py)
-	"hourly": ["whatsapp_integration.tasks.refresh_number_health"],
+	"hourly": [
+		"whatsapp_integration.tasks.refresh_number_health",
+		# WhatsApp Notification date rules (Days Before/After) whose send time has come, once a day each
+		"whatsapp_integration.tasks.run_date_notifications",
+	],
 	"daily": [
 		"whatsapp_integration.tasks.purge_webhook_events",
 		"whatsapp_integration.tasks.sync_whatsapp_templates",
@@ -55,6 +61,16 @@ doc_events = {
 		"on_update": "whatsapp_integration.operations.retention.sync_log_settings"
 	},
 	"Contact": {"validate": "whatsapp_integration.site.install.index_contact_numbers"},
+	# WhatsApp Notification rules: a cached look-up per DocType; matches are enqueued after commit
+	"*": {method: "whatsapp_integration.site.notifications.on_document_event" for method in _DOCUMENT_HOOKS},
+}
+
+# Replies that do something: WhatsApp Reply Actions run on inbound messages
+whatsapp_message_events = {
+	"inbound": ["whatsapp_integration.site.reply_actions.on_inbound"],
+	# The chat page (/app/whatsapp-chat): new messages and status changes reach the users who may
+	# see them (site/chat_realtime.py)
+	"*": ["whatsapp_integration.site.chat_realtime.publish"],
 }
 
 # "Send WhatsApp" on the DocTypes listed in Settings, and sent messages in their timelines
@@ -63,10 +79,6 @@ boot_session = "whatsapp_integration.site.desk.boot_session"
 additional_timeline_content = {"*": ["whatsapp_integration.site.desk.timeline_content"]}
 # A WhatsApp Chat button on the forms of the documents conversations link (public/js/chat_button.js)
 doctype_js = {doctype: "public/js/chat_button.js" for doctype in ("Contact", "Customer", "Lead", "Supplier")}
-
-# The chat page (/app/whatsapp-chat): new messages and status changes reach the users who may
-# see them (site/chat_realtime.py)
-whatsapp_message_events = {"*": ["whatsapp_integration.site.chat_realtime.publish"]}
 
 # Conversations and their messages: WhatsApp Users see theirs, managers all (site/conversation_access.py)
 permission_query_conditions = {

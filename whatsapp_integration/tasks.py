@@ -6,6 +6,7 @@ import frappe
 
 from whatsapp_integration.operations.alerts import check_and_alert
 from whatsapp_integration.site import campaigns as site_campaigns
+from whatsapp_integration.site import notifications as site_notifications
 from whatsapp_integration.site.inbound_media import media_downloader
 from whatsapp_integration.site.number_health import number_health_service
 from whatsapp_integration.site.sandbox import queue_statuses_if_sandbox_devices
@@ -87,3 +88,9 @@ def refresh_number_health() -> None:
 def sync_whatsapp_templates() -> None:
 	"""Daily: refresh WhatsApp Template rows (names, status, parameters) from Meta."""
 	site_campaigns.sync_templates()
+
+
+def run_date_notifications() -> None:
+	"""Hourly: WhatsApp Notification date rules (Days Before/After) whose send time has come and
+	that have not messaged today's documents yet."""
+	site_notifications.run_date_rules()

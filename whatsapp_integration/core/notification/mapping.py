@@ -16,6 +16,7 @@ from typing import Any
 
 from whatsapp_integration.core.campaign.rendering import placeholder_names, render_text
 from whatsapp_integration.core.errors import InvalidCampaign, InvalidMessage
+from whatsapp_integration.core.templates.components import NAMED, TemplateVariables
 
 DOC = "doc"
 
@@ -68,6 +69,41 @@ def check_mappings(mappings: Sequence[ParameterMapping], expected: int | None) -
 				f"Parameter {{{{{mapping.position}}}}}: choose either a document field or a placeholder "
 				"expression (one of the two)."
 			)
+
+
+def check_template_fit(
+	template: str,
+	variables: TemplateVariables | None,
+	mappings: Sequence[ParameterMapping],
+	attach_print: bool,
+) -> None:
+	"""A rule can fill its template: numbered body variables, each mapped once; a document header
+	exactly when the rule sends the print as PDF; no other header or button variables.
+	`variables` None: the template's components are not known (only the mapping is checked)."""
+	if variables is None:
+		return check_mappings(mappings, None)
+	if variables.parameter_format == NAMED:
+		raise InvalidMessage(
+			f"Template {template} has named variables; notifications fill numbered ones ({{{{1}}}}, {{{{2}}}}, ...)."
+		)
+	check_mappings(mappings, len(variables.body))
+	header = variables.header_format
+	if header == "DOCUMENT" and not attach_print:
+		raise InvalidMessage(f"Template {template} has a document header: tick Send Print as PDF Header.")
+	if attach_print and header != "DOCUMENT":
+		raise InvalidMessage(
+			f"Template {template} has no document header for the PDF; choose a template with one, or untick "
+			"Send Print as PDF Header."
+		)
+	if (
+		header in ("IMAGE", "VIDEO", "LOCATION")
+		or variables.header
+		or any(s.variables for s in variables.buttons)
+	):
+		raise InvalidMessage(
+			f"Template {template} needs a header or button value a notification cannot give; choose a template "
+			"whose only variables are in its body (and an optional document header)."
+		)
 
 
 def template_parameters(mappings: Sequence[ParameterMapping], document: DocumentValues) -> tuple[str, ...]:

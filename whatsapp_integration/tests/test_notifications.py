@@ -1,0 +1,363 @@
+"""WhatsApp Notification on a real site: a submittable test DocType and the fake Graph API in its
+own process (port 8721, `WHATSAPP_NOTIFICATION_GRAPH_PORT`). A commit enqueues the evaluation job
+(the save itself sends nothing); the test fetches that job from the queue by its id and runs it
+here, so the bench's other workers (other sites' code versions) never decide a result. A job
+run twice, here and by a worker, still sends once: that is the idempotency under test."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import frappe
+import requests
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, get_system_timezone, getdate, now_datetime
+from frappe.utils.background_jobs import get_job
+
+from whatsapp_integration.repositories import opt_outs
+from whatsapp_integration.site import notifications, reply_actions
+from whatsapp_integration.site.doctypes import MESSAGE_LOG, NOTIFICATION, REPLY_ACTION, TEMPLATE
+from whatsapp_integration.testing import webhook_payloads as payloads
+from whatsapp_integration.testing.processes import wait_until
+from whatsapp_integration.tests.campaign_utils import (
+	FakeGraphProcess,
+	point_settings_at,
+	start_bench_process,
+	stop,
+)
+from whatsapp_integration.tests.test_webhook import process_through_inbox
+from whatsapp_integration.tests.utils import TEST_PHONE_NUMBER_ID, unique_digits
+
+DOCTYPE = "WA Test Appointment"
+TEMPLATE_NAME = "wn_test_appointment"
+PORT = int(os.environ.get("WHATSAPP_NOTIFICATION_GRAPH_PORT", "8721"))
+APP_SECRET = "bench-notification-secret"
+SERVE_PORT = int(os.environ.get("WHATSAPP_NOTIFICATION_SERVE_PORT", "8021"))
+
+
+def site_up(port: int) -> bool:
+	try:
+		return requests.get(f"http://127.0.0.1:{port}/api/method/ping", timeout=2).ok
+	except requests.RequestException:
+		return False
+
+
+def number() -> str:
+	return "+9198" + unique_digits(8)
+
+
+def ensure_test_doctype() -> None:
+	if frappe.db.exists("DocType", DOCTYPE):
+		return
+	fields = [
+		{"fieldname": "customer_name", "fieldtype": "Data", "label": "Customer Name"},
+		{"fieldname": "mobile_no", "fieldtype": "Data", "label": "Mobile No"},
+		{"fieldname": "appointment_date", "fieldtype": "Date", "label": "Appointment Date"},
+		{"fieldname": "amount", "fieldtype": "Currency", "label": "Amount"},
+		{
+			"fieldname": "status",
+			"fieldtype": "Select",
+			"label": "Status",
+			"options": "Open\nConfirmed\nCancelled",
+			"default": "Open",
+			"allow_on_submit": 1,
+		},
+	]
+	role = {
+		"role": "System Manager",
+		"read": 1,
+		"write": 1,
+		"create": 1,
+		"submit": 1,
+		"cancel": 1,
+		"delete": 1,
+	}
+	frappe.get_doc(
+		{
+			"doctype": "DocType",
+			"name": DOCTYPE,
+			"module": "Custom",
+			"custom": 1,
+			"is_submittable": 1,
+			"autoname": "WAAPT-.#####",
+			"fields": fields,
+			"permissions": [role],
+		}
+	).insert(ignore_permissions=True)
+
+
+BODY = {"type": "BODY", "text": "Hi {{1}}, your appointment {{2}} is booked."}
+PDF_TEMPLATE_NAME = f"{TEMPLATE_NAME}_pdf"
+
+
+def ensure_template() -> None:
+	"""Two approved templates: the body alone, and the body under a document header."""
+	for name, components in (
+		(TEMPLATE_NAME, [BODY]),
+		(PDF_TEMPLATE_NAME, [{"type": "HEADER", "format": "DOCUMENT"}, BODY]),
+	):
+		if not frappe.db.exists(TEMPLATE, f"{name}-en_US"):
+			frappe.get_doc(
+				{
+					"doctype": TEMPLATE,
+					"template_name": name,
+					"language": "en_US",
+					"status": "APPROVED",
+					"category": "UTILITY",
+					"parameter_count": 2,
+					"body": BODY["text"],
+					"body_examples": "Ada\nWAAPT-00001",
+					"components": json.dumps(components),
+				}
+			).insert(ignore_permissions=True)
+
+
+def new_rule(event: str, **values: Any) -> str:
+	rule = frappe.get_doc(
+		{
+			"doctype": NOTIFICATION,
+			"title": f"Test {event}",
+			"document_type": DOCTYPE,
+			"event": event,
+			"message_type": "Template",
+			"template": f"{TEMPLATE_NAME}-en_US",
+			"recipients": [{"source": "Document Field", "field": "mobile_no"}],
+			"parameters": [
+				{"position": 1, "expression": "{{ customer_name | upper }}"},
+				{"position": 2, "field": "name"},
+			],
+			**values,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	return rule.name
+
+
+def new_appointment(to: str, submit: bool = False, **values: Any) -> Any:
+	doc = frappe.get_doc({"doctype": DOCTYPE, "customer_name": "Ada", "mobile_no": to, **values}).insert()
+	if submit:
+		doc.submit()
+	return doc
+
+
+class TestNotifications(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls) -> None:
+		super().setUpClass()
+		ensure_test_doctype()
+		ensure_template()
+		frappe.db.delete(NOTIFICATION, {"document_type": DOCTYPE})  # rules a crashed run left
+		frappe.db.delete(REPLY_ACTION, {"reference_doctype": DOCTYPE})
+		frappe.db.commit()
+		notifications.clear_rules_cache()
+		cls.graph = FakeGraphProcess(PORT)
+		point_settings_at(cls.graph, app_secret=APP_SECRET)
+
+	@classmethod
+	def tearDownClass(cls) -> None:
+		cls.graph.stop()
+		frappe.db.delete(NOTIFICATION, {"document_type": DOCTYPE})
+		frappe.db.delete(REPLY_ACTION, {"reference_doctype": DOCTYPE})
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def setUp(self) -> None:
+		self.graph.reset()
+
+	def tearDown(self) -> None:
+		frappe.db.rollback()
+		frappe.db.set_value(NOTIFICATION, {"document_type": DOCTYPE}, "enabled", 0)
+		frappe.db.commit()
+		notifications.clear_rules_cache()
+
+	def sent_to(self, to: str) -> list[dict[str, Any]]:
+		return [r["body"] for r in self.graph.requests() if r["body"].get("to") == to.lstrip("+")]
+
+	def run_job(self, job: str) -> dict[str, Any]:
+		"""Run the job `job` (enqueued by a commit) here; returns its arguments."""
+		wait_until(lambda: get_job(job) is not None, 30, f"the job {job}")
+		queued = get_job(job).kwargs
+		frappe.get_attr(queued["method"])(**queued["kwargs"])
+		frappe.db.commit()
+		return queued["kwargs"]
+
+	def run_notification(self, doc: Any) -> dict[str, Any]:
+		return self.run_job(notifications.job_id(doc.doctype, doc.name, str(doc.modified)))
+
+	def wait_for(self, to: str, count: int = 1) -> list[dict[str, Any]]:
+		try:
+			wait_until(lambda: len(self.sent_to(to)) >= count, 60, f"{count} message(s) to {to}")
+		except AssertionError as timeout:
+			frappe.db.rollback()
+			runs = frappe.get_all(
+				NOTIFICATION, {"document_type": DOCTYPE}, ["name", "last_run_summary", "last_error"]
+			)
+			raise AssertionError(f"{timeout}; the rules' last runs: {runs}") from None
+		return self.sent_to(to)
+
+	def test_a_submit_sends_one_template_with_the_mapped_parameters(self) -> None:
+		new_rule("Submit")
+		to = number()
+		doc = new_appointment(to)
+		frappe.db.commit()
+		doc.submit()
+		frappe.db.commit()
+		self.run_notification(doc)
+		body = self.wait_for(to)[0]
+		values = [p["text"] for p in body["template"]["components"][0]["parameters"]]
+		self.assertEqual((body["template"]["name"], values), (TEMPLATE_NAME, ["ADA", doc.name]))
+		frappe.db.rollback()
+		log = frappe.get_all(
+			MESSAGE_LOG, filters={"to_number": to}, fields=["reference_doctype", "reference_name"]
+		)
+		self.assertEqual([(row.reference_doctype, row.reference_name) for row in log], [(DOCTYPE, doc.name)])
+		self.assertEqual(len(self.sent_to(to)), 1)  # the insert before the submit sent nothing
+
+	def test_a_rolled_back_save_sends_nothing(self) -> None:
+		new_rule("New")
+		rolled_back, committed = number(), number()
+		undone = new_appointment(rolled_back)
+		frappe.db.rollback()
+		done = new_appointment(committed)
+		frappe.db.commit()
+		self.run_notification(done)
+		self.wait_for(committed)
+		self.assertIsNone(get_job(notifications.job_id(DOCTYPE, undone.name, str(undone.modified))))
+		self.assertEqual(self.sent_to(rolled_back), [])
+
+	def test_a_double_save_and_a_rerun_job_send_once(self) -> None:
+		rule = new_rule("Save")
+		to = number()
+		doc = new_appointment(to)
+		doc.amount = 10
+		doc.save()
+		frappe.db.commit()
+		arguments = self.run_notification(doc)  # one job for the transaction, of the last version
+		self.assertEqual((arguments["rules"], arguments["modified"]), ({rule: "Save"}, str(doc.modified)))
+		self.run_notification(doc)  # the same job again (a worker restart)
+		self.assertEqual(len(self.wait_for(to)), 1)
+
+	def test_a_days_before_rule_sends_once_on_the_right_day(self) -> None:
+		rule = new_rule("Days Before", date_field="appointment_date", days=2, send_time="09:00:00")
+		zone = ZoneInfo(get_system_timezone())
+		today = getdate(now_datetime())
+		due, later = number(), number()
+		new_appointment(due, submit=True, appointment_date=add_days(today, 2))
+		new_appointment(later, submit=True, appointment_date=add_days(today, 3))
+		frappe.db.commit()
+		at = lambda hour: datetime.combine(today, time(hour), zone).astimezone(timezone.utc)  # noqa: E731
+		notifications.run_date_rules(at(8))  # before the send time
+		self.assertEqual(self.sent_to(due), [])
+		notifications.run_date_rules(at(9))
+		notifications.run_date_rules(at(10))  # the next hour: already done today
+		self.assertEqual((len(self.sent_to(due)), self.sent_to(later)), (1, []))
+		self.assertEqual(frappe.db.get_value(NOTIFICATION, rule, "last_window"), f"day@{add_days(today, 2)}")
+		notifications.run_date_rules(at(9) + timedelta(days=1))
+		self.assertEqual((len(self.sent_to(due)), len(self.sent_to(later))), (1, 1))
+
+	def test_the_print_pdf_is_uploaded_and_sent_as_the_header(self) -> None:
+		# wkhtmltopdf loads the print's styles from the site's URL: serve it while the PDF is made
+		server = start_bench_process(
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"serve",
+			"--port",
+			str(SERVE_PORT),
+			"--noreload",
+			log="serve",
+		)
+		frappe.local.conf.host_name = f"http://127.0.0.1:{SERVE_PORT}"
+		try:
+			wait_until(lambda: site_up(SERVE_PORT), 120, f"bench serve on port {SERVE_PORT}")
+			self.check_pdf_header()
+		finally:
+			frappe.local.conf.pop("host_name", None)
+			stop(server)
+
+	def check_pdf_header(self) -> None:
+		new_rule("Submit", attach_print=1, template=f"{PDF_TEMPLATE_NAME}-en_US")
+		to = number()
+		doc = new_appointment(to, submit=True)
+		frappe.db.commit()
+		self.run_notification(doc)
+		body = self.wait_for(to)[0]
+		header = body["template"]["components"][0]
+		self.assertEqual(header["type"], "header")
+		self.assertEqual(header["parameters"][0]["document"]["filename"], f"{doc.name}.pdf")
+		uploads = [r for r in self.graph_all() if r["path"].endswith("/media")]
+		self.assertEqual(len(uploads), 1)
+		frappe.db.rollback()
+		self.assertTrue(
+			frappe.db.exists(
+				"File", {"attached_to_name": doc.name, "file_name": f"{doc.name}.pdf", "is_private": 1}
+			)
+		)
+
+	def graph_all(self) -> list[dict[str, Any]]:
+		return requests.get(f"{self.graph.url}/_fake/requests", timeout=30).json()
+
+	def test_a_confirm_button_reply_updates_the_document(self) -> None:
+		new_rule("Submit")
+		frappe.get_doc(
+			{
+				"doctype": REPLY_ACTION,
+				"title": "Confirm appointment",
+				"trigger": "Button Payload",
+				"value": "CONFIRM",
+				"reference_doctype": DOCTYPE,
+				"action": "Set Field",
+				"set_field": "status",
+				"set_value": "Confirmed",
+			}
+		).insert(ignore_permissions=True)
+		to = number()
+		doc = new_appointment(to, submit=True)
+		frappe.db.commit()
+		self.run_notification(doc)
+		self.wait_for(to)
+		wamid = self._wamid_to(to)
+		button = {
+			"button": {"payload": "CONFIRM", "text": "Confirm"},
+			"context": {"from": "15550000000", "id": wamid},
+		}
+		reply = payloads.message(
+			f"wamid.{frappe.generate_hash(length=12)}", "button", button, wa_id=to.lstrip("+")
+		)
+		change = payloads.messages_change(messages=[reply], phone_number_id=TEST_PHONE_NUMBER_ID)
+		process_through_inbox(payloads.encode(payloads.envelope([change])))
+		inbound = frappe.db.get_value(MESSAGE_LOG, {"wamid": reply["id"]}, "name")
+		self.run_job(reply_actions.job_id(inbound))
+		self.assertEqual(self._status(doc.name), "Confirmed")
+
+	def _wamid_to(self, to: str) -> str:
+		wait_until(lambda: bool(self._logged_wamid(to)), 30, f"the wamid of the message to {to}")
+		return self._logged_wamid(to)
+
+	def _logged_wamid(self, to: str) -> str | None:
+		frappe.db.rollback()
+		return frappe.db.get_value(MESSAGE_LOG, {"to_number": to, "direction": "Outbound"}, "wamid")
+
+	def _status(self, name: str) -> str:
+		frappe.db.rollback()
+		return frappe.db.get_value(DOCTYPE, name, "status")
+
+	def test_opted_out_numbers_get_nothing(self) -> None:
+		opted_out, other = number(), number()
+		new_rule(
+			"Submit",
+			recipients=[
+				{"source": "Document Field", "field": "mobile_no"},
+				{"source": "Fixed Number", "number": other},
+			],
+		)
+		opt_outs.add(opted_out, "STOP", "Keyword")
+		doc = new_appointment(opted_out, submit=True)
+		frappe.db.commit()
+		self.run_notification(doc)
+		self.wait_for(other)
+		self.assertEqual(self.sent_to(opted_out), [])
