@@ -21,6 +21,7 @@ from frappe.utils import get_bench_path
 
 from whatsapp_integration.api import templates as api
 from whatsapp_integration.core.webhook import sign
+from whatsapp_integration.site import campaigns as site_campaigns
 from whatsapp_integration.site.doctypes import CAMPAIGN, NOTIFICATION, TEMPLATE
 from whatsapp_integration.site.services import webhook_inbox
 from whatsapp_integration.testing import fake_graph_templates, webhook_payloads
@@ -133,12 +134,70 @@ class TestTemplateAuthoring(TemplateSiteTestCase):
 		self.assertIn("Content in This Language Already Exists", str(refused.exception))
 		self.assertIn("There's already en_US content", str(refused.exception))
 
+	def test_the_sync_fills_the_form_and_a_paused_template_stops_its_campaign(self) -> None:
+		name = new_template(header_format="TEXT", header_text="Invoice {{1}}", header_example="INV-1")
+		api.submit(name)
+		campaign = running_campaign(name)
+		frappe.db.set_value(
+			TEMPLATE, name, {"body": "", "body_examples": "", "footer": ""}
+		)  # only Meta's copy left
+		for template in self.graph.state.templates:
+			template["status"] = (
+				"PAUSED" if template["id"] == frappe.db.get_value(TEMPLATE, name, "meta_id") else "APPROVED"
+			)
+		site_campaigns.sync_templates(DEVICE)
+		doc = frappe.get_doc(TEMPLATE, name)
+		self.assertEqual(
+			(doc.status, doc.body, doc.body_examples),
+			("PAUSED", "Hi {{1}}, your invoice {{2}} is ready.", "Ada\nINV-1"),
+		)
+		self.assertEqual(
+			(doc.header_text, doc.header_example, doc.footer), ("Invoice {{1}}", "INV-1", "Thank you")
+		)
+		self.assertEqual([(b.button_type, b.text) for b in doc.buttons], [("QUICK_REPLY", "Thanks")])
+		self.assertEqual(frappe.db.get_value(CAMPAIGN, campaign, "status"), "Paused")
+		self.assertIn("PAUSED at Meta", frappe.db.get_value(CAMPAIGN, campaign, "status_reason"))
+
 	def test_the_preview_renders_examples_escaped(self) -> None:
 		html = api.preview(
 			json.dumps({"body": "Hi {{1}} <b>x</b>", "body_examples": "<img src=x onerror=alert(1)>"})
 		)
 		self.assertIn("&lt;img src=x onerror=alert(1)&gt;", html)
 		self.assertNotIn("<img", html)
+
+
+def running_campaign(template: str) -> str:
+	doc = frappe.get_doc(
+		{
+			"doctype": CAMPAIGN,
+			"campaign_name": f"Template pause {template}",
+			"device": DEVICE,
+			"message_type": "template",
+			"template": template,
+			"template_parameters": "Ada\nINV-1",
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.set_value(CAMPAIGN, doc.name, "status", "Running")  # the state a started campaign is in
+	frappe.db.commit()
+	return doc.name
+
+
+def enabled_notification(template: str) -> str | None:
+	if not frappe.db.table_exists(NOTIFICATION):
+		return None
+	doc = frappe.get_doc(
+		{
+			"doctype": NOTIFICATION,
+			"title": f"Invoice ready {template}",
+			"document_type": "ToDo",
+			"event": "New",
+		}
+	)
+	doc.update({"enabled": 1, "message_type": "Template", "template": template, "device": DEVICE})
+	doc.flags.ignore_validate = doc.flags.ignore_mandatory = True
+	doc.insert(ignore_permissions=True)
+	frappe.db.commit()
+	return doc.name
 
 
 def post_signed(change: dict[str, Any]) -> requests.Response:
@@ -188,8 +247,8 @@ class TestTemplateWebhooks(TemplateSiteTestCase):
 		change = webhook_payloads.template_status_change
 		self.deliver(change(doc.meta_id, doc.template_name, "APPROVED"))
 		self.assertEqual(frappe.db.get_value(TEMPLATE, name, "status"), "APPROVED")
-		campaign = self.running_campaign(name)
-		notification = self.enabled_notification(name)
+		campaign = running_campaign(name)
+		notification = enabled_notification(name)
 		self.deliver(
 			change(
 				doc.meta_id,
@@ -236,35 +295,3 @@ class TestTemplateWebhooks(TemplateSiteTestCase):
 		self.assertEqual(
 			frappe.db.get_value(TEMPLATE, name, ["quality_rating", "category"]), ("YELLOW", "MARKETING")
 		)
-
-	def running_campaign(self, template: str) -> str:
-		doc = frappe.get_doc(
-			{
-				"doctype": CAMPAIGN,
-				"campaign_name": f"Template pause {template}",
-				"device": DEVICE,
-				"message_type": "template",
-				"template": template,
-				"template_parameters": "Ada\nINV-1",
-			}
-		).insert(ignore_permissions=True)
-		frappe.db.set_value(CAMPAIGN, doc.name, "status", "Running")  # the state a started campaign is in
-		frappe.db.commit()
-		return doc.name
-
-	def enabled_notification(self, template: str) -> str | None:
-		if not frappe.db.table_exists(NOTIFICATION):
-			return None
-		doc = frappe.get_doc(
-			{
-				"doctype": NOTIFICATION,
-				"title": f"Invoice ready {template}",
-				"document_type": "ToDo",
-				"event": "New",
-			}
-		)
-		doc.update({"enabled": 1, "message_type": "Template", "template": template, "device": DEVICE})
-		doc.flags.ignore_validate = doc.flags.ignore_mandatory = True
-		doc.insert(ignore_permissions=True)
-		frappe.db.commit()
-		return doc.name
