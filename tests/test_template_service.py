@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from tests.campaign_harness import make_harness
 from whatsapp_integration.core.config import WhatsAppConfig
-from whatsapp_integration.core.errors import ConfigurationError
+from whatsapp_integration.core.errors import ConfigurationError, InvalidCampaign
 from whatsapp_integration.core.templates.components import Button, TemplateDraft, create_payload
 from whatsapp_integration.core.templates.validation import InvalidTemplate
+from whatsapp_integration.core.vocabulary import CampaignStatus
 from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.services.template_service import (
 	TemplateRefused,
@@ -255,3 +257,21 @@ def test_template_updates_without_a_handler_are_reported_as_ignored() -> None:
 		body(webhook_payloads.template_status_change("1", "x", "APPROVED"))
 	)
 	assert result.ignored_fields == ["template status"] and result.template_updates == 0
+
+
+def test_a_campaign_cannot_start_or_resume_with_a_blocked_template(
+	fake_graph: FakeGraphApi, clock: Any
+) -> None:
+	harness = make_harness(fake_graph, clock)
+	values = {"message_type": "template", "text": None, "template_name": "promo", "template_language": "en"}
+	harness.campaign("CAMP-P", recipients=1, template_status="PAUSED", **values)
+	with pytest.raises(InvalidCampaign, match="promo \\(en\\) is PAUSED at Meta and cannot be sent"):
+		harness.service().start("CAMP-P")
+	harness.campaign(
+		"CAMP-R", recipients=1, template_status="REJECTED", status=CampaignStatus.PAUSED, **values
+	)
+	with pytest.raises(InvalidCampaign, match="is REJECTED at Meta"):
+		harness.service().resume("CAMP-R")
+	harness.campaign("CAMP-A", recipients=1, template_status="APPROVED", **values)
+	assert harness.service().start("CAMP-A") == CampaignStatus.RUNNING
+	assert fake_graph.message_requests() == []  # starting sends nothing by itself

@@ -330,7 +330,10 @@ def _logged_names(keys: list[str | None]) -> dict[str, str]:
 def campaign_from(doc: Mapping[str, Any]) -> CampaignRecord:
 	template = (
 		frappe.db.get_value(
-			TEMPLATE, doc.get("template"), ["template_name", "language", "parameter_count"], as_dict=True
+			TEMPLATE,
+			doc.get("template"),
+			["template_name", "language", "parameter_count", "status"],
+			as_dict=True,
 		)
 		if doc.get("template")
 		else None
@@ -349,6 +352,7 @@ def campaign_from(doc: Mapping[str, Any]) -> CampaignRecord:
 		template_language=template.language if template else None,
 		template_params=tuple(parameters),
 		template_parameter_count=int(template.parameter_count or 0) if template else None,
+		template_status=template.status if template else None,
 		media_link=doc.get("media_link"),
 		scheduled_start=get_datetime(doc["scheduled_start"]) if doc.get("scheduled_start") else None,
 		recurrence=doc.get("recurrence") or "None",

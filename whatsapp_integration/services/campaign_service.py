@@ -28,6 +28,7 @@ from whatsapp_integration.core.campaign.schedule import Schedule, is_due, next_r
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import CampaignStateError, InvalidCampaign
 from whatsapp_integration.core.records import MessageRecord
+from whatsapp_integration.core.templates.status import unusable
 from whatsapp_integration.core.vocabulary import CampaignStatus, MessageType, RecipientState
 from whatsapp_integration.services.campaign_repository import CampaignRepository, DeviceLedger
 
@@ -121,6 +122,7 @@ class CampaignService:
 		self._transition(name, CampaignStatus.PAUSED, status_reason=reason)
 
 	def resume(self, name: str) -> None:
+		_check_template(self.repository.get_campaign(name))
 		self._transition(name, CampaignStatus.RUNNING, status_reason=None)
 
 	def cancel(self, name: str) -> None:
@@ -186,6 +188,7 @@ class CampaignService:
 		if campaign.message_type == MessageType.TEMPLATE:
 			if not campaign.template_name:
 				raise InvalidCampaign("Choose the approved template to send.")
+			_check_template(campaign)
 			if campaign.template_parameter_count is not None:
 				check_parameter_count(
 					campaign.template_name, campaign.template_parameter_count, len(campaign.template_params)
@@ -265,6 +268,14 @@ def _run_to_start(campaign: CampaignRecord) -> int:
 	if campaign.status == CampaignStatus.FAILED:
 		return campaign.run + 1
 	return campaign.run if campaign.status == CampaignStatus.SCHEDULED else 0
+
+
+def _check_template(campaign: CampaignRecord) -> None:
+	"""A template campaign cannot start or resume while Meta refuses its template."""
+	if campaign.message_type == MessageType.TEMPLATE and campaign.template_name:
+		reason = unusable(campaign.template_name, campaign.template_language, campaign.template_status)
+		if reason:
+			raise InvalidCampaign(reason)
 
 
 def _as_input(row: RecipientRow) -> RecipientInput:

@@ -28,6 +28,7 @@ class CampaignRecord:
 	template_language: str | None = None
 	template_params: tuple[str, ...] = ()
 	template_parameter_count: int | None = None
+	template_status: str | None = None  # Meta's status of the template (a blocking one refuses starts)
 	media_link: str | None = None
 	scheduled_start: datetime | None = None
 	recurrence: str = NONE

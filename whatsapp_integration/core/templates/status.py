@@ -37,3 +37,13 @@ def edit_refusal(status: str | None) -> str | None:
 	if current == PENDING or current == "IN_APPEAL":
 		return f"Meta is reviewing this template ({current}); wait for its decision before editing it."
 	return f"Meta does not take edits of a {current} template; create a new one instead."
+
+
+def unusable(template: str, language: str | None, status: str | None) -> str | None:
+	"""Why a template cannot be sent now (Meta paused, disabled or rejected it, ...), or None."""
+	if not blocks_sending(status):
+		return None
+	return (
+		f"Template {template} ({language or '?'}) is {status} at Meta and cannot be sent: choose an "
+		"approved template, or wait until Meta approves it again."
+	)
