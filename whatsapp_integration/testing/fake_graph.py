@@ -380,6 +380,7 @@ def main() -> None:
 		fake_graph_media,
 		fake_graph_media_upload,
 		fake_graph_numbers,
+		fake_graph_templates,
 	)
 
 	api = fake_graph.FakeGraphApi(
