@@ -105,21 +105,22 @@ def document(doc: FrappeDocument) -> Document:
 
 
 class _Formatted(Mapping[str, str]):
-	"""`doc.get_formatted(field)`, computed only for the fields a message maps."""
+	"""`doc.get_formatted(field)`, computed only for the fields a message maps; keeps the loaded
+	document for the rule's condition."""
 
 	def __init__(self, doc: FrappeDocument) -> None:
-		self._doc = doc
+		self.doc = doc
 
 	def __getitem__(self, field: str) -> str:
-		if field in ("name", "doctype") or not self._doc.meta.get_field(field):
-			return str(self._doc.get(field) or "")
-		return self._doc.get_formatted(field) or ""
+		if field in ("name", "doctype") or not self.doc.meta.get_field(field):
+			return str(self.doc.get(field) or "")
+		return self.doc.get_formatted(field) or ""
 
 	def __iter__(self) -> Iterator[str]:
-		return iter(self._doc.meta.get_valid_columns())
+		return iter(self.doc.meta.get_valid_columns())
 
 	def __len__(self) -> int:
-		return len(self._doc.meta.get_valid_columns())
+		return len(self.doc.meta.get_valid_columns())
 
 
 def date_rules() -> list[Any]:
@@ -162,23 +163,36 @@ def finish_window(rule_name: str, occasion: str) -> None:
 class FrappeNotificationSite:
 	"""The site side of `services.notifications.NotificationSite`."""
 
+	def __init__(self) -> None:
+		self._recipient_rows: dict[str, list[Any]] = {}
+
 	def passes_condition(self, rule: NotificationRule, document: Document) -> bool:
 		if not rule.condition:
 			return True
-		doc = frappe.get_doc(document.doctype, document.name)
+		formatted = document.values.formatted
+		doc = (
+			formatted.doc
+			if isinstance(formatted, _Formatted)
+			else frappe.get_doc(document.doctype, document.name)
+		)
 		return bool(frappe.safe_eval(rule.condition, None, {"doc": doc}))
 
 	def recipient_numbers(self, rule: NotificationRule, document: Document) -> list[tuple[str, str]]:
-		rows = frappe.get_all(
-			"WhatsApp Notification Recipient",
-			filters={"parent": rule.name, "parenttype": NOTIFICATION},
-			fields=["source", "field", "number", "role"],
-			order_by="idx asc",
-		)
 		found: list[tuple[str, str]] = []
-		for row in rows:
+		for row in self._rows(rule.name):
 			found += _numbers_of(row, document)
 		return found
+
+	def _rows(self, rule: str) -> list[Any]:
+		"""The rule's recipient rows, read once per run (a date rule messages many documents)."""
+		if rule not in self._recipient_rows:
+			self._recipient_rows[rule] = frappe.get_all(
+				"WhatsApp Notification Recipient",
+				filters={"parent": rule, "parenttype": NOTIFICATION},
+				fields=["source", "field", "number", "role"],
+				order_by="idx asc",
+			)
+		return self._recipient_rows[rule]
 
 	def header(self, rule: NotificationRule, document: Document) -> Media | None:
 		file_name = pdf_file_name(rule, document)

@@ -18,6 +18,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, get_system_timezone, getdate, now_datetime
 from frappe.utils.background_jobs import get_job
 
+from whatsapp_integration.api import notifications as notifications_api
 from whatsapp_integration.repositories import opt_outs
 from whatsapp_integration.site import notifications, reply_actions
 from whatsapp_integration.site.doctypes import MESSAGE_LOG, NOTIFICATION, REPLY_ACTION, TEMPLATE
@@ -242,11 +243,18 @@ class TestNotifications(FrappeTestCase):
 		self.assertEqual(len(self.wait_for(to)), 1)
 
 	def test_a_days_before_rule_sends_once_on_the_right_day(self) -> None:
-		rule = new_rule("Days Before", date_field="appointment_date", days=2, send_time="09:00:00")
+		rule = new_rule(
+			"Days Before",
+			date_field="appointment_date",
+			days=2,
+			send_time="09:00:00",
+			condition='doc.customer_name != "Bob"',
+		)
 		zone = ZoneInfo(get_system_timezone())
 		today = getdate(now_datetime())
-		due, later = number(), number()
+		due, later, excluded = number(), number(), number()
 		new_appointment(due, submit=True, appointment_date=add_days(today, 2))
+		new_appointment(excluded, submit=True, appointment_date=add_days(today, 2), customer_name="Bob")
 		new_appointment(later, submit=True, appointment_date=add_days(today, 3))
 		frappe.db.commit()
 		at = lambda hour: datetime.combine(today, time(hour), zone).astimezone(timezone.utc)  # noqa: E731
@@ -254,7 +262,7 @@ class TestNotifications(FrappeTestCase):
 		self.assertEqual(self.sent_to(due), [])
 		notifications.run_date_rules(at(9))
 		notifications.run_date_rules(at(10))  # the next hour: already done today
-		self.assertEqual((len(self.sent_to(due)), self.sent_to(later)), (1, []))
+		self.assertEqual((len(self.sent_to(due)), self.sent_to(later), self.sent_to(excluded)), (1, [], []))
 		self.assertEqual(frappe.db.get_value(NOTIFICATION, rule, "last_window"), f"day@{add_days(today, 2)}")
 		notifications.run_date_rules(at(9) + timedelta(days=1))
 		self.assertEqual((len(self.sent_to(due)), len(self.sent_to(later))), (1, 1))
@@ -361,3 +369,26 @@ class TestNotifications(FrappeTestCase):
 		self.run_notification(doc)
 		self.wait_for(other)
 		self.assertEqual(self.sent_to(opted_out), [])
+
+	def test_the_preview_renders_for_a_document_and_sends_nothing(self) -> None:
+		rule = new_rule("Submit")
+		to = number()
+		doc = new_appointment(to)
+		shown = notifications_api.preview(rule, doc.name)
+		self.assertEqual((shown["numbers"], shown["parameters"]), ([to], ["ADA", doc.name]))
+		self.assertEqual((shown["template"], shown["condition"]), (TEMPLATE_NAME, True))
+		self.assertEqual(self.graph.requests(), [])
+
+	def test_a_rule_that_cannot_work_is_refused_on_save(self) -> None:
+		broken = {
+			"citty": {
+				"parameters": [{"position": 1, "expression": "{{ citty }}"}, {"position": 2, "field": "name"}]
+			},
+			"Date or Datetime": {"event": "Days Before", "date_field": "customer_name"},
+			"map each of": {"parameters": [{"position": 1, "field": "name"}]},
+			"document header": {"template": f"{PDF_TEMPLATE_NAME}-en_US"},
+		}
+		for expected, values in broken.items():
+			with self.assertRaises(frappe.ValidationError, msg=expected) as caught:
+				new_rule(values.pop("event", "Submit"), **values)
+			self.assertIn(expected, str(caught.exception))
