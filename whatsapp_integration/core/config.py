@@ -95,6 +95,7 @@ class WhatsAppConfig:
 	web_min_send_gap_seconds: float = field(default=8.0, metadata=_positive(0))
 	web_send_jitter_seconds: float = field(default=4.0, metadata=_positive(0))
 	web_daily_cap: int = field(default=200, metadata=_positive(1))
+	web_receive_interval: float = field(default=10.0, metadata=_positive(1))  # s between unread checks
 	# Conversations (the 24 h customer-service window, assignment)
 	enforce_window_for_web: bool = False
 	conversation_assignment: str = AssignmentRule.NONE

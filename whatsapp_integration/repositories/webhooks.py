@@ -18,7 +18,7 @@ from frappe.utils import convert_utc_to_system_timezone
 
 from whatsapp_integration.core.campaign.policy import parse_idempotency_key
 from whatsapp_integration.core.records import StatusEvent
-from whatsapp_integration.core.vocabulary import CampaignStatus, RecipientState
+from whatsapp_integration.core.vocabulary import CampaignStatus, DeviceMode, RecipientState
 from whatsapp_integration.core.webhook_records import (
 	ContactLink,
 	FailureHandler,
@@ -66,6 +66,12 @@ class FrappeWebhookRepository:
 				row.name, phone_number_id=phone_number_id, phone_number=row.phone_number
 			)
 		return self._devices[phone_number_id]
+
+	def web_device(self, name: str) -> DeviceProfile | None:
+		row = frappe.db.get_value(
+			DEVICE, {"name": name, "mode": DeviceMode.WEB}, ["name", "phone_number"], as_dict=True
+		)
+		return DeviceProfile(row.name, mode=DeviceMode.WEB, phone_number=row.phone_number) if row else None
 
 	def find_contact(self, number: str | None, user_id: str | None) -> ContactLink | None:
 		contact = contact_by_number(number) if number else None

@@ -28,6 +28,10 @@ class WebhookRepository(Protocol):
 		"""Our enabled-or-not device with that Meta phone number id, or None."""
 		...
 
+	def web_device(self, name: str) -> DeviceProfile | None:
+		"""Our WhatsApp Web device `name` (messages its session read), or None."""
+		...
+
 	def find_contact(self, number: str | None, user_id: str | None) -> ContactLink | None:
 		"""The Contact with that E.164 mobile/phone number (or BSUID), or None."""
 		...

@@ -151,14 +151,19 @@ class WebhookService:
 		result.number_updates += applied
 		result.unknown_device_events += 0 if applied else 1
 
-	def _device(self, phone_number_id: str | None, result: WebhookResult) -> DeviceProfile | None:
-		device = self.repository.device_for_phone_number_id(phone_number_id) if phone_number_id else None
+	def _device(
+		self, phone_number_id: str | None, result: WebhookResult, web_device: str | None = None
+	) -> DeviceProfile | None:
+		if web_device:
+			device = self.repository.web_device(web_device)
+		else:
+			device = self.repository.device_for_phone_number_id(phone_number_id) if phone_number_id else None
 		if device is None:
 			result.unknown_device_events += 1
 		return device
 
 	def _apply_message(self, message: InboundMessage, result: WebhookResult) -> None:
-		device = self._device(message.phone_number_id, result)
+		device = self._device(message.phone_number_id, result, message.device)
 		if device is None:
 			return
 		record = self.inbound_record(message, device)

@@ -8,6 +8,7 @@ on a timer, and on start kills browser processes a crashed predecessor left behi
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import logging
 import os
@@ -23,12 +24,13 @@ from typing import Any
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.web.selectors import SelectorRegistry, load_registry
-from whatsapp_integration.core.web.states import SessionSnapshot, Transition
+from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition
 from whatsapp_integration.session_host.browser import ManagedDriver, launch, quit_driver
 from whatsapp_integration.session_host.pacing import DailyCounter, SendPacer
 from whatsapp_integration.session_host.pool import DriverPool
 from whatsapp_integration.session_host.processes import ProcessRegistry
 from whatsapp_integration.session_host.protocol import HEARTBEAT_TTL, Command, error_reply, keys, reply_key
+from whatsapp_integration.session_host.receiver import WebReceiver
 from whatsapp_integration.session_host.send_guard import SendGuard
 from whatsapp_integration.session_host.sent_keys import SentKeys
 from whatsapp_integration.session_host.supervisor import SessionListener, SessionSupervisor
@@ -40,7 +42,8 @@ REPLY_TTL = 120
 class RelayListener:
 	"""A `SessionListener` that queues changes and hands them to `sink` on its own thread, so
 	the supervisor never waits for a database or Redis write. `setup` runs first on that
-	thread (the Frappe glue connects to the site there)."""
+	thread (the Frappe glue connects to the site there). `call` queues other work for that
+	thread (the receiver's messages)."""
 
 	def __init__(
 		self,
@@ -50,7 +53,7 @@ class RelayListener:
 	) -> None:
 		self._sink = sink
 		self._setup, self._teardown = setup, teardown
-		self._queue: queue.Queue[tuple[SessionSnapshot, Transition | None] | None] = queue.Queue()
+		self._queue: queue.Queue[functools.partial[None] | None] = queue.Queue()
 		self._thread = threading.Thread(target=self._run, name="whatsapp-web:relay", daemon=True)
 
 	def start(self) -> RelayListener:
@@ -58,7 +61,11 @@ class RelayListener:
 		return self
 
 	def session_changed(self, snapshot: SessionSnapshot, transition: Transition | None) -> None:
-		self._queue.put((snapshot, transition))
+		self.call(self._sink.session_changed, snapshot, transition)
+
+	def call(self, function: Callable[..., None], *args: Any) -> None:
+		"""Run `function(*args)` on the relay thread, after what was queued before."""
+		self._queue.put(functools.partial(function, *args))
 
 	def close(self, timeout: float = 10.0) -> None:
 		self._queue.put(None)
@@ -70,9 +77,12 @@ class RelayListener:
 		try:
 			while (item := self._queue.get()) is not None:
 				try:
-					self._sink.session_changed(*item)
+					item()
 				except Exception:
-					logger.exception("could not record the state of WhatsApp Web session %s", item[0].device)
+					device = getattr(item.args[0], "device", item.args[0])
+					logger.exception(
+						"could not record %s of WhatsApp Web session %s", item.func.__name__, device
+					)
 		finally:
 			if self._teardown:
 				self._teardown()
@@ -89,9 +99,12 @@ class SessionHost:
 		workers: int = 8,
 		heartbeat_ttl: float = HEARTBEAT_TTL,
 		config_source: Callable[[], WhatsAppConfig] | None = None,
+		receiver: WebReceiver | None = None,
 	) -> None:
 		"""`config_source`, when given, is asked for the current Settings before each sweep, on
-		the thread that runs `run` (the Frappe glue's source needs that thread's site connection)."""
+		the thread that runs `run` (the Frappe glue's source needs that thread's site connection).
+		`receiver`, when given, reads the WORKING sessions' unread chats every *Web receive
+		interval* (Settings)."""
 		self.supervisor = supervisor
 		self._redis = redis_client
 		self._namespace = namespace
@@ -100,6 +113,7 @@ class SessionHost:
 		self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whatsapp-web:cmd")
 		self._heartbeat_ttl = heartbeat_ttl
 		self._config_source = config_source
+		self._receiver = receiver
 		self.stopping = threading.Event()
 
 	def run(self, restore: list[str] | tuple[str, ...] = ()) -> None:
@@ -168,9 +182,12 @@ class SessionHost:
 		return {"message_id": receipt.message_id, "recipient_id": receipt.recipient_id}
 
 	def _serve(self) -> None:
-		next_beat = next_sweep = 0.0
+		next_beat = next_sweep = next_receive = 0.0
 		while not self.stopping.is_set():
 			now = time.monotonic()
+			if self._receiver is not None and now >= next_receive:
+				self._receive()
+				next_receive = now + self.supervisor.config.web_receive_interval
 			if now >= next_beat:
 				self._beat()
 				next_beat = now + self._heartbeat_ttl / 3
@@ -205,6 +222,12 @@ class SessionHost:
 		if config != self.supervisor.config:
 			self.supervisor.reconfigure(config)
 			logger.info("the session host applied changed WhatsApp settings")
+
+	def _receive(self) -> None:
+		"""Queue a read of every WORKING session's unread chats (one at a time per device)."""
+		for snapshot in self.supervisor.snapshots():
+			if snapshot.state is SessionState.WORKING and self._receiver is not None:
+				self._executor.submit(self._receiver.receive, snapshot.device)
 
 	def _sweep_now(self) -> dict[str, Any]:
 		"""The `sweep` command (the site's scheduler sends it): the timer's sweep, at once."""

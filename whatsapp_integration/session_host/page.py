@@ -15,6 +15,7 @@ const all = (name) => { try { return document.querySelectorAll(css[name]); } cat
 const qr = first('qr_code');
 const popup = first('popup');
 const sent = Array.from(all('outgoing_message'));
+const incoming = all('incoming_message').length;
 return {
 	qr_holder: !!qr,
 	qr_ref: qr ? qr.getAttribute('data-ref') : null,
@@ -23,6 +24,7 @@ return {
 	compose: !!first('compose_box'),
 	popup: popup ? popup.innerText : null,
 	outgoing: sent.length,
+	incoming: incoming,
 };
 """
 
@@ -42,6 +44,7 @@ class PageView:
 	compose: bool = False
 	popup: str | None = None
 	outgoing: int = 0
+	incoming: int = 0  # bubbles of an open chat's incoming messages
 
 	@property
 	def kind(self) -> PageKind:
@@ -54,7 +57,15 @@ class PageView:
 
 
 def probe(driver: Any, registry: SelectorRegistry) -> PageView:
-	names = ("qr_code", "qr_canvas", "chat_list", "compose_box", "popup", "outgoing_message")
+	names = (
+		"qr_code",
+		"qr_canvas",
+		"chat_list",
+		"compose_box",
+		"popup",
+		"outgoing_message",
+		"incoming_message",
+	)
 	data = driver.execute_script(_PROBE_JS, {name: registry.css(name) for name in names}) or {}
 	return PageView(
 		qr_holder=bool(data.get("qr_holder")),
@@ -64,6 +75,7 @@ def probe(driver: Any, registry: SelectorRegistry) -> PageView:
 		compose=bool(data.get("compose")),
 		popup=data.get("popup") or None,
 		outgoing=int(data.get("outgoing") or 0),
+		incoming=int(data.get("incoming") or 0),
 	)
 
 

@@ -150,7 +150,7 @@ class SessionSupervisor:
 			earlier = guard.earlier_receipt()
 			if earlier is not None:
 				return earlier
-			driver = self._working_driver(session)
+			driver = self.working(device).driver
 			web = functools.partial(
 				WebSender, driver, self.config.web_base_url, self.selectors, self.config.element_timeout
 			)
@@ -164,7 +164,8 @@ class SessionSupervisor:
 		return receipt
 
 	def canary(self, device: str, selectors: SelectorRegistry | None = None) -> CanaryReport:
-		"""Check the selectors (ours, or `selectors`) of the page the device's browser shows now."""
+		"""Check the selectors (ours, or `selectors`) of the page the device's browser shows now
+		(and those of an open chat's incoming messages when one is open)."""
 		selectors = selectors or self.selectors
 		with self._lock:
 			session = self._sessions.get(device)
@@ -173,8 +174,10 @@ class SessionSupervisor:
 			raise WebSessionNotReady(f"Device {device} has no open WhatsApp Web session to check.")
 		with driver.lock:
 			view = probe(driver.webdriver, self.selectors)
-			page = "main" if view.kind is PageKind.LOGGED_IN else "login"
-			return run_canary(driver.webdriver, selectors, page)
+			pages = ("main", "chat_in") if view.incoming else ("main",)
+			return run_canary(
+				driver.webdriver, selectors, *(pages if view.kind is PageKind.LOGGED_IN else ("login",))
+			)
 
 	def sweep(self) -> None:
 		"""Close idle WORKING sessions, fail sessions whose browser died, quit stale idle browsers."""
@@ -307,8 +310,13 @@ class SessionSupervisor:
 		settled = {SessionState.WORKING, SessionState.FAILED, SessionState.SCAN_QR_CODE}
 		self.wait_for(device, settled, self.config.element_timeout)
 
-	def _working_driver(self, session: DeviceSession) -> ManagedDriver:
+	def working(self, device: str) -> DeviceSession:
+		"""The device's WORKING session with its browser (sends and the receiver use it under its
+		`send_lock`); `WebSessionNotReady` otherwise. Never restarts a closed session."""
 		with self._lock:
-			if session.state is not SessionState.WORKING or session.driver is None:
-				raise WebSessionNotReady(not_ready(session.device, session.state))
-			return session.driver
+			session = self._sessions.get(device)
+			if session is None or session.state is not SessionState.WORKING or session.driver is None:
+				raise WebSessionNotReady(
+					not_ready(device, session.state if session else SessionState.STOPPED)
+				)
+			return session

@@ -13,8 +13,10 @@ from whatsapp_integration.repositories.web_sessions import FrappeWebSessionRepos
 from whatsapp_integration.services.qr_service import SessionRecorder
 from whatsapp_integration.session_host.host import RelayListener, SessionHost, build_supervisor
 from whatsapp_integration.session_host.pacing import RedisDailyCounter
+from whatsapp_integration.session_host.receiver import WebReceiver
 from whatsapp_integration.site.settings import get_config
 from whatsapp_integration.site.web import namespace, redis_client, state_dir
+from whatsapp_integration.site.web_inbound import record_web_messages
 
 
 def run_host(workers: int = 8) -> None:
@@ -32,8 +34,17 @@ def run_host(workers: int = 8) -> None:
 		config, state_dir(), listener, RedisDailyCounter(client, namespace())
 	)
 	repository.profile_dir_for = supervisor.profile_dir
+	receiver = WebReceiver(
+		supervisor, lambda device, messages: listener.call(record_web_messages, device, messages)
+	)
 	host = SessionHost(
-		supervisor, client, namespace(), processes, workers=workers, config_source=_current_config
+		supervisor,
+		client,
+		namespace(),
+		processes,
+		workers=workers,
+		config_source=_current_config,
+		receiver=receiver,
 	)
 	host.install_process_handlers()
 	repository.stop_sessions(

@@ -11,7 +11,10 @@ Control endpoints (not WhatsApp's): `POST /_fake/scan` `{"ref": ..., "phone": ..
 whoever shows that code to the phone's number (WhatsApp Web then keeps the account's id in
 localStorage `last-wid-md`, like the real page); `POST /_fake/logout` revokes every login; `POST /_fake/not_on_whatsapp`
 `{"phones": [...]}`; `POST /_fake/hold_ticks` `{"hold": true}`; `GET /_fake/messages`;
-`GET /_fake/pending` (the codes waiting for a scan).
+`GET /_fake/pending` (the codes waiting for a scan); `POST /_fake/incoming`
+`{"phone", "text", "kind", "name"}` delivers a message from that contact (its chat shows an
+unread badge until the page opens it; kind `text`, `image`, `video`, `audio`, `document` or
+`sticker`), answering its WhatsApp Web id (`false_<phone>@c.us_<id>`).
 
 	python -m whatsapp_integration.testing.fake_whatsapp_web --port 8766
 """
@@ -54,6 +57,7 @@ class FakeWebState:
 	messages: list[dict[str, Any]] = field(default_factory=list)
 	not_on_whatsapp: set[str] = field(default_factory=set)
 	hold_ticks: bool = False
+	incoming: list[dict[str, Any]] = field(default_factory=list)
 	issued_refs: int = 0
 	lock: threading.Lock = field(default_factory=threading.Lock)
 	ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -88,6 +92,13 @@ class FakeWhatsAppWeb(LocalHttpServer):
 	def hold_ticks(self, hold: bool) -> None:
 		with self.state.lock:
 			self.state.hold_ticks = hold
+
+	def incoming(
+		self, phone: str, text: str | None = None, kind: str = "text", name: str | None = None
+	) -> str:
+		"""A message from `phone` to the linked account; its WhatsApp Web id."""
+		body = {"phone": phone, "text": text, "kind": kind, "name": name}
+		return _post(self.state, "/_fake/incoming", body)[1]["id"]
 
 	@property
 	def messages(self) -> list[dict[str, Any]]:
@@ -150,6 +161,10 @@ def _get(state: FakeWebState, path: str, query: dict[str, str]) -> tuple[int, An
 			return 200, {"valid": query.get("token") in state.tokens}
 		if path == "/api/contact":
 			return 200, _contact(state, query.get("phone") or "", query.get("token") or "")
+		if path == "/api/chats":
+			return _chats(state, query.get("token") or "")
+		if path == "/api/chat":
+			return _open_chat(state, query.get("phone") or "", query.get("token") or "")
 		if path == "/_fake/messages":
 			return 200, {"messages": state.messages}
 		if path == "/_fake/pending":
@@ -166,6 +181,8 @@ def _post(state: FakeWebState, path: str, body: dict[str, Any]) -> tuple[int, An
 	with state.lock:
 		if path == "/api/messages":
 			return _message(state, body)
+		if path == "/_fake/incoming":
+			return _incoming(state, body)
 		if path == "/_fake/logout":
 			state.tokens.clear()
 		elif path == "/_fake/not_on_whatsapp":
@@ -222,6 +239,47 @@ def _message(state: FakeWebState, body: dict[str, Any]) -> tuple[int, Any]:
 		{"id": message_id, "phone": body.get("phone"), "text": body.get("text"), "at": time.monotonic()}
 	)
 	return 200, {"id": message_id, "held": state.hold_ticks}
+
+
+def _incoming(state: FakeWebState, body: dict[str, Any]) -> tuple[int, Any]:
+	phone = str(body.get("phone") or "").lstrip("+")
+	data_id = f"false_{phone}@c.us_3EB0{next(state.ids):04X}{secrets.token_hex(8).upper()}"
+	state.incoming.append(
+		{
+			"id": data_id,
+			"phone": phone,
+			"name": body.get("name") or f"+{phone}",
+			"text": body.get("text") or "",
+			"kind": body.get("kind") or "text",
+			"read": False,
+		}
+	)
+	return 200, {"id": data_id}
+
+
+def _chats(state: FakeWebState, token: str) -> tuple[int, Any]:
+	"""The chat list: one chat per contact that wrote, with its unread count."""
+	if token not in state.tokens:
+		return 401, {"error": "logged out"}
+	chats: dict[str, dict[str, Any]] = {}
+	for message in state.incoming:
+		chat = chats.setdefault(
+			message["phone"], {"phone": message["phone"], "name": message["name"], "unread": 0}
+		)
+		chat["unread"] += 0 if message["read"] else 1
+	return 200, {"chats": list(chats.values())}
+
+
+def _open_chat(state: FakeWebState, phone: str, token: str) -> tuple[int, Any]:
+	"""The messages of one chat; opening it reads them (the unread badge goes)."""
+	if token not in state.tokens:
+		return 401, {"error": "logged out"}
+	messages = [message for message in state.incoming if message["phone"] == phone]
+	for message in messages:
+		message["read"] = True
+	return 200, {
+		"messages": [{key: message[key] for key in ("id", "name", "text", "kind")} for message in messages]
+	}
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from whatsapp_integration.core.campaign.policy import parse_idempotency_key
 from whatsapp_integration.core.records import StatusEvent
-from whatsapp_integration.core.vocabulary import CampaignStatus, MessageStatus, RecipientState
+from whatsapp_integration.core.vocabulary import CampaignStatus, DeviceMode, MessageStatus, RecipientState
 from whatsapp_integration.core.webhook_records import (
 	ContactLink,
 	FailureHandler,
@@ -49,6 +49,16 @@ class MemoryWebhookRepository:
 
 	def device_for_phone_number_id(self, phone_number_id: str) -> DeviceProfile | None:
 		return self._devices.get(phone_number_id)
+
+	def web_device(self, name: str) -> DeviceProfile | None:
+		return next(
+			(
+				device
+				for device in self._devices.values()
+				if device.name == name and device.mode == DeviceMode.WEB
+			),
+			None,
+		)
 
 	def find_contact(self, number: str | None, user_id: str | None) -> ContactLink | None:
 		with self._lock:

@@ -61,7 +61,8 @@ def load_registry(path: Path = REGISTRY_PATH) -> SelectorRegistry:
 
 @dataclass(frozen=True)
 class CanaryReport:
-	"""Which selectors of `page` were found on the live page (`broken` lists the others)."""
+	"""Which selectors of `page` (pages joined by +) were found on the live page (`broken` lists
+	the others)."""
 
 	version: int
 	page: str
@@ -83,10 +84,10 @@ return arguments[0].map(css => {
 """
 
 
-def run_canary(driver: Any, registry: SelectorRegistry, page: str) -> CanaryReport:
-	"""Check every selector registered for `page` against what `driver` shows now."""
-	selectors = registry.on_page(page)
+def run_canary(driver: Any, registry: SelectorRegistry, *pages: str) -> CanaryReport:
+	"""Check every selector registered for `pages` against what `driver` shows now."""
+	selectors = [selector for page in pages for selector in registry.on_page(page)]
 	counts = driver.execute_script(_COUNT_MATCHES_JS, [selector.css for selector in selectors])
 	found = tuple(selector.name for selector, count in zip(selectors, counts, strict=True) if count)
 	broken = tuple(selector.name for selector, count in zip(selectors, counts, strict=True) if not count)
-	return CanaryReport(registry.version, page, found, broken)
+	return CanaryReport(registry.version, "+".join(pages), found, broken)

@@ -61,6 +61,7 @@ class InboundMessage:
 	shared_contacts: tuple[dict[str, Any], ...] = ()
 	error_code: int | None = None
 	error_title: str | None = None
+	device: str | None = None  # a Web device's name (`core.web.inbound`); Meta's name the phone number id
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,9 @@ def _summary(kind: str, raw: dict[str, Any]) -> str | None:
 	body = as_dict(raw.get(kind))
 	if kind == "text":
 		return as_text(body.get("body"))
-	if kind in MessageType.media():
-		return as_text(body.get("caption")) or as_text(body.get("filename"))
+	if kind in MessageType.media():  # without an id there is nothing to download: a placeholder
+		placeholder = None if body.get("id") else f"[{kind}]"
+		return as_text(body.get("caption")) or as_text(body.get("filename")) or placeholder
 	if kind == "location":
 		return joined(body.get("name"), body.get("address"), body.get("url"))
 	if kind == "contacts":

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from whatsapp_integration.core.config import DEFAULT_START_KEYWORDS, DEFAULT_STOP_KEYWORDS
 from whatsapp_integration.core.errors import InvalidWebhookPayload, MetaCode
+from whatsapp_integration.core.web.inbound import WEB_OBJECT
 from whatsapp_integration.core.webhook.events import WebhookBatch
 from whatsapp_integration.core.webhook.messages import read_message
 from whatsapp_integration.core.webhook.numbers import FIELDS as NUMBER_FIELDS
@@ -44,19 +46,21 @@ def parse_webhook(
 	"""Every event of every change of every entry in `raw_body`, in order."""
 	payload = load_envelope(raw_body)
 	batch = WebhookBatch()
+	web = payload.get("object") == WEB_OBJECT
 	for entry in dicts(payload.get("entry")):
 		for change in dicts(entry.get("changes")):
-			_read_change(change, batch, as_text(entry.get("id")))
+			_read_change(change, batch, as_text(entry.get("id")), web)
 	detect_keywords(batch, keyword_set(stop_keywords), keyword_set(start_keywords))
 	return batch
 
 
-def _read_change(change: dict[str, Any], batch: WebhookBatch, entry_id: str | None) -> None:
-	"""One change of an entry; `entry_id` is the WhatsApp Business Account's id."""
+def _read_change(change: dict[str, Any], batch: WebhookBatch, entry_id: str | None, web: bool) -> None:
+	"""One change of an entry; `entry_id` is the WhatsApp Business Account's id; `web`: the body
+	holds messages a WhatsApp Web session read (`core.web.inbound`)."""
 	value = as_dict(change.get("value"))
 	kind = change.get("field")
 	if kind == "messages":
-		_read_messages_value(value, batch)
+		_read_messages_value(value, batch, web)
 	elif kind == "user_preferences":
 		read_preferences(value, batch)
 	elif kind in NUMBER_FIELDS:
@@ -67,14 +71,17 @@ def _read_change(change: dict[str, Any], batch: WebhookBatch, entry_id: str | No
 		batch.ignored_fields.append(as_text(kind) or "(none)")
 
 
-def _read_messages_value(value: dict[str, Any], batch: WebhookBatch) -> None:
+def _read_messages_value(value: dict[str, Any], batch: WebhookBatch, web: bool = False) -> None:
 	metadata = as_dict(value.get("metadata"))
 	number_id = as_text(metadata.get("phone_number_id"))
 	display = as_text(metadata.get("display_phone_number"))
+	device = as_text(metadata.get("device")) if web else None
 	contacts = list(dicts(value.get("contacts")))
 	for raw in as_list(value.get("messages")):
 		message = read_message(as_dict(raw), number_id, display, contacts)
-		_append_or_skip(batch.messages, message, batch)
+		_append_or_skip(
+			batch.messages, replace(message, device=device) if message and device else message, batch
+		)
 	for raw in as_list(value.get("statuses")):
 		status = read_status(as_dict(raw), number_id)
 		_append_or_skip(batch.statuses, status, batch)

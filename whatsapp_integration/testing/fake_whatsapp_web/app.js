@@ -52,11 +52,55 @@ async function showLanding(config) {
 }
 
 function showMain(token) {
-	app.innerHTML = '<div id="pane-side" aria-label="Chat list"><div class="chat">Fake contact</div></div><div id="main"></div>';
-	sessionWatch = setInterval(async () => {
+	app.innerHTML = '<div id="pane-side" aria-label="Chat list"><div class="chat" role="listitem">Fake contact</div>' +
+		'<div class="chats"></div></div><div id="main"></div>';
+	let shown = "";
+	const refresh = async () => {
 		const answer = await getJson("/api/session?token=" + token);
-		if (!answer.valid) { localStorage.removeItem(TOKEN_KEY); boot(); }
-	}, 500);
+		if (!answer.valid) { localStorage.removeItem(TOKEN_KEY); return boot(); }
+		const chats = (await getJson("/api/chats?token=" + token)).chats || [];
+		if (JSON.stringify(chats) !== shown) { shown = JSON.stringify(chats); drawChats(token, chats); }
+	};
+	refresh();
+	sessionWatch = setInterval(refresh, 500);
+}
+
+// Like WhatsApp Web: a row per chat, an unread badge ("N unread messages") until it is opened.
+function drawChats(token, chats) {
+	const list = document.querySelector("#pane-side .chats");
+	list.innerHTML = "";
+	for (const chat of chats) {
+		const row = document.createElement("div");
+		row.className = "chat";
+		row.setAttribute("role", "listitem");
+		row.innerHTML = '<span title="' + escapeHtml(chat.name) + '">' + escapeHtml(chat.name) + "</span>" +
+			(chat.unread ? ' <span aria-label="' + chat.unread + ' unread messages">' + chat.unread + "</span>" : "");
+		row.onclick = () => {
+			const badge = row.querySelector("span[aria-label]");
+			if (badge) { badge.remove(); }
+			openConversation(token, chat.phone);
+		};
+		list.appendChild(row);
+	}
+}
+
+const MEDIA = {
+	image: '<img src="data:image/png;base64,iVBORw0KGgo=" alt="">',
+	sticker: '<img class="sticker" alt="sticker" src="data:image/webp;base64,UklGRg==">',
+	video: '<span data-icon="media-play"></span>',
+	audio: '<span data-icon="ptt-play"></span>',
+	document: '<span data-icon="document-PDF-icon"></span>',
+};
+
+async function openConversation(token, phone) {
+	const answer = await getJson("/api/chat?phone=" + encodeURIComponent(phone) + "&token=" + token);
+	const messages = answer.messages || [];
+	const name = messages.length ? messages[0].name : phone;
+	const bubbles = messages.map((message) => '<div class="message-in" data-id="' + escapeHtml(message.id) + '">' +
+		(MEDIA[message.kind] || "") +
+		(message.text ? '<span class="selectable-text">' + escapeHtml(message.text) + "</span>" : "") + "</div>");
+	document.getElementById("main").innerHTML = '<header><span title="' + escapeHtml(name) + '">' +
+		escapeHtml(name) + '</span></header><div class="messages">' + bubbles.join("") + "</div>";
 }
 
 function popup(html) {

@@ -73,6 +73,7 @@ class WhatsAppIntegrationSettings(Document):
 		web_base_url: DF.Data | None
 		web_daily_cap: DF.Int
 		web_min_send_gap_seconds: DF.Float
+		web_receive_interval: DF.Float
 		web_send_jitter_seconds: DF.Float
 		web_user_agent: DF.SmallText | None
 		webhook_event_retention_days: DF.Int
