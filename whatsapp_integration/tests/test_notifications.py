@@ -31,12 +31,13 @@ from whatsapp_integration.tests.campaign_utils import (
 	stop,
 )
 from whatsapp_integration.tests.test_webhook import process_through_inbox
-from whatsapp_integration.tests.utils import TEST_PHONE_NUMBER_ID, unique_digits
+from whatsapp_integration.tests.utils import TEST_PHONE_NUMBER_ID, ensure_user, unique_digits
 
 DOCTYPE = "WA Test Appointment"
 TEMPLATE_NAME = "wn_test_appointment"
 PORT = int(os.environ.get("WHATSAPP_NOTIFICATION_GRAPH_PORT", "8721"))
 APP_SECRET = "bench-notification-secret"
+MANAGER = "wa-notification-manager@example.com"
 SERVE_PORT = int(os.environ.get("WHATSAPP_NOTIFICATION_SERVE_PORT", "8021"))
 
 
@@ -392,3 +393,19 @@ class TestNotifications(FrappeTestCase):
 			with self.assertRaises(frappe.ValidationError, msg=expected) as caught:
 				new_rule(values.pop("event", "Submit"), **values)
 			self.assertIn(expected, str(caught.exception))
+
+	def test_a_rule_meta_refuses_raises_an_alert(self) -> None:
+		manager = ensure_user(MANAGER, ("WhatsApp Manager",))
+		rule = new_rule("Submit", title=f"Test alert {frappe.generate_hash(length=6)}")
+		self.graph.fail(132001, times=1, http_status=404)
+		doc = new_appointment(number(), submit=True)
+		frappe.db.commit()
+		self.run_notification(doc)
+		last_error, title = frappe.db.get_value(NOTIFICATION, rule, ["last_error", "title"])
+		self.assertTrue(last_error)
+		alerts = frappe.get_all(
+			"Notification Log",
+			filters={"for_user": manager, "subject": ("like", f"%{title}%")},
+			pluck="subject",
+		)
+		self.assertEqual(len(alerts), 1)
