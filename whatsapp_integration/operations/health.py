@@ -86,11 +86,16 @@ def _workers() -> Check:
 
 
 def _scheduler() -> Check:
+	return health.scheduler_check(*scheduler_state(), SCHEDULER_MAX_AGE)
+
+
+def scheduler_state() -> tuple[bool, float | None]:
+	"""Whether the scheduler is enabled, and seconds since any scheduled job last ran (None: never)."""
 	from frappe.utils.scheduler import is_scheduler_disabled
 
 	last_run = frappe.db.sql("SELECT MAX(last_execution) FROM `tabScheduled Job Type`")[0][0]
 	age = (now_datetime() - last_run).total_seconds() if last_run else None
-	return health.scheduler_check(not is_scheduler_disabled(verbose=False), age, SCHEDULER_MAX_AGE)
+	return not is_scheduler_disabled(verbose=False), age
 
 
 def _session_host() -> Check:

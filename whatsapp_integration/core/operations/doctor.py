@@ -1,0 +1,236 @@
+"""The rules of `bench whatsapp doctor`: each check is ok, warning or failure, with what was
+found and, when it is not ok, the fix in one line. Readers gather the facts (services/doctor.py);
+these functions only judge them, so every rule is tested without a site or Meta.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from whatsapp_integration.core.number_health import NumberHealth
+from whatsapp_integration.core.vocabulary import QualityRating
+
+OK = "ok"
+WARNING = "warning"
+FAILURE = "failure"
+_SEVERITY = {OK: 0, WARNING: 1, FAILURE: 2}
+MESSAGING_SCOPE = "whatsapp_business_messaging"
+TOKEN_WARNING_DAYS = 7
+SCHEDULER_MAX_AGE = 900.0
+HEARTBEAT_MAX_AGE = 60.0
+INBOX_BACKLOG_WARNING = 100
+INBOX_OLDEST_WARNING_SECONDS = 600.0
+CONNECTED = "CONNECTED"
+
+
+@dataclass(frozen=True)
+class Finding:
+	check: str
+	status: str
+	detail: str
+	fix: str = ""
+
+	def __post_init__(self) -> None:
+		if self.status not in _SEVERITY:
+			raise ValueError(f"A doctor finding is ok, warning or failure, not {self.status!r}.")
+
+	def to_dict(self) -> dict[str, str]:
+		return asdict(self)
+
+
+def worst(findings: Iterable[Finding]) -> str:
+	return max((finding.status for finding in findings), key=_SEVERITY.__getitem__, default=OK)
+
+
+def exit_code(findings: Iterable[Finding]) -> int:
+	"""Non-zero when something fails (warnings alone exit 0)."""
+	return 1 if worst(findings) == FAILURE else 0
+
+
+def settings_complete(has_token: bool, has_official_devices: bool, devices: int) -> Finding:
+	if devices == 0:
+		return Finding(
+			"settings",
+			FAILURE,
+			"No WhatsApp Device exists.",
+			"Create a WhatsApp Device (mode Sandbox to try).",
+		)
+	if has_official_devices and not has_token:
+		return Finding(
+			"settings",
+			FAILURE,
+			"An Official device has no access token, and Settings have none.",
+			"Paste a system-user token into WhatsApp Integration Settings > Access token.",
+		)
+	return Finding("settings", OK, f"{devices} device(s) configured.")
+
+
+def webhook_secrets(app_secret: bool, verify_token: bool) -> list[Finding]:
+	return [
+		Finding("app_secret", OK, "App secret is set.")
+		if app_secret
+		else Finding(
+			"app_secret",
+			FAILURE,
+			"No App secret: every webhook POST is refused.",
+			"Copy it from Meta's app (App settings > Basic) into Settings > App secret.",
+		),
+		Finding("verify_token", OK, "Webhook verify token is set.")
+		if verify_token
+		else Finding(
+			"verify_token",
+			FAILURE,
+			"No webhook verify token: Meta cannot verify the callback URL.",
+			"Choose one in Settings > Webhook verify token and enter the same in Meta's webhook setup.",
+		),
+	]
+
+
+def token_finding(device: str, answer: Mapping[str, Any], now: datetime) -> Finding:
+	"""Judge Meta's `GET /debug_token?input_token=` answer for the device's token."""
+	name = f"token:{device}"
+	data = answer.get("data") if isinstance(answer.get("data"), Mapping) else {}
+	fix = "Generate a permanent system-user token (Meta Business Settings) and paste it into Settings or the device."
+	if not data.get("is_valid"):
+		error = data.get("error") if isinstance(data.get("error"), Mapping) else {}
+		reason = str(error.get("message") or "Meta says the token is not valid")
+		return Finding(name, FAILURE, f"The access token is not valid: {reason}.", fix)
+	scopes = data.get("scopes") if isinstance(data.get("scopes"), list) else []
+	if MESSAGING_SCOPE not in scopes:
+		return Finding(
+			name,
+			FAILURE,
+			f"The token lacks the {MESSAGING_SCOPE} permission.",
+			f"Give the system user {MESSAGING_SCOPE} on the app and generate the token again.",
+		)
+	expires = int(data.get("expires_at") or 0)
+	if not expires:
+		return Finding(name, OK, "Valid; never expires.")
+	at = datetime.fromtimestamp(expires, timezone.utc)
+	days = (at - now).total_seconds() / 86400
+	when = at.strftime("%Y-%m-%d %H:%M UTC")
+	if days <= 0:
+		return Finding(name, FAILURE, f"The access token expired at {when}.", fix)
+	if days < TOKEN_WARNING_DAYS:
+		return Finding(name, WARNING, f"Valid, but expires at {when} (in {days:.1f} days).", fix)
+	return Finding(name, OK, f"Valid until {when}.")
+
+
+def number_finding(device: str, health: NumberHealth) -> Finding:
+	"""Phone number status, quality rating and messaging limit tier."""
+	name = f"number:{device}"
+	facts = (
+		f"status {health.status or 'unknown'}, quality {health.quality_rating or 'unknown'}, "
+		f"limit {health.messaging_limit_tier or 'unknown'}"
+	)
+	if health.status and health.status != CONNECTED:
+		return Finding(
+			name,
+			FAILURE,
+			f"The number cannot send normally ({facts}).",
+			"Open WhatsApp Manager > Phone numbers in Meta Business Suite and resolve the number's status.",
+		)
+	if health.quality_rating == QualityRating.RED:
+		return Finding(
+			name,
+			FAILURE,
+			f"Quality is RED ({facts}): campaigns stop using the device.",
+			"Send fewer marketing messages, only to customers who opted in, until the rating recovers.",
+		)
+	if health.quality_rating == QualityRating.YELLOW:
+		return Finding(
+			name,
+			WARNING,
+			f"Quality is YELLOW ({facts}).",
+			"Check recent templates for blocks and reports; slow campaigns down.",
+		)
+	return Finding(name, OK, f"{facts[0].upper()}{facts[1:]}.")
+
+
+def subscription_finding(device: str, waba_id: str, answer: Mapping[str, Any]) -> Finding:
+	"""Judge `GET /{waba_id}/subscribed_apps`: without a subscribed app no webhook arrives."""
+	name = f"subscribed:{device}"
+	apps = [app for app in answer.get("data") or [] if isinstance(app, Mapping)]
+	if not apps:
+		return Finding(
+			name,
+			FAILURE,
+			f"No app is subscribed to WhatsApp account {waba_id}: no webhook arrives.",
+			f"POST https://graph.facebook.com/<version>/{waba_id}/subscribed_apps with the token.",
+		)
+	names = ", ".join(
+		str((app.get("whatsapp_business_api_data") or {}).get("name") or "an app") for app in apps
+	)
+	return Finding(name, OK, f"Subscribed: {names}.")
+
+
+def waba_missing(device: str) -> Finding:
+	return Finding(
+		f"subscribed:{device}",
+		WARNING,
+		"No WhatsApp Business Account ID on the device: the webhook subscription cannot be checked.",
+		"Copy the WABA ID from Meta's app (WhatsApp > API Setup) into the device.",
+	)
+
+
+def check_failed(check: str, error: str) -> Finding:
+	"""A check whose facts could not be read (Meta refused: its code and advice are in `error`)."""
+	return Finding(
+		check, FAILURE, f"Failed: {error}", "Fix what the message says, then run the doctor again."
+	)
+
+
+def scheduler_finding(enabled: bool, seconds_since_last_run: float | None) -> Finding:
+	fix = "bench --site <site> enable-scheduler, and keep `bench schedule` running (Procfile / supervisor)."
+	if not enabled:
+		return Finding(
+			"scheduler", FAILURE, "The scheduler is disabled: retries and campaigns do not run.", fix
+		)
+	if seconds_since_last_run is None or seconds_since_last_run > SCHEDULER_MAX_AGE:
+		ago = "never" if seconds_since_last_run is None else f"{seconds_since_last_run / 60:.0f} minutes ago"
+		return Finding("scheduler", FAILURE, f"The last scheduled job ran {ago}.", fix)
+	return Finding("scheduler", OK, f"Last job {seconds_since_last_run:.0f} s ago.")
+
+
+def workers_finding(count: int) -> Finding:
+	if count <= 0:
+		return Finding(
+			"workers",
+			FAILURE,
+			"No background worker is running: sends, webhooks and campaigns wait.",
+			"Start the RQ workers: bench worker (Procfile / supervisor).",
+		)
+	return Finding("workers", OK, f"{count} worker(s) running.")
+
+
+def session_host_finding(heartbeat_age: float | None) -> Finding:
+	fix = "Start it: bench --site <site> whatsapp-web-host (see README, Unofficial mode)."
+	if heartbeat_age is None:
+		return Finding("session_host", FAILURE, "The WhatsApp Web session host is not running.", fix)
+	if heartbeat_age > HEARTBEAT_MAX_AGE:
+		return Finding("session_host", FAILURE, f"Last heartbeat {heartbeat_age:.0f} s ago.", fix)
+	return Finding("session_host", OK, f"Heartbeat {max(heartbeat_age, 0):.0f} s ago.")
+
+
+def web_session_finding(device: str, state: str | None) -> Finding:
+	if state == "WORKING":
+		return Finding(f"session:{device}", OK, "WORKING.")
+	return Finding(
+		f"session:{device}",
+		FAILURE if state == "FAILED" else WARNING,
+		f"The session is {state or 'STOPPED'}.",
+		f"bench --site <site> whatsapp link --device {device!r} (or Link on the device form).",
+	)
+
+
+def inbox_finding(queued: int, oldest_age: float | None, failed: int) -> Finding:
+	fix = "Check the workers and the Error Log; set fixed Failed events back to Queued."
+	if failed:
+		return Finding("webhook_inbox", FAILURE, f"{failed} webhook event(s) Failed; {queued} queued.", fix)
+	if queued >= INBOX_BACKLOG_WARNING or (oldest_age or 0) > INBOX_OLDEST_WARNING_SECONDS:
+		age = f", the oldest {oldest_age / 60:.0f} minutes old" if oldest_age else ""
+		return Finding("webhook_inbox", WARNING, f"{queued} webhook event(s) waiting{age}.", fix)
+	return Finding("webhook_inbox", OK, f"{queued} webhook event(s) waiting.")
