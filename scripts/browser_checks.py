@@ -1,5 +1,6 @@
 """Browser checks of the desk experience against a running `bench serve`: the WhatsApp workspace,
-the analytics report, the Send WhatsApp dialog (and a real send into the document's timeline),
+the analytics report, the Send WhatsApp dialog (and a real send into the document's timeline; a
+template; a file attached to the document, uploaded to Meta and sent as a document),
 a failed Message Log's Retry button, and customer text carrying HTML (an inbound message whose text
 and sender name hold an `onerror` handler) shown literally on the Message Log form, in its list,
 in the analytics report and in a Contact's timeline, in headless Chromium. Screenshots go to
@@ -37,6 +38,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
+from whatsapp_integration.testing.fake_graph_media_upload import uploads
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CONTACT = "WA Browser Check"
@@ -50,6 +52,7 @@ CHECKS = (
 	"report",
 	"send dialog",
 	"template dialog",
+	"media dialog",
 	"retry button",
 	"customer text",
 	"device form",
@@ -204,6 +207,52 @@ def check_template_dialog(
 	sent = next(r.body["template"] for r in graph.message_requests() if "template" in (r.body or {}))
 	values = [p["text"] for p in sent["components"][0]["parameters"]]
 	assert (sent["name"], values) == (TEMPLATE, ["Ada", "SO-0001"]), sent
+
+
+def attach_pdf(desk: Desk, contact: str) -> str:
+	"""A private PDF attached to the contact (new content each run, so it is uploaded to Meta)."""
+	content = b"%PDF-1.4\n% browser check " + str(time.time()).encode() + b"\n%%EOF\n"
+	response = desk.http.post(
+		f"{desk.url}/api/method/upload_file",
+		files={"file": ("WA Browser Check Invoice.pdf", content, "application/pdf")},
+		data={"doctype": "Contact", "docname": contact, "is_private": "1"},
+	)
+	response.raise_for_status()
+	return response.json()["message"]["file_url"]
+
+
+def check_media_dialog(
+	driver: WebDriver, base: str, desk: Desk, args: argparse.Namespace, contact: str, graph: FakeGraphApi
+) -> None:
+	"""Send WhatsApp with a file: the contact's attachment, sent as a document (uploaded to Meta).
+	A file is free-form: the contact writes to the default device first (the 24 h window)."""
+	file_url = attach_pdf(desk, contact)
+	device = desk.call("GET", "/api/resource/WhatsApp Device", params={"filters": '[["is_default","=",1]]'})[
+		"data"
+	][0]["name"]
+	bench_execute(args, "whatsapp_integration.tests.utils.customer_wrote", NUMBER, device)
+	driver.get(f"{base}/app/contact/{contact}")
+	WebDriverWait(driver, 30).until(
+		ec.element_to_be_clickable((By.XPATH, "//button[contains(normalize-space(.), 'Send WhatsApp')]"))
+	).click()
+	wait_for_text(driver, ".modal.show .modal-title", "Send WhatsApp")
+	driver.execute_script("cur_dialog.set_value('kind', 'Media')")
+	wait_for(driver, ".modal.show select[data-fieldname='media_file']")
+	driver.execute_script(f"cur_dialog.set_value('media_file', {file_url!r})")
+	caption = wait_for(driver, ".modal.show textarea[data-fieldname='text']")
+	caption.send_keys("Your invoice")
+	WebDriverWait(driver, 10).until(
+		lambda d: d.execute_script("return cur_dialog.get_value('media_kind')") == "document"
+	)
+	settle(0.5)
+	driver.save_screenshot(str(ARTIFACTS / "send-dialog-media.png"))
+	driver.find_element(By.CSS_SELECTOR, ".modal.show .modal-footer .btn-primary").click()
+	WebDriverWait(driver, 30).until(
+		lambda _: any("document" in (r.body or {}) for r in graph.message_requests())
+	)
+	sent = next(r.body["document"] for r in graph.message_requests() if "document" in (r.body or {}))
+	(upload,) = [u for u in uploads(graph) if u["filename"] == file_url.rsplit("/", 1)[-1]]
+	assert sent == {"id": upload["id"], "caption": "Your invoice", "filename": upload["filename"]}, sent
 
 
 def check_retry_button(driver: WebDriver, base: str, desk: Desk) -> None:
@@ -402,6 +451,7 @@ def main() -> int:
 				"template dialog": lambda: check_template_dialog(
 					driver, desk.site_url, contact, template, graph
 				),
+				"media dialog": lambda: check_media_dialog(driver, desk.site_url, desk, args, contact, graph),
 				"retry button": lambda: check_retry_button(driver, desk.site_url, desk),
 				"device form": lambda: check_device_form(driver, desk.site_url, desk, args),
 				"template form": lambda: check_template_form(driver, desk.site_url, desk),
@@ -412,7 +462,7 @@ def main() -> int:
 			for name in args.only or checks:
 				checks[name]()
 				print(f"ok: {name}")
-			if {"send dialog", "template dialog"} & set(args.only or checks):
+			if {"send dialog", "template dialog", "media dialog"} & set(args.only or checks):
 				assert graph.message_requests(), "the dialog's send never reached the Graph API"
 		except Exception:
 			driver.save_screenshot(str(ARTIFACTS / "failure.png"))

@@ -1,6 +1,8 @@
 // "Send WhatsApp" on the forms of the DocTypes listed in WhatsApp Integration Settings
 // (Send From DocTypes). The list comes from frappe.boot.whatsapp (see whatsapp_integration/site/desk.py).
 
+import "./whatsapp_rich_send.js";
+
 frappe.provide("whatsapp_integration");
 
 // Where ERPNext keeps a number on Customer, Contact, Lead, Supplier, Sales Invoice, Sales Order...
@@ -66,7 +68,7 @@ whatsapp_integration.dialog_fields = (frm) => {
 			fieldname: "kind",
 			label: __("Send"),
 			fieldtype: "Select",
-			options: ["Text", "Template"],
+			options: whatsapp_integration.rich.SEND_KINDS,
 			default: "Text",
 		},
 	];
@@ -76,7 +78,8 @@ whatsapp_integration.dialog_fields = (frm) => {
 			label: __("Message"),
 			fieldtype: "Small Text",
 			depends_on: "eval:doc.kind !== 'Template'",
-			mandatory_depends_on: "eval:doc.kind !== 'Template'",
+			mandatory_depends_on: "eval:!['Template', 'Media'].includes(doc.kind)",
+			description: __("The caption of a file; the text above buttons, a list or a link button"),
 		},
 		{
 			fieldname: "template",
@@ -85,6 +88,12 @@ whatsapp_integration.dialog_fields = (frm) => {
 			options: "WhatsApp Template",
 			depends_on: "eval:doc.kind === 'Template'",
 			mandatory_depends_on: "eval:doc.kind === 'Template'",
+			async onchange() {
+				if (!this.value) return;
+				const template = await frappe.db.get_doc("WhatsApp Template", this.value);
+				const info = whatsapp_integration.rich.template_info(template);
+				whatsapp_integration.rich.show_template(this.layout, info);
+			},
 		},
 		{
 			fieldname: "parameters",
@@ -92,7 +101,8 @@ whatsapp_integration.dialog_fields = (frm) => {
 			fieldtype: "Small Text",
 			depends_on: "eval:doc.kind === 'Template'",
 			description: __("One value per line: the first fills {{1}}, the second {{2}}, ..."),
-		}
+		},
+		...whatsapp_integration.rich.fields(frm)
 	);
 	return fields;
 };
@@ -127,8 +137,12 @@ whatsapp_integration.send = async (frm, dialog, values, idempotency_key) => {
 			...common,
 			template: template.template_name || template.name,
 			language: template.language || template.language_code || "en_US",
-			parameters: JSON.stringify((values.parameters || "").split("\n").filter((line) => line.trim())),
+			...whatsapp_integration.rich.template_args(values, whatsapp_integration.rich.template_info(template)),
 		};
+	} else if (values.kind !== "Text") {
+		const request = whatsapp_integration.rich.request(values);
+		method = request.method;
+		args = { ...common, ...request.args };
 	}
 	dialog.disable_primary_action();
 	try {
