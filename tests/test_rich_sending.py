@@ -243,7 +243,7 @@ class TestTemplateRules:
 			{"type": "HEADER", "format": "DOCUMENT"},
 			{"type": "BODY", "text": "Your invoice {{1}}"},
 		]
-		with pytest.raises(InvalidMessage, match="document header: give the document"):
+		with pytest.raises(InvalidMessage, match=r"media header \(document\): give the document"):
 			check_against(Template("invoice", "en", ("INV-1",)), template_variables(components))
 		header = Media("document", file_url="/private/files/INV-1.pdf")
 		check_against(

@@ -59,7 +59,7 @@ def _check_header(template: Template, variables: TemplateVariables) -> None:
 		media = template.header_media
 		if media is None or media.kind != header_format.lower():
 			raise InvalidMessage(
-				f"Template {template.name} has a {header_format.lower()} header: give the "
+				f"Template {template.name} has a media header ({header_format.lower()}): give the "
 				f"{header_format.lower()} to send in it (a file, a link or a media id)."
 			)
 	elif template.header_media is not None:

@@ -30,6 +30,7 @@ from whatsapp_integration.repositories import opt_outs
 from whatsapp_integration.repositories.campaign_devices import devices_of
 from whatsapp_integration.repositories.campaign_logs import insert_logs
 from whatsapp_integration.repositories.rows import DOC_FIELDS, chunks, doc_values
+from whatsapp_integration.repositories.template_catalog import header_format
 from whatsapp_integration.site import cache_keys
 from whatsapp_integration.site.doctypes import CAMPAIGN, CAMPAIGN_RECIPIENT, MESSAGE_LOG, TEMPLATE
 
@@ -332,7 +333,7 @@ def campaign_from(doc: Mapping[str, Any]) -> CampaignRecord:
 		frappe.db.get_value(
 			TEMPLATE,
 			doc.get("template"),
-			["template_name", "language", "parameter_count", "status"],
+			["template_name", "language", "parameter_count", "status", "components"],
 			as_dict=True,
 		)
 		if doc.get("template")
@@ -354,6 +355,9 @@ def campaign_from(doc: Mapping[str, Any]) -> CampaignRecord:
 		template_parameter_count=int(template.parameter_count or 0) if template else None,
 		template_status=template.status if template else None,
 		media_link=doc.get("media_link"),
+		media_file_url=doc.get("media_file") or None,
+		template_header_format=header_format(template.components) if template else None,
+		template_header_file=doc.get("template_header_file") or None,
 		scheduled_start=get_datetime(doc["scheduled_start"]) if doc.get("scheduled_start") else None,
 		recurrence=doc.get("recurrence") or "None",
 		repeat_until=getdate(doc["repeat_until"]) if doc.get("repeat_until") else None,

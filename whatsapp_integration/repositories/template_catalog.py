@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import frappe
 
@@ -18,7 +19,16 @@ class FrappeTemplateCatalog:
 		components = frappe.db.get_value(
 			TEMPLATE, {"template_name": name, "language": language}, "components"
 		)
-		if not components:
-			return None
-		parsed = json.loads(components) if isinstance(components, str) else components
-		return template_variables(parsed) if isinstance(parsed, list) and parsed else None
+		return variables_of(components)
+
+
+def variables_of(components: str | list[dict[str, Any]] | None) -> TemplateVariables | None:
+	"""The variables of a stored `components` value (JSON text or list; None when there are none)."""
+	parsed = json.loads(components) if isinstance(components, str) and components else components
+	return template_variables(parsed) if isinstance(parsed, list) and parsed else None
+
+
+def header_format(components: str | list[dict[str, Any]] | None) -> str | None:
+	"""The template's header format (TEXT, IMAGE, VIDEO, DOCUMENT, LOCATION) or None."""
+	variables = variables_of(components)
+	return variables.header_format if variables else None

@@ -189,12 +189,15 @@ class CampaignService:
 			if not campaign.template_name:
 				raise InvalidCampaign("Choose the approved template to send.")
 			_check_template(campaign)
+			_check_header(campaign)
 			if campaign.template_parameter_count is not None:
 				check_parameter_count(
 					campaign.template_name, campaign.template_parameter_count, len(campaign.template_params)
 				)
-		elif not (campaign.text or "").strip() and not campaign.media_link:
+		elif not (campaign.text or "").strip() and not (campaign.media_link or campaign.media_file_url):
 			raise InvalidCampaign("Write the message to send, or choose a template.")
+		elif campaign.media_link and campaign.media_file_url:
+			raise InvalidCampaign("Give the campaign's media as a link or as a file, not both.")
 		self._schedule(campaign, campaign.scheduled_start or self._now())
 		self._check_placeholders(campaign, [row.context for row in self._sendable(campaign.name)])
 
@@ -276,6 +279,16 @@ def _check_template(campaign: CampaignRecord) -> None:
 		reason = unusable(campaign.template_name, campaign.template_language, campaign.template_status)
 		if reason:
 			raise InvalidCampaign(reason)
+
+
+def _check_header(campaign: CampaignRecord) -> None:
+	"""A template with an image, video or document header needs the file to show in it."""
+	kind = (campaign.template_header_format or "").lower()
+	if kind in rules.HEADER_MEDIA_KINDS and not campaign.template_header_file:
+		raise InvalidCampaign(
+			f"Template {campaign.template_name} has a media header ({kind}): attach the file to show "
+			"in it (Template Header File)."
+		)
 
 
 def _as_input(row: RecipientRow) -> RecipientInput:

@@ -154,5 +154,5 @@ class TestRichSending(FakeGraphTestCase):
 		self.assertIn("2 body variable(s)", str(caught.exception))
 		with self.assertRaises(frappe.ValidationError) as caught:
 			messages.send_template(NUMBER, name, "en_US", '["Ada", "INV-1"]')
-		self.assertIn("document header", str(caught.exception))
+		self.assertIn("media header (document)", str(caught.exception))
 		self.assertEqual(self.graph.requests, [])

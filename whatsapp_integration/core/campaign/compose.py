@@ -27,14 +27,30 @@ def outbound_message(
 	if campaign.message_type == MessageType.TEMPLATE:
 		parameters = render_parameters(campaign.template_params, context, render)
 		template = rules.Template(
-			campaign.template_name or "", campaign.template_language or "en_US", parameters
+			campaign.template_name or "",
+			campaign.template_language or "en_US",
+			parameters,
+			header_media=header_media(campaign),
 		)
 		return rules.OutboundMessage(message_type=MessageType.TEMPLATE, template=template, **common)
 	text = render_text(campaign.text or "", context, render) if campaign.text else None
-	if campaign.media_link:
-		media = rules.Media(campaign.message_type, campaign.media_link, caption=text or None)
+	if campaign.media_link or campaign.media_file_url:
+		media = rules.Media(
+			campaign.message_type,
+			campaign.media_link or "",
+			caption=text or None,
+			file_url=None if campaign.media_link else campaign.media_file_url,
+		)
 		return rules.OutboundMessage(message_type=campaign.message_type, media=media, **common)
 	return rules.OutboundMessage(message_type=MessageType.TEXT, text=text, **common)
+
+
+def header_media(campaign: CampaignRecord) -> rules.Media | None:
+	"""The media of the template's image, video or document header: the campaign's header file."""
+	kind = (campaign.template_header_format or "").lower()
+	if kind not in rules.HEADER_MEDIA_KINDS or not campaign.template_header_file:
+		return None
+	return rules.Media(kind, file_url=campaign.template_header_file)
 
 
 def recipient_context(campaign: CampaignRecord, row: RecipientRow) -> dict[str, Any]:

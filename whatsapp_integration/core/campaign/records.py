@@ -30,6 +30,9 @@ class CampaignRecord:
 	template_parameter_count: int | None = None
 	template_status: str | None = None  # Meta's status of the template (a blocking one refuses starts)
 	media_link: str | None = None
+	media_file_url: str | None = None  # a File of the site, sent by upload (instead of media_link)
+	template_header_format: str | None = None  # the template's header: TEXT, IMAGE, VIDEO, DOCUMENT
+	template_header_file: str | None = None  # the File shown in an image, video or document header
 	scheduled_start: datetime | None = None
 	recurrence: str = NONE
 	repeat_until: date | None = None

@@ -31,6 +31,7 @@ class WhatsAppCampaign(Document):
 		campaign_name: DF.Data
 		device: DF.Link | None
 		devices: DF.TableMultiSelect[WhatsAppCampaignDevice]
+		media_file: DF.Attach | None
 		media_link: DF.Data | None
 		message: DF.LongText | None
 		message_type: DF.Literal["text", "template", "image", "document", "video"]
@@ -42,6 +43,7 @@ class WhatsAppCampaign(Document):
 		status: DF.Literal["Draft", "Scheduled", "Running", "Paused", "Completed", "Cancelled", "Failed"]
 		status_reason: DF.SmallText | None
 		template: DF.Link | None
+		template_header_file: DF.Attach | None
 		template_parameters: DF.SmallText | None
 		throughput_cap: DF.Float
 	# end: auto-generated types
