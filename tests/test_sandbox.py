@@ -3,6 +3,7 @@ and simulated replies go through the signed webhook path and the real inbox serv
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timezone
 
@@ -11,9 +12,10 @@ from conftest import FakeClock, make_config
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError, DeviceNotFound
-from whatsapp_integration.core.message import OutboundMessage
+from whatsapp_integration.core.interactive import Interactive, ReplyButton
+from whatsapp_integration.core.message import Media, OutboundMessage, Template
 from whatsapp_integration.core.sandbox import SandboxDevice, sandbox_phone_number_id
-from whatsapp_integration.core.vocabulary import DeviceMode, InboxState, MessageStatus
+from whatsapp_integration.core.vocabulary import DeviceMode, InboxState, MessageStatus, MessageType
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.senders.sandbox import SandboxSender
 from whatsapp_integration.services.message_service import MessageService
@@ -91,6 +93,31 @@ def test_a_send_answers_like_meta_without_any_request(sandbox: Sandbox, fake_gra
 	assert wamid.startswith("wamid.SANDBOX.") and wamid != sandbox.send("another")
 	assert fake_graph.requests == []
 	assert sandbox.status(wamid) == MessageStatus.SENT
+
+
+def test_every_kind_of_message_is_answered_without_a_request(
+	sandbox: Sandbox, fake_graph: FakeGraphApi
+) -> None:
+	buttons = (ReplyButton("yes", "Yes"), ReplyButton("no", "No"))
+	messages = [
+		OutboundMessage(
+			to=TO, message_type=MessageType.TEMPLATE, template=Template("order_shipped", "en_US", ("A1",))
+		),
+		OutboundMessage(
+			to=TO,
+			message_type=MessageType.IMAGE,
+			media=Media(MessageType.IMAGE, "https://example.test/a.png"),
+		),
+		OutboundMessage(
+			to=TO,
+			message_type=MessageType.INTERACTIVE,
+			interactive=Interactive("button", "Confirm?", buttons=buttons),
+		),
+	]
+	for message in messages:
+		record = sandbox.messages.send(dataclasses.replace(message, device=DEVICE.name))
+		assert (record.status, (record.wamid or "")[:14]) == (MessageStatus.SENT, "wamid.SANDBOX.")
+	assert fake_graph.requests == []
 
 
 def test_statuses_arrive_through_the_signed_inbox_after_their_delays(sandbox: Sandbox) -> None:

@@ -15,6 +15,7 @@ from whatsapp_integration.core.interactive import Interactive
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.phone import digits
 from whatsapp_integration.core.sandbox import SandboxDevice, sandbox_wamid
+from whatsapp_integration.core.vocabulary import MessageType
 from whatsapp_integration.senders.base import SendReceipt
 from whatsapp_integration.senders.factory import DeviceProfile, SenderBuilder
 
@@ -42,9 +43,15 @@ class SandboxSender:
 		self._new_token = new_token
 
 	def send_text(
-		self, to: str, text: str, *, callback_data: str | None = None, idempotency_key: str | None = None
+		self,
+		to: str,
+		text: str,
+		*,
+		callback_data: str | None = None,
+		idempotency_key: str | None = None,
+		reply_to: str | None = None,
 	) -> SendReceipt:
-		return self._accept(to, "text", callback_data)
+		return self._accept(to, MessageType.TEXT, callback_data)
 
 	def send_template(
 		self,
@@ -53,11 +60,18 @@ class SandboxSender:
 		*,
 		callback_data: str | None = None,
 		idempotency_key: str | None = None,
+		reply_to: str | None = None,
 	) -> SendReceipt:
-		return self._accept(to, "template", callback_data)
+		return self._accept(to, MessageType.TEMPLATE, callback_data)
 
 	def send_media(
-		self, to: str, media: Media, *, callback_data: str | None = None, idempotency_key: str | None = None
+		self,
+		to: str,
+		media: Media,
+		*,
+		callback_data: str | None = None,
+		idempotency_key: str | None = None,
+		reply_to: str | None = None,
 	) -> SendReceipt:
 		return self._accept(to, media.kind, callback_data)
 
@@ -69,7 +83,7 @@ class SandboxSender:
 		callback_data: str | None = None,
 		idempotency_key: str | None = None,
 	) -> SendReceipt:
-		return self._accept(to, "interactive", callback_data)
+		return self._accept(to, MessageType.INTERACTIVE, callback_data)
 
 	def _accept(self, to: str, kind: str, callback_data: str | None) -> SendReceipt:
 		send = SandboxSend(self.device, sandbox_wamid(self._new_token()), to, kind, callback_data)
