@@ -57,7 +57,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-	from whatsapp_integration.tests import test_notifications as fixtures
+	from whatsapp_integration.tests import notification_utils as fixtures
 	from whatsapp_integration.tests.campaign_utils import FakeGraphProcess, point_settings_at
 
 	frappe.set_user("Administrator")
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> None:
 
 
 def rules(count: int) -> list[str]:
-	from whatsapp_integration.tests import test_notifications as fixtures
+	from whatsapp_integration.tests import notification_utils as fixtures
 
 	# Each fires on an insert (New or Save); the condition, evaluated by the job after commit,
 	# is false so that no worker of the bench sends anything for these benchmark documents.
@@ -85,7 +85,7 @@ def rules(count: int) -> list[str]:
 def save_times(saves: int, rounds: int) -> None:
 	from whatsapp_integration.site.doctypes import NOTIFICATION
 	from whatsapp_integration.site.notifications import clear_rules_cache
-	from whatsapp_integration.tests import test_notifications as fixtures
+	from whatsapp_integration.tests import notification_utils as fixtures
 
 	names = rules(5)
 	http, jobs = Counter(), Counter()
@@ -131,7 +131,7 @@ def days_before(documents: int, graph: Any) -> None:
 
 	from whatsapp_integration.core.notification import dates
 	from whatsapp_integration.site import notifications
-	from whatsapp_integration.tests import test_notifications as fixtures
+	from whatsapp_integration.tests import notification_utils as fixtures
 
 	today = getdate(now_datetime())
 	spread = 1000  # days the appointments spread over: about documents / 1000 on each day
@@ -194,7 +194,7 @@ def best_of(call: Callable[[], object], repeat: int) -> float:
 def insert_documents(count: int, today: Any, spread: int) -> int:
 	from frappe.utils import add_days, now_datetime
 
-	from whatsapp_integration.tests import test_notifications as fixtures
+	from whatsapp_integration.tests import notification_utils as fixtures
 
 	cleanup()
 	now = now_datetime()
@@ -244,7 +244,7 @@ def drop_index(table: str) -> None:
 
 def cleanup() -> None:
 	from whatsapp_integration.site.doctypes import NOTIFICATION
-	from whatsapp_integration.tests import test_notifications as fixtures
+	from whatsapp_integration.tests import notification_utils as fixtures
 
 	frappe.db.delete(fixtures.DOCTYPE, {"name": ("like", f"{BENCH_PREFIX}%")})
 	frappe.db.delete(fixtures.DOCTYPE, {"mobile_no": "+919800000000"})

@@ -1,0 +1,108 @@
+"""WhatsApp Notification on a real site, part two: a keyword auto-reply, Value Change, and the
+Role and Document Contact recipients (see notification_utils for how jobs are run)."""
+
+from __future__ import annotations
+
+import time
+
+import frappe
+from frappe.utils.background_jobs import get_job
+
+from whatsapp_integration.site import notifications, reply_actions
+from whatsapp_integration.site.doctypes import MESSAGE_LOG, REPLY_ACTION
+from whatsapp_integration.testing import webhook_payloads as payloads
+from whatsapp_integration.tests.notification_utils import (
+	DOCTYPE,
+	MANAGER,
+	NotificationTestCase,
+	new_appointment,
+	new_rule,
+	number,
+)
+from whatsapp_integration.tests.test_webhook import process_through_inbox
+from whatsapp_integration.tests.utils import TEST_PHONE_NUMBER_ID, ensure_user
+
+NOTIFIED_ROLE = "WA Test Notified"
+
+
+class TestNotificationReplies(NotificationTestCase):
+	def test_a_keyword_gets_the_auto_reply(self) -> None:
+		keyword = f"hours{frappe.generate_hash(length=4)}"
+		frappe.get_doc(
+			{
+				"doctype": REPLY_ACTION,
+				"title": "Opening hours",
+				"trigger": "Keyword (exact)",
+				"value": keyword,
+				"action": "Auto Reply",
+				"reply_type": "Text",
+				"reply_text": "We are open 9 to 5.",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		customer = number()
+		wamid = f"wamid.{frappe.generate_hash(length=12)}"
+		now = str(int(time.time()))  # the customer writes now: the 24 h window is open for the reply
+		message = payloads.text_message(
+			wamid, f"  {keyword.upper()} ", wa_id=customer.lstrip("+"), timestamp=now
+		)
+		change = payloads.messages_change(messages=[message], phone_number_id=TEST_PHONE_NUMBER_ID)
+		try:
+			process_through_inbox(payloads.encode(payloads.envelope([change])))
+			inbound = frappe.db.get_value(MESSAGE_LOG, {"wamid": wamid}, "name")
+			self.run_job(reply_actions.job_id(inbound))
+		finally:
+			frappe.db.delete(REPLY_ACTION, {"value": keyword})
+			frappe.db.commit()
+		replies = self.wait_for(customer)
+		self.assertEqual([body["text"]["body"] for body in replies], ["We are open 9 to 5."])
+
+	def test_a_value_change_fires_only_when_its_field_changes(self) -> None:
+		new_rule("Value Change", value_changed="amount")
+		to = number()
+		doc = new_appointment(to, amount=10)
+		frappe.db.commit()
+		created = str(doc.modified)
+		doc.customer_name = "Ada Lovelace"
+		doc.save()
+		frappe.db.commit()
+		unchanged = str(doc.modified)
+		doc.amount = 20
+		doc.save()
+		frappe.db.commit()
+		for version in (created, unchanged):
+			self.assertIsNone(get_job(notifications.job_id(DOCTYPE, doc.name, version)))
+		self.run_notification(doc)
+		self.assertEqual(len(self.wait_for(to)), 1)
+
+	def test_users_with_the_role_get_it_on_their_mobile(self) -> None:
+		if not frappe.db.exists("Role", NOTIFIED_ROLE):
+			frappe.get_doc({"doctype": "Role", "role_name": NOTIFIED_ROLE, "desk_access": 1}).insert()
+		ensure_user(MANAGER, ("WhatsApp Manager", NOTIFIED_ROLE))
+		mobile = number()
+		frappe.db.set_value("User", MANAGER, "mobile_no", mobile)
+		new_rule("Submit", recipients=[{"source": "Role", "role": NOTIFIED_ROLE}])
+		doc = new_appointment(number(), submit=True)
+		frappe.db.commit()
+		self.run_notification(doc)
+		self.assertEqual(len(self.wait_for(mobile)), 1)
+
+	def test_the_documents_contact_gets_it_on_its_primary_mobile(self) -> None:
+		new_rule("Submit", recipients=[{"source": "Document Contact"}])
+		doc = new_appointment(number())
+		mobile, landline = number(), number()
+		frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": f"Ada {frappe.generate_hash(length=6)}",
+				"phone_nos": [
+					{"phone": landline, "is_primary_phone": 1},
+					{"phone": mobile, "is_primary_mobile_no": 1},
+				],
+				"links": [{"link_doctype": DOCTYPE, "link_name": doc.name}],
+			}
+		).insert(ignore_permissions=True)
+		doc.submit()
+		frappe.db.commit()
+		self.run_notification(doc)
+		self.assertEqual((len(self.wait_for(mobile)), self.sent_to(landline)), (1, []))
