@@ -31,6 +31,7 @@ class MemoryWebhookRepository:
 	) -> None:
 		self._lock = threading.Lock()
 		self._devices = {device.phone_number_id: device for device in devices or []}
+		self._web_devices = {device.name: device for device in devices or [] if device.mode == DeviceMode.WEB}
 		self.campaigns = campaigns
 		self.inbound: dict[str, InboundRecord] = {}
 		self.outbound: dict[str, OutboundState] = {}
@@ -51,14 +52,7 @@ class MemoryWebhookRepository:
 		return self._devices.get(phone_number_id)
 
 	def web_device(self, name: str) -> DeviceProfile | None:
-		return next(
-			(
-				device
-				for device in self._devices.values()
-				if device.name == name and device.mode == DeviceMode.WEB
-			),
-			None,
-		)
+		return self._web_devices.get(name)
 
 	def find_contact(self, number: str | None, user_id: str | None) -> ContactLink | None:
 		with self._lock:
