@@ -149,7 +149,7 @@ def days_before(documents: int, graph: Any) -> None:
 	notifications.ensure_date_index(fixtures.DOCTYPE, "appointment_date")
 	with_index = best_of(query, 5)
 	on_day = len(query())
-	window = dates.DateWindow(today, day, *day_bounds(day))
+	window = dates.day_window(today, day)
 	dry = fixtures.new_rule(
 		"Days Before", date_field="appointment_date", days=3, title="Bench Dry", condition="doc.amount < 0"
 	)
@@ -173,13 +173,6 @@ def days_before(documents: int, graph: Any) -> None:
 	print(
 		f"  whole run: {elapsed:.2f} s, {sent} messages sent ({sent / elapsed:.0f} msg/s); the same day again: {again:.2f} s, {len(graph.requests()) - sent} more sent"
 	)
-
-
-def day_bounds(day: Any) -> tuple[Any, Any]:
-	from datetime import datetime, time, timedelta
-
-	start = datetime.combine(day, time(0))
-	return start, start + timedelta(days=1)
 
 
 def best_of(call: Callable[[], object], repeat: int) -> float:

@@ -18,7 +18,7 @@ from typing import Any
 import frappe
 from frappe import _
 from frappe.model.document import Document as FrappeDocument
-from frappe.utils import get_system_timezone
+from frappe.utils import get_system_timezone, getdate
 
 from whatsapp_integration.core.notification import dates
 from whatsapp_integration.core.notification.events import Trigger, event_occasion, fired, value_changed
@@ -35,6 +35,7 @@ from whatsapp_integration.site.settings import get_config
 RULES_KEY = cache_keys.name("notifications", "rules")
 JOB = "whatsapp_integration.site.notifications.evaluate_document"
 INDEX_JOB = "whatsapp_integration.site.notifications.ensure_date_index"
+DATE_JOB = "whatsapp_integration.site.notifications.run_date_job"
 QUEUE = "short"
 NOTIFICATION_FAILED = "notification_failed"
 _PENDING = "whatsapp_notifications_pending"
@@ -161,18 +162,36 @@ def evaluate_document(doctype: str, name: str, rules: dict[str, str], modified: 
 
 def run_date_rules(now: datetime | None = None) -> int:
 	"""Hourly: each enabled Days Before/After rule whose send time has come and that has not run
-	for today's window yet messages the documents of its day. Returns how many rules ran."""
+	for today's window yet gets a job (queue long) that messages the documents of its day; a job
+	still queued or running is not queued again. Returns how many rules were due."""
 	now = now or datetime.now(timezone.utc)
-	ran = 0
+	due = 0
 	for row in store.date_rules():
 		window = dates.due_window(
 			row.event, int(row.days or 0), store.time_of(row.send_time), now, get_system_timezone()
 		)
 		if window is None or row.last_window == window.occasion:
 			continue
-		run_date_rule(row.name, window)
-		ran += 1
-	return ran
+		frappe.enqueue(
+			DATE_JOB,
+			queue="long",
+			job_id=date_job_id(row.name, window),
+			deduplicate=True,
+			rule_name=row.name,
+			today=window.today.isoformat(),
+			day=window.day.isoformat(),
+		)
+		due += 1
+	return due
+
+
+def date_job_id(rule_name: str, window: dates.DateWindow) -> str:
+	return f"whatsapp-notification-date::{rule_name}::{window.occasion}"
+
+
+def run_date_job(rule_name: str, today: str, day: str) -> None:
+	"""The job of one date rule and day."""
+	run_date_rule(rule_name, dates.day_window(getdate(today), getdate(day)))
 
 
 def run_date_rule(rule_name: str, window: dates.DateWindow) -> None:

@@ -16,6 +16,7 @@ from frappe.utils import add_days, get_system_timezone, getdate, now_datetime
 from frappe.utils.background_jobs import get_job
 
 from whatsapp_integration.api import notifications as notifications_api
+from whatsapp_integration.core.notification import dates
 from whatsapp_integration.repositories import opt_outs
 from whatsapp_integration.site import notifications, reply_actions
 from whatsapp_integration.site.doctypes import MESSAGE_LOG, NOTIFICATION, REPLY_ACTION
@@ -97,13 +98,15 @@ class TestNotifications(NotificationTestCase):
 		new_appointment(later, submit=True, appointment_date=add_days(today, 3))
 		frappe.db.commit()
 		at = lambda hour: datetime.combine(today, time(hour), zone).astimezone(timezone.utc)  # noqa: E731
-		notifications.run_date_rules(at(8))  # before the send time
-		self.assertEqual(self.sent_to(due), [])
-		notifications.run_date_rules(at(9))
-		notifications.run_date_rules(at(10))  # the next hour: already done today
+		self.assertEqual(notifications.run_date_rules(at(8)), 0)  # before the send time
+		self.assertEqual(notifications.run_date_rules(at(9)), 1)
+		self.run_job(notifications.date_job_id(rule, dates.day_window(today, add_days(today, 2))))
+		self.assertEqual(notifications.run_date_rules(at(10)), 0)  # the next hour: done for today
 		self.assertEqual((len(self.sent_to(due)), self.sent_to(later), self.sent_to(excluded)), (1, [], []))
 		self.assertEqual(frappe.db.get_value(NOTIFICATION, rule, "last_window"), f"day@{add_days(today, 2)}")
-		notifications.run_date_rules(at(9) + timedelta(days=1))
+		tomorrow = add_days(today, 1)
+		self.assertEqual(notifications.run_date_rules(at(9) + timedelta(days=1)), 1)
+		self.run_job(notifications.date_job_id(rule, dates.day_window(tomorrow, add_days(today, 3))))
 		self.assertEqual((len(self.sent_to(due)), len(self.sent_to(later))), (1, 1))
 
 	def test_the_print_pdf_is_uploaded_and_sent_as_the_header(self) -> None:

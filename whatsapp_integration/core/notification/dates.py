@@ -62,9 +62,13 @@ def due_window(
 	wall = local_now(now, time_zone)
 	if wall.time() < (send_time or time(0)):
 		return None
-	day = target_day(event, days, wall.date())
+	return day_window(wall.date(), target_day(event, days, wall.date()))
+
+
+def day_window(today: date, day: date) -> DateWindow:
+	"""The window of documents dated `day`, messaged on `today`."""
 	start = datetime.combine(day, time(0))
-	return DateWindow(today=wall.date(), day=day, start=start, end=start + timedelta(days=1))
+	return DateWindow(today=today, day=day, start=start, end=start + timedelta(days=1))
 
 
 def check_days(days: int) -> int:
