@@ -29,7 +29,7 @@ class WhatsAppDevice(Document):
 		device_name: DF.Data
 		enabled: DF.Check
 		is_default: DF.Check
-		mode: DF.Literal["Official", "Web"]
+		mode: DF.Literal["Official", "Web", "Sandbox"]
 		phone_number: DF.Data | None
 		phone_number_id: DF.Data | None
 		status: DF.Literal["Active", "Inactive", "Error"]

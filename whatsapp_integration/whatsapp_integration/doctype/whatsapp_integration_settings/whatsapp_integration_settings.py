@@ -56,9 +56,13 @@ class WhatsAppIntegrationSettings(Document):
 		pair_rate_seconds: DF.Float
 		qr_session_ttl: DF.Float
 		request_timeout: DF.Float
+		restrict_sends_to_allowlist: DF.Check
 		retry_backoff_max_seconds: DF.Float
 		retry_backoff_seconds: DF.Float
+		sandbox_delivered_after_seconds: DF.Float
+		sandbox_read_after_seconds: DF.Float
 		selenium_grid_url: DF.Data | None
+		send_allowlist: DF.SmallText | None
 		send_burst: DF.Int
 		send_from_doctypes: DF.SmallText | None
 		send_rate_per_second: DF.Float
