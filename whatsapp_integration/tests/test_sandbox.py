@@ -18,12 +18,15 @@ from whatsapp_integration.api import messages as messages_api
 from whatsapp_integration.api import sandbox as sandbox_api
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.site import campaigns as site_campaigns
+from whatsapp_integration.testing.processes import wait_until
 from whatsapp_integration.tests.campaign_utils import (
 	CAMPAIGN,
 	fresh,
 	new_campaign,
 	numbers,
+	start_bench_process,
 	states,
+	stop,
 )
 from whatsapp_integration.tests.utils import (
 	configure_settings,
@@ -115,6 +118,24 @@ class TestSandboxOnTheBench(FrappeTestCase):
 			key: sum(row.get(key) or 0 for row in data) for key in ("total", "delivered", "read", "failed")
 		}
 		return {"sent_total": totals["total"], **totals}
+
+	def test_a_send_is_read_through_the_queued_delivery_job(self) -> None:
+		"""The job a Sandbox send queues (no direct call here) reports Delivered and Read."""
+		number = numbers(1, start=74000)[0].number
+		customer_wrote(number, DEVICE)
+		frappe.set_user(SENDER)
+		name = messages_api.send(to=number, text="Your order has shipped", device=DEVICE)["message_log"]
+		frappe.set_user("Administrator")
+		frappe.db.commit()  # the send's commit queues the delivery job
+		worker = start_bench_process(
+			"-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "short", log="sandbox-worker"
+		)
+		try:
+			wait_until(lambda: fresh(LOG, name, "status") == "Read", 300, f"{name} to be Read")
+		finally:
+			stop(worker)
+		events = [row.status for row in frappe.get_doc(LOG, name).status_events]
+		self.assertEqual(events[-2:], ["Delivered", "Read"])
 
 	def test_a_simulated_reply_arrives_as_an_inbound_message(self) -> None:
 		number = numbers(1, start=71000)[0].number
