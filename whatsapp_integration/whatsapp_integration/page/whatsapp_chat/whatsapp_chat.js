@@ -48,8 +48,12 @@ frappe.provide("whatsapp_integration.chat");
 	// Files of this site, or the public http(s) link an outbound media message was sent from.
 	chat.safe_url = (url) => (/^(\/private)?\/files\/|^https?:\/\//.test(url || "") ? url : null);
 
-	chat.time = (stamp, with_date) =>
-		stamp ? moment(stamp).format(with_date ? "D MMM HH:mm" : "HH:mm") : "";
+	// Stored in the system time zone; shown in the user's.
+	chat.time = (stamp, with_date) => {
+		if (!stamp) return "";
+		const local = frappe.datetime.convert_to_user_tz(String(stamp).replace("T", " "));
+		return moment(local).format(with_date ? "D MMM HH:mm" : "HH:mm");
+	};
 
 	chat.conversation_name = (row) => row.title || row.contact_number || row.name;
 
@@ -248,7 +252,13 @@ frappe.provide("whatsapp_integration.chat");
 			}
 			this.device_select = chat.el("select", "form-control input-xs wa-device-filter");
 			this.device_select.addEventListener("change", () => this.set_device());
-			this.toolbar.append(this.search_input, this.filters, this.device_select);
+			this.linked_chip = chat.el("div", "wa-linked hide");
+			this.toolbar.append(
+				this.search_input,
+				this.filters,
+				this.device_select,
+				this.linked_chip
+			);
 			this.items = chat.el("div", "wa-list-items");
 			this.more = chat.button(__("Load more"), "btn-default wa-load-more", () =>
 				this.load(true)
@@ -272,6 +282,21 @@ frappe.provide("whatsapp_integration.chat");
 			}
 		}
 
+		// Only the conversations of one document (the WhatsApp Chat button of its form).
+		set_linked(linked) {
+			this.linked = linked && linked.doctype && linked.docname ? linked : null;
+			this.linked_chip.classList.toggle("hide", !this.linked);
+			if (!this.linked) return;
+			const label = `${__(this.linked.doctype)}: ${this.linked.docname}`;
+			this.linked_chip.replaceChildren(
+				chat.el("span", "", label),
+				chat.button("×", "btn-link wa-clear-linked", () => {
+					this.set_linked(null);
+					this.load();
+				})
+			);
+		}
+
 		set_filter(key) {
 			this.filter = key;
 			this.load();
@@ -288,16 +313,16 @@ frappe.provide("whatsapp_integration.chat");
 		}
 
 		async load(more = false) {
-			const start = more ? this.rows.length : 0;
+			// A refresh keeps as many rows as are shown (up to the API's 100).
+			const shown = Math.min(Math.max(this.rows.length, this.page_length), 100);
 			const page = await chat.get("conversations", {
 				filter: this.filter,
 				device: this.device,
 				search: this.search,
-				start,
-				page_length: Math.max(
-					this.page_length,
-					more ? this.page_length : this.rows.length
-				),
+				doctype: this.linked ? this.linked.doctype : null,
+				docname: this.linked ? this.linked.docname : null,
+				start: more ? this.rows.length : 0,
+				page_length: more ? this.page_length : shown,
 			});
 			this.rows = more ? this.rows.concat(page.conversations) : page.conversations;
 			this.more.classList.toggle("hide", !page.has_more);
@@ -788,11 +813,12 @@ frappe.provide("whatsapp_integration.chat");
 			this.thread.open(name);
 		}
 
-		show(route_options) {
-			const wanted = route_options || {};
-			this.list.load().then(() => {
-				if (wanted.conversation) this.open(wanted.conversation);
-			});
+		async show(route_options) {
+			const wanted = route_options || frappe.utils.get_query_params() || {};
+			this.list.set_linked(wanted);
+			await this.list.load();
+			const first = wanted.docname && this.list.rows[0];
+			if (wanted.conversation || first) this.open(wanted.conversation || first.name);
 		}
 
 		on_event(event) {

@@ -1,0 +1,354 @@
+"""Browser checks of the chat page (/app/whatsapp-chat) in headless Chromium against a running
+`bench serve`, with Meta played by a fake Graph API started here and an RQ worker started here
+(it applies the webhooks, downloads inbound media and sends read receipts); screenshots go to
+test-artifacts/chat-*.png.
+
+	su - frappe -c "cd $BENCH && DEV_SERVER=true bench serve --port 8012"   # realtime needs socket.io
+	.venv/bin/python scripts/chat_browser_checks.py --url http://127.0.0.1:8012 --site a2.localhost \\
+		--bench /opt/frappe-bench --graph-port 8712
+
+Checks, each against this run's own device, customers and messages:
+- inbound: an open conversation shows a new text and an image (downloaded in the background)
+  without a reload; customer text carrying HTML stays text;
+- reply: a reply sent from the composer shows ✓, then ✓✓ and blue ✓✓ as status webhooks arrive,
+  and opening the conversation sent Meta a read receipt;
+- window: a customer who wrote 2 days ago gets the template picker instead of the text box;
+- contact: the Contact's WhatsApp Chat button opens its conversation;
+- user: a WhatsApp User sees the conversation assigned to them and not another one.
+Exits non-zero when a check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+from PIL import Image, ImageDraw
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser_checks import (
+	ARTIFACTS,
+	MARKUP,
+	Desk,
+	assert_no_script_ran,
+	bench_execute,
+	browser,
+	settle,
+	wait_for,
+	wait_for_text,
+)
+
+from whatsapp_integration.testing import fake_graph_chat, fake_graph_media
+from whatsapp_integration.testing import webhook_payloads as payloads
+from whatsapp_integration.testing.fake_graph import FakeGraphApi
+
+TOKEN = "chat-check-token"
+APP_SECRET = "chat-check-app-secret"
+SETTINGS = "/api/resource/WhatsApp Integration Settings/WhatsApp Integration Settings"
+LOG = "WhatsApp Message Log"
+CONVERSATION = "WhatsApp Conversation"
+CHAT_USER = "wa-chat-check@example.com"
+USER_PASSWORD = "Chat-check-pw-2026!"
+PAGE = "/app/whatsapp-chat"
+CHECKS = ("inbound", "reply", "window", "contact", "user")
+
+
+class Run:
+	"""This run's site, fake Meta, device and customers."""
+
+	def __init__(self, args: argparse.Namespace, desk: Desk, graph: FakeGraphApi) -> None:
+		self.args, self.desk, self.graph = args, desk, graph
+		self.id = time.strftime("%H%M%S")
+		self.phone_number_id = "7" + str(time.time_ns())[-14:]
+		self.device = f"WA Chat Check {self.id}"
+		self.customer = "49176" + str(time.time_ns())[-8:]
+		self.late_customer = "49177" + str(time.time_ns())[-8:]
+		self.contact = f"WA Chat Check {self.id}"
+
+	def set_up(self) -> None:
+		self.desk.call(
+			"PUT",
+			SETTINGS,
+			json={
+				"graph_api_base_url": self.graph.url,
+				"access_token": TOKEN,
+				"app_secret": APP_SECRET,
+				"send_read_receipts": 1,
+			},
+		)
+		device = {"device_name": self.device, "mode": "Official", "enabled": 1, "is_default": 0}
+		device |= {"phone_number_id": self.phone_number_id, "phone_number": "+14155552671"}
+		self.desk.call("POST", "/api/resource/WhatsApp Device", json=device)
+		phones = [{"phone": "+" + self.customer, "is_primary_mobile_no": 1}]
+		contact = {"first_name": self.contact, "phone_nos": phones}
+		self.contact = self.desk.call("POST", "/api/resource/Contact", json=contact)["data"]["name"]
+		self.desk.template()
+
+	def webhook(self, messages: list | None = None, statuses: list | None = None, number: str = "") -> None:
+		contacts = [payloads.contact(number, "Ada <b>Lovelace</b>")] if number else None
+		change = payloads.messages_change(
+			messages, statuses, contacts=contacts, phone_number_id=self.phone_number_id
+		)
+		raw, signature = payloads.signed(payloads.envelope([change]), APP_SECRET)
+		response = self.desk.http.post(
+			f"{self.desk.url}/api/method/whatsapp_integration.api.webhook.receive",
+			data=raw,
+			headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+		)
+		response.raise_for_status()
+		# What the queued drain job does; run here so a busy shared queue does not hold it up.
+		bench_execute(self.args, "whatsapp_integration.tasks.drain_webhook_inbox")
+
+	def customer_writes(self, number: str, text: str, at: float | None = None, **extra: Any) -> str:
+		"""Post a text (or `extra` content) from `number`; returns its wamid once it is logged."""
+		wamid = f"wamid.CHAT{time.time_ns()}"
+		stamp = str(int(at or time.time()))
+		if extra:
+			message = payloads.message(wamid, extra.pop("kind"), extra, wa_id=number, timestamp=stamp)
+		else:
+			message = payloads.text_message(wamid, text, wa_id=number, timestamp=stamp)
+		self.webhook([message], number=number)
+		self.log(wamid)
+		return wamid
+
+	def log(self, wamid: str, timeout: float = 60) -> dict[str, Any]:
+		fields = '["name","conversation","status","media_status"]'
+		params = {"filters": json.dumps([["wamid", "=", wamid]]), "fields": fields}
+		return wait_until(
+			lambda: (self.desk.call("GET", f"/api/resource/{LOG}", params=params)["data"] or [None])[0],
+			f"Message Log of {wamid}",
+			timeout,
+		)
+
+	def outbound(self, conversation: str, text: str) -> dict[str, Any]:
+		filters = [["conversation", "=", conversation], ["direction", "=", "Outbound"], ["text", "=", text]]
+		params = {"filters": json.dumps(filters), "fields": '["name","wamid","status"]'}
+		return wait_until(
+			lambda: next(
+				(
+					row
+					for row in self.desk.call("GET", f"/api/resource/{LOG}", params=params)["data"]
+					if row["wamid"]
+				),
+				None,
+			),
+			f"the reply {text!r}",
+		)
+
+
+def photo() -> bytes:
+	"""The customer's photo: a 240 x 160 PNG."""
+	image = Image.new("RGB", (240, 160), (37, 211, 102))
+	ImageDraw.Draw(image).rectangle((60, 40, 180, 120), fill=(255, 255, 255))
+	buffer = io.BytesIO()
+	image.save(buffer, format="PNG")
+	return buffer.getvalue()
+
+
+def wait_until(probe: Callable[[], Any], what: str, timeout: float = 60) -> Any:
+	deadline = time.monotonic() + timeout
+	while time.monotonic() < deadline:
+		found = probe()
+		if found:
+			return found
+		time.sleep(0.5)
+	raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def open_conversation(driver: WebDriver, base: str, conversation: str, search: str = "") -> None:
+	"""Open the chat page, find the conversation in the list (by a search when given), click it."""
+	driver.get(f"{base}{PAGE}")
+	if search:
+		wait_for(driver, ".wa-search").send_keys(search)
+	item = wait_for(driver, f".wa-list-item[data-name='{conversation}']")
+	item.click()
+	wait_for(driver, ".wa-thread-name")
+
+
+def check_inbound(driver: WebDriver, run: Run) -> str:
+	first = run.customer_writes(run.customer, f"Hello from the chat check {run.id}")
+	conversation = run.log(first)["conversation"]
+	open_conversation(driver, run.desk.site_url, conversation)
+	wait_for_text(driver, ".wa-messages", f"Hello from the chat check {run.id}")
+	driver.execute_script("window.__loaded_once = 1")
+	text = f"Second message {MARKUP} {run.id}"
+	run.customer_writes(run.customer, text)
+	media_id = str(time.time_ns())[-15:]
+	fake_graph_media.add_media(run.graph, media_id, photo(), "image/png")
+	image = {"kind": "image", "image": {"id": media_id, "mime_type": "image/png", "caption": "My order"}}
+	image_wamid = run.customer_writes(run.customer, "", **image)
+	# What the queued download job does (a busy shared queue must not hold the check up).
+	bench_execute(run.args, "whatsapp_integration.tasks.download_inbound_media", image_wamid)
+	wait_for_text(driver, ".wa-messages", text)
+	wait_until(
+		lambda: driver.execute_script(
+			"const i = document.querySelector('.wa-messages img.wa-image');"
+			"return i && i.complete && i.naturalWidth > 0"
+		),
+		"the customer's image in the open chat",
+		90,
+	)
+	assert driver.execute_script("return window.__loaded_once") == 1, "the page reloaded"
+	assert_no_script_ran(driver, "chat thread")
+	settle()
+	driver.save_screenshot(str(ARTIFACTS / "chat-inbound.png"))
+	return conversation
+
+
+def check_reply(driver: WebDriver, run: Run, conversation: str) -> None:
+	text = f"Thanks, it ships today {run.id}"
+	driver.find_element(By.CSS_SELECTOR, ".wa-input").send_keys(text)
+	driver.find_element(By.CSS_SELECTOR, ".wa-send").click()
+	wait_for_text(driver, ".wa-out", text)
+	reply = run.outbound(conversation, text)
+	wait_for(driver, f".wa-row[data-name='{reply['name']}'] .wa-tick-sent")
+	for state in ("delivered", "read"):
+		run.webhook(statuses=[payloads.status(reply["wamid"], state, int(time.time()), run.customer)])
+		wait_for(driver, f".wa-row[data-name='{reply['name']}'] .wa-tick-{state}", 60)
+	wait_until(
+		lambda: [
+			r for r in run.graph.requests if isinstance(r.body, dict) and r.body.get("status") == "read"
+		],
+		"the read receipt job (queued when the conversation was opened) to reach Meta",
+		180,
+	)
+	settle()
+	driver.save_screenshot(str(ARTIFACTS / "chat-reply-ticks.png"))
+
+
+def check_window(driver: WebDriver, run: Run) -> str:
+	wamid = run.customer_writes(run.late_customer, "Hi, anyone?", at=time.time() - 2 * 24 * 3600)
+	conversation = run.log(wamid)["conversation"]
+	open_conversation(driver, run.desk.site_url, conversation, search=run.late_customer[-8:])
+	wait_for(driver, ".wa-window-closed")
+	assert not driver.find_element(By.CSS_SELECTOR, ".wa-editor").is_displayed(), "text box offered"
+	driver.find_element(By.CSS_SELECTOR, ".wa-template-closed").click()
+	wait_for_text(driver, ".modal.show .modal-title", "Send a template")
+	settle()
+	driver.save_screenshot(str(ARTIFACTS / "chat-window-closed.png"))
+	return conversation
+
+
+def check_contact(driver: WebDriver, run: Run, conversation: str) -> None:
+	driver.get(f"{run.desk.site_url}/app/contact/{run.contact}")
+	wait_for(driver, "button[data-label='WhatsApp%20Chat']").click()
+	wait_for(driver, f".wa-list-item.active[data-name='{conversation}']")
+	wait_for_text(driver, ".wa-linked", run.contact)
+	settle()
+	driver.save_screenshot(str(ARTIFACTS / "chat-from-contact.png"))
+
+
+def check_user(run: Run, mine: str, other: str) -> None:
+	user = {"email": CHAT_USER, "first_name": "Chat check", "send_welcome_email": 0}
+	found = run.desk.call(
+		"GET", "/api/resource/User", params={"filters": json.dumps([["name", "=", CHAT_USER]])}
+	)
+	if not found["data"]:
+		run.desk.call("POST", "/api/resource/User", json=user)
+	roles = [{"role": "WhatsApp User"}]
+	run.desk.call(
+		"PUT", f"/api/resource/User/{CHAT_USER}", json={"roles": roles, "new_password": USER_PASSWORD}
+	)
+	run.desk.call("PUT", f"/api/resource/{CONVERSATION}/{mine}", json={"assigned_to": CHAT_USER})
+	driver = browser_as(run, CHAT_USER, USER_PASSWORD)
+	try:
+		driver.get(f"{run.desk.site_url}{PAGE}")
+		wait_for(driver, f".wa-list-item[data-name='{mine}']")
+		assert not driver.find_elements(By.CSS_SELECTOR, f".wa-list-item[data-name='{other}']"), (
+			"a WhatsApp User sees a conversation that is not theirs"
+		)
+		driver.find_element(By.CSS_SELECTOR, f".wa-list-item[data-name='{mine}']").click()
+		wait_for(driver, ".wa-thread-name")
+		settle()
+		driver.save_screenshot(str(ARTIFACTS / "chat-whatsapp-user.png"))
+	finally:
+		driver.quit()
+
+
+def browser_as(run: Run, user: str, password: str) -> WebDriver:
+	session = requests.Session()
+	session.headers["Host"] = run.args.site
+	session.post(f"{run.desk.url}/api/method/login", data={"usr": user, "pwd": password}).raise_for_status()
+	driver = browser(run.desk, run.args.site, run.args.password)
+	driver.delete_all_cookies()
+	for cookie in session.cookies:
+		driver.add_cookie({"name": cookie.name, "value": cookie.value, "path": "/"})
+	return driver
+
+
+def start_worker(args: argparse.Namespace) -> subprocess.Popen:
+	"""An RQ worker of the bench (serves every site) for the run; stopped with its process group."""
+	log = open(Path(tempfile.gettempdir()) / "chat-check-worker.log", "w")  # the run's lifetime
+	command = f"cd {args.bench} && exec bench worker --queue short,default,long"
+	prefix = ["su", "-", args.bench_user, "-c"] if os.geteuid() == 0 else ["bash", "-c"]
+	return subprocess.Popen([*prefix, command], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def run_checks(args: argparse.Namespace, desk: Desk, graph: FakeGraphApi) -> None:
+	run = Run(args, desk, graph)
+	run.set_up()
+	wanted = set(args.only or CHECKS)
+	driver = browser(desk, args.site, args.password)
+	try:
+		mine = check_inbound(driver, run)
+		print("ok: inbound")
+		if "reply" in wanted:
+			check_reply(driver, run, mine)
+			print("ok: reply")
+		other = check_window(driver, run)
+		print("ok: window")
+		if "contact" in wanted:
+			check_contact(driver, run, mine)
+			print("ok: contact")
+	except Exception:
+		driver.save_screenshot(str(ARTIFACTS / "chat-failure.png"))
+		raise
+	finally:
+		driver.quit()
+	if "user" in wanted:
+		check_user(run, mine, other)
+		print("ok: user")
+
+
+def main() -> int:
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--url", default="http://127.0.0.1:8012")
+	parser.add_argument("--site", default="a2.localhost")
+	parser.add_argument("--password", default="admin")
+	parser.add_argument("--bench", default=os.environ.get("FRAPPE_BENCH", "/opt/frappe-bench"))
+	parser.add_argument("--bench-user", default="frappe")
+	parser.add_argument("--graph-port", type=int, default=8712)
+	parser.add_argument("--only", action="append", choices=CHECKS, help="(inbound and window always run)")
+	args = parser.parse_args()
+	ARTIFACTS.mkdir(exist_ok=True)
+	assert fake_graph_chat.route and fake_graph_media.route  # their routes serve this run
+	desk = Desk(args.url, args.site, args.password)
+	desk.site_url = f"http://{args.site}:{args.url.rsplit(':', 1)[-1].strip('/')}"
+	previous = desk.call("GET", SETTINGS)["data"].get("graph_api_base_url")
+	worker = start_worker(args)
+	try:
+		with FakeGraphApi(access_token=TOKEN, port=args.graph_port) as graph:
+			run_checks(args, desk, graph)
+	finally:
+		os.killpg(worker.pid, signal.SIGTERM)
+		worker.wait(timeout=30)
+		desk.call("PUT", SETTINGS, json={"graph_api_base_url": previous or ""})
+	print(f"screenshots in {ARTIFACTS}")
+	return 0
+
+
+if __name__ == "__main__":
+	sys.exit(main())
