@@ -208,3 +208,14 @@ def test_unique_recipients_of_the_last_24_hours_count_against_the_tier(two: Camp
 	assert two.router.standing("dev-b").remaining == 5
 	two.clock.advance(23 * 3600)
 	assert two.router.standing("dev-b").remaining == 50
+
+
+def test_a_failed_message_is_no_conversation(two: CampaignHarness) -> None:
+	first = numbers(1)[0].number
+	two.messages.insert_message(
+		MessageRecord(
+			device="dev-b", to_number=first, status=MessageStatus.FAILED, created_at=datetime(2026, 3, 1)
+		)
+	)
+	routing = two.router.repository
+	assert routing.last_devices([first], ["dev-b", two.device.name]) == {}

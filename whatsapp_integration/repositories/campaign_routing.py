@@ -92,15 +92,21 @@ class FrappeRoutingRepository:
 		return taken
 
 	def last_devices(self, numbers: Iterable[str], devices: Iterable[str]) -> dict[str, str]:
-		"""One indexed query per chunk of numbers (to_number and from_number are indexed)."""
+		"""Messages that failed are no conversation. One indexed query per chunk of numbers
+		(to_number and from_number are indexed)."""
 		devices, last = tuple(devices), {}
 		rows: list[tuple[str, str, datetime]] = []
 		for chunk in chunks(sorted(numbers), _CHUNK):
 			rows += frappe.db.sql(
 				"""select if(direction = %(out)s, to_number, from_number), device, creation
-				from `tabWhatsApp Message Log` where device in %(devices)s
+				from `tabWhatsApp Message Log` where device in %(devices)s and status != %(failed)s
 				and (to_number in %(numbers)s or from_number in %(numbers)s)""",
-				{"out": Direction.OUTBOUND, "devices": devices, "numbers": tuple(chunk)},
+				{
+					"out": Direction.OUTBOUND,
+					"devices": devices,
+					"numbers": tuple(chunk),
+					"failed": MessageStatus.FAILED,
+				},
 			)
 		for number, device, _ in sorted(rows, key=lambda row: row[2]):
 			last[number] = device

@@ -58,7 +58,8 @@ class RoutingRepository(Protocol):
 		...
 
 	def last_devices(self, numbers: Iterable[str], devices: Iterable[str]) -> dict[str, str]:
-		"""The device among `devices` each number last exchanged a message with."""
+		"""The device among `devices` each number last exchanged a message with (one that
+		failed is none)."""
 		...
 
 	def progress_by_device(self, campaign: str) -> dict[str, dict[str, int]]:

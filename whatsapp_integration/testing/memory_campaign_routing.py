@@ -77,7 +77,7 @@ class MemoryRoutingRepository:
 		last: dict[str, str] = {}
 		for record in self.messages.records():
 			number = record.to_number if record.direction == Direction.OUTBOUND else record.from_number
-			if number in wanted and record.device in among:
+			if number in wanted and record.device in among and record.status != MessageStatus.FAILED:
 				last[number] = record.device
 		return last
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -25,6 +26,7 @@ from whatsapp_integration.tests.utils import (
 
 CAMPAIGN = "WhatsApp Campaign"
 RECIPIENT = "WhatsApp Campaign Recipient"
+TEMPLATE = "WhatsApp Template"
 
 
 def start_bench_process(*arguments: str, log: str) -> subprocess.Popen:
@@ -121,6 +123,19 @@ def new_campaign(recipients: list[RecipientInput], **values: Any) -> str:
 	frappe.db.commit()
 	site_campaigns.campaign_service().add_recipients(doc.name, recipients)
 	return doc.name
+
+
+def approved_template(template_name: str, body: str) -> str:
+	"""An approved template without parameters, stored as Meta's sync stores it (no validation):
+	campaigns to customers who never wrote (their 24 h window is closed) send templates."""
+	name = f"{template_name}-en_US"
+	if not frappe.db.exists(TEMPLATE, name):
+		values = {"template_name": template_name, "language": "en_US", "status": "APPROVED"}
+		values.update(category="MARKETING", parameter_count=0, body=body)
+		values["components"] = json.dumps([{"type": "BODY", "text": body}])
+		frappe.get_doc({"doctype": TEMPLATE, "name": name, **values}).db_insert()
+		frappe.db.commit()
+	return name
 
 
 def fresh(doctype: str, name: str, field: str) -> Any:

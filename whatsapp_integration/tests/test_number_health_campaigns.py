@@ -20,6 +20,7 @@ from whatsapp_integration.site import campaigns as site_campaigns
 from whatsapp_integration.site.services import webhook_service
 from whatsapp_integration.tests.campaign_utils import (
 	FakeGraphProcess,
+	approved_template,
 	new_campaign,
 	numbers,
 	point_settings_at,
@@ -31,21 +32,6 @@ PORT = int(os.environ.get("WHATSAPP_NUMBER_HEALTH_TEST_PORT", "8733"))
 MANAGER = "number-health-manager@example.com"
 READER = "number-health-reader@example.com"
 DEVICE = "WhatsApp Device"
-TEMPLATE = "WhatsApp Template"
-
-
-def offer_template() -> str:
-	"""An approved template without parameters: a campaign to customers who never wrote (their
-	24 h window is closed) sends templates. Stored as Meta's sync stores it."""
-	name = "c3_spring_offer-en_US"
-	if not frappe.db.exists(TEMPLATE, name):
-		body = "Our spring offer is here."
-		values = {"template_name": "c3_spring_offer", "language": "en_US", "status": "APPROVED"}
-		values.update(category="MARKETING", parameter_count=0, body=body)
-		values["components"] = json.dumps([{"type": "BODY", "text": body}])
-		frappe.get_doc({"doctype": TEMPLATE, "name": name, **values}).db_insert()
-		frappe.db.commit()
-	return name
 
 
 class TestNumberHealthAndMultiDeviceCampaigns(FrappeTestCase):
@@ -156,7 +142,10 @@ class TestNumberHealthAndMultiDeviceCampaigns(FrappeTestCase):
 		tasks.refresh_number_health()  # both TIER_1K; the small one has a daily cap of 300
 		devices = [{"device": self.small}, {"device": self.large}]
 		name = new_campaign(
-			numbers(1000, start=50000), devices=devices, message_type="template", template=offer_template()
+			numbers(1000, start=50000),
+			devices=devices,
+			message_type="template",
+			template=approved_template("c3_spring_offer", "Our spring offer is here."),
 		)
 		site_campaigns.campaign_service().start(name)
 		frappe.db.commit()
