@@ -219,3 +219,13 @@ def test_a_failed_message_is_no_conversation(two: CampaignHarness) -> None:
 	)
 	routing = two.router.repository
 	assert routing.last_devices([first], ["dev-b", two.device.name]) == {}
+
+
+def test_resume_routes_what_waited_at_once(two: CampaignHarness) -> None:
+	name = _multi(two, 100)
+	_dispatch_all(two)
+	two.service().pause(name)
+	two.clock.advance(24 * 3600)
+	two.service().resume(name)
+	assert two.router.repository.unrouted(name) == []
+	assert two.campaigns.get_campaign(name).status_reason is None

@@ -86,6 +86,7 @@ class CampaignService:
 		self.validate(campaign)
 		if campaign.status == CampaignStatus.PAUSED:
 			self._set_status(campaign, CampaignStatus.RUNNING, status_reason=None)
+			self._route(name)
 			return CampaignStatus.RUNNING
 		if campaign.status == CampaignStatus.SCHEDULED and campaign.next_run_at:
 			started = self._start_if_due(campaign, self._utc_now())
@@ -124,6 +125,7 @@ class CampaignService:
 	def resume(self, name: str) -> None:
 		_check_template(self.repository.get_campaign(name))
 		self._transition(name, CampaignStatus.RUNNING, status_reason=None)
+		self._route(name)
 
 	def cancel(self, name: str) -> None:
 		self._transition(name, CampaignStatus.CANCELLED)
@@ -243,9 +245,15 @@ class CampaignService:
 		}
 		self.repository.reset_for_run(campaign.name, run, skipped)
 		self._set_status(campaign, CampaignStatus.RUNNING, run=run, status_reason=None, **values)
-		if self._router and campaign.devices:
-			self._router.route(self.repository.get_campaign(campaign.name))
+		self._route(campaign.name)
 		return plan.summary()
+
+	def _route(self, name: str) -> None:
+		"""Give a multi-device campaign's pending recipients their devices now (the scheduler
+		routes again every minute)."""
+		campaign = self.repository.get_campaign(name)
+		if self._router and campaign.devices:
+			self._router.route(campaign)
 
 	def _transition(self, name: str, target: CampaignStatus, **values: Any) -> None:
 		campaign = self.repository.get_campaign(name)
