@@ -118,6 +118,9 @@ def status(as_json: bool) -> int:
 		click.echo(
 			f"  {row['name']:<24} {row['mode']:<8} {state or '':<14} {row.get('quality_rating') or ''}{enabled}"
 		)
+	age = figures["session_host_heartbeat_age"]
+	host = _("not running") if age is None else _("heartbeat {0:.0f} s ago").format(age)
+	click.echo(f"  {_('session host')}: {host}")
 	click.echo(click.style(_("Queues"), bold=True))
 	for name, value in figures["queues"].items():
 		click.echo(f"  {name:<24} {value}")
@@ -136,9 +139,11 @@ def status_figures() -> dict[str, Any]:
 	last_hour: dict[str, int] = {}
 	for (_device, state), count in analytics.outbound_status_counts_since(since).items():
 		last_hour[state] = last_hour.get(state, 0) + count
-	backlog = FrappeDoctorReaders().inbox_backlog()
+	readers = FrappeDoctorReaders()
+	backlog = readers.inbox_backlog()
 	return {
 		"devices": frappe.get_all(DEVICE, fields=fields, order_by="name"),
+		"session_host_heartbeat_age": readers.heartbeat_age(),
 		"queues": {
 			"outbox_queued": sum(analytics.queue_depth().values()),
 			"webhook_inbox_queued": backlog.queued,

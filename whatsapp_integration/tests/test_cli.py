@@ -155,6 +155,7 @@ class TestWhatsAppCommands(FrappeTestCase):
 		figures = json.loads(result.stdout.strip().splitlines()[-1])
 		self.assertIn(SANDBOX, [device["name"] for device in figures["devices"]])
 		self.assertIn("outbox_queued", figures["queues"])
+		self.assertIn("session_host_heartbeat_age", figures)
 		self.assertIn("webhook_inbox_queued", figures["queues"])
 		self.assertIsInstance(figures["last_hour"], dict)
 		self.assertIn("Devices", bench("status").stdout)

@@ -66,6 +66,9 @@ class TestSandboxOnTheBench(FrappeTestCase):
 	def tearDownClass(cls) -> None:
 		configure_settings(restrict_sends_to_allowlist=0, send_allowlist="")
 		frappe.set_user("Administrator")
+		for name in frappe.get_all("WhatsApp Device", {"name": ("like", f"{DEVICE}%")}, pluck="name"):
+			frappe.db.set_value("WhatsApp Device", name, "enabled", 0)  # keeps its logs; sends nothing
+		frappe.db.commit()
 		super().tearDownClass()
 
 	def tearDown(self) -> None:
