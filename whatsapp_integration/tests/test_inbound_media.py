@@ -85,33 +85,34 @@ def row(wamid: str) -> frappe._dict:
 
 
 class TestInboundMedia(FrappeTestCase):
+	processes: tuple = ()
+
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
-		site = frappe.local.site
-		cls.graph = start(
-			(
-				"-m",
-				"whatsapp_integration.testing.fake_graph",
-				"--port",
-				str(GRAPH_PORT),
-				"--access-token",
-				TOKEN,
-			),
-			"graph",
-		)
-		frappe_cli = ("-m", "frappe.utils.bench_helper", "frappe", "--site", site)
-		cls.server = start((*frappe_cli, "serve", "--port", str(PORT), "--noreload"), "serve")
-		cls.worker = start((*frappe_cli, "worker", "--queue", "short,default"), "worker")
+		for port in (PORT, GRAPH_PORT):  # a server left on the port would answer with its old code
+			assert not up(f"http://127.0.0.1:{port}/"), f"port {port} is taken; stop what runs there"
 		configure_webhook()
 		configure_settings(graph_api_base_url=GRAPH, access_token=TOKEN, inbound_media_max_mb=2)
-		wait_until(lambda: up(f"{GRAPH}/_fake/requests"), DEADLINE, f"the fake Graph API on {GRAPH_PORT}")
-		wait_until(lambda: up(f"{BASE}/api/method/ping"), DEADLINE, f"bench serve on port {PORT}")
+		graph = ("-m", "whatsapp_integration.testing.fake_graph", "--port", str(GRAPH_PORT))
+		frappe_cli = ("-m", "frappe.utils.bench_helper", "frappe", "--site", frappe.local.site)
+		cls.processes = (
+			start((*graph, "--access-token", TOKEN), "graph"),
+			start((*frappe_cli, "serve", "--port", str(PORT), "--noreload"), "serve"),
+			start((*frappe_cli, "worker", "--queue", "short,default"), "worker"),
+		)
+		try:
+			wait_until(lambda: up(f"{GRAPH}/_fake/requests"), DEADLINE, f"the fake Graph API on {GRAPH_PORT}")
+			wait_until(lambda: up(f"{BASE}/api/method/ping"), DEADLINE, f"bench serve on port {PORT}")
+		except AssertionError:
+			cls.tearDownClass()
+			raise
 
 	@classmethod
 	def tearDownClass(cls) -> None:
-		for process in (cls.server, cls.worker, cls.graph):
+		for process in cls.processes:
 			stop_process(process)
+		cls.processes = ()
 		super().tearDownClass()
 
 	def test_an_inbound_image_becomes_a_private_file_on_its_log(self) -> None:
