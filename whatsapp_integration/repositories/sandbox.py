@@ -16,27 +16,31 @@ _SINCE = {MessageStatus.SENT: "sent_at", MessageStatus.DELIVERED: "delivered_at"
 
 class FrappeSandboxOutbox:
 	def awaiting(self, status: str, limit: int) -> list[SandboxMessage]:
+		devices = {
+			row.name: SandboxDevice(row.phone_number_id, row.phone_number, row.waba_id)
+			for row in frappe.get_all(
+				DEVICE,
+				filters={"mode": DeviceMode.SANDBOX, "phone_number_id": ("is", "set")},
+				fields=["name", "phone_number_id", "phone_number", "waba_id"],
+			)
+		}
+		if not devices:
+			return []
 		since = _SINCE[MessageStatus(status)]
 		rows = frappe.db.sql(
 			f"""
-			SELECT log.wamid, log.to_number, log.`{since}` AS since, log.callback_data,
-				device.phone_number_id, device.phone_number, device.waba_id
-			FROM `tab{MESSAGE_LOG}` log JOIN `tab{DEVICE}` device ON device.name = log.device
-			WHERE device.mode = %(mode)s AND log.direction = %(direction)s AND log.status = %(status)s
-				AND log.wamid IS NOT NULL AND log.`{since}` IS NOT NULL
-			ORDER BY log.`{since}` LIMIT %(limit)s
+			SELECT wamid, to_number, device, `{since}` AS since, callback_data
+			FROM `tab{MESSAGE_LOG}`
+			WHERE device IN %(devices)s AND direction = %(direction)s AND status = %(status)s
+				AND wamid IS NOT NULL AND `{since}` IS NOT NULL
+			ORDER BY `{since}` LIMIT %(limit)s
 			""",
-			{"mode": DeviceMode.SANDBOX, "direction": Direction.OUTBOUND, "status": status, "limit": limit},
+			{"devices": tuple(devices), "direction": Direction.OUTBOUND, "status": status, "limit": limit},
 			as_dict=True,
 		)
 		return [
 			SandboxMessage(
-				row.wamid,
-				row.to_number or "",
-				status,
-				row.since,
-				SandboxDevice(row.phone_number_id, row.phone_number, row.waba_id),
-				row.callback_data,
+				row.wamid, row.to_number or "", status, row.since, devices[row.device], row.callback_data
 			)
 			for row in rows
 		]
