@@ -149,6 +149,9 @@ def test_settings_and_site_parts(graph: FakeGraphApi) -> None:
 		and "whatsapp link --device 'Desk'" in findings["session:Desk"].fix
 	)
 	assert graph.requests == []  # no token: nothing asked of Meta
+	web_only = readers(web, heartbeat=120.0)
+	assert run(graph, web_only)["session_host"].status == FAILURE
+	assert run(graph, readers(web, heartbeat=5.0))["session_host"].status == OK
 	failed_inbox = readers(backlog=InboxBacklog(3, 10.0, 2))
 	assert run(graph, failed_inbox)["webhook_inbox"].status == FAILURE
-	assert run(graph, MemoryDoctorReaders())["settings"].detail == "No WhatsApp Device exists."
+	assert run(graph, MemoryDoctorReaders())["settings"].detail == "No WhatsApp Device is enabled."

@@ -12,7 +12,7 @@ from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
 from whatsapp_integration.core.operations import health
-from whatsapp_integration.core.operations.health import DOWN, OK, Check
+from whatsapp_integration.core.operations.health import DOWN, HEARTBEAT_MAX_AGE, OK, SCHEDULER_MAX_AGE, Check
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.operations.stats_cache import cached, session_host_heartbeat
 from whatsapp_integration.senders.graph import GraphClient

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from whatsapp_integration.core.number_health import NumberHealth
+from whatsapp_integration.core.operations import health
 from whatsapp_integration.core.vocabulary import QualityRating
 
 OK = "ok"
@@ -19,8 +20,6 @@ FAILURE = "failure"
 _SEVERITY = {OK: 0, WARNING: 1, FAILURE: 2}
 MESSAGING_SCOPE = "whatsapp_business_messaging"
 TOKEN_WARNING_DAYS = 7
-SCHEDULER_MAX_AGE = 900.0
-HEARTBEAT_MAX_AGE = 60.0
 INBOX_BACKLOG_WARNING = 100
 INBOX_OLDEST_WARNING_SECONDS = 600.0
 CONNECTED = "CONNECTED"
@@ -55,7 +54,7 @@ def settings_complete(has_token: bool, has_official_devices: bool, devices: int)
 		return Finding(
 			"settings",
 			FAILURE,
-			"No WhatsApp Device exists.",
+			"No WhatsApp Device is enabled.",
 			"Create a WhatsApp Device (mode Sandbox to try).",
 		)
 	if has_official_devices and not has_token:
@@ -183,36 +182,33 @@ def check_failed(check: str, error: str) -> Finding:
 	)
 
 
+def from_health(check: health.Check, fix: str) -> Finding:
+	"""A health check as a doctor finding: anything not ok fails, with `fix`."""
+	if check.status == health.OK:
+		return Finding(check.name, OK, check.detail)
+	return Finding(check.name, FAILURE, check.detail, fix)
+
+
 def scheduler_finding(enabled: bool, seconds_since_last_run: float | None) -> Finding:
-	fix = "bench --site <site> enable-scheduler, and keep `bench schedule` running (Procfile / supervisor)."
-	if not enabled:
-		return Finding(
-			"scheduler", FAILURE, "The scheduler is disabled: retries and campaigns do not run.", fix
-		)
-	if seconds_since_last_run is None or seconds_since_last_run > SCHEDULER_MAX_AGE:
-		ago = "never" if seconds_since_last_run is None else f"{seconds_since_last_run / 60:.0f} minutes ago"
-		return Finding("scheduler", FAILURE, f"The last scheduled job ran {ago}.", fix)
-	return Finding("scheduler", OK, f"Last job {seconds_since_last_run:.0f} s ago.")
+	return from_health(
+		health.scheduler_check(enabled, seconds_since_last_run, health.SCHEDULER_MAX_AGE),
+		"bench --site <site> enable-scheduler, and keep `bench schedule` running (Procfile / supervisor).",
+	)
 
 
 def workers_finding(count: int) -> Finding:
-	if count <= 0:
-		return Finding(
-			"workers",
-			FAILURE,
-			"No background worker is running: sends, webhooks and campaigns wait.",
-			"Start the RQ workers: bench worker (Procfile / supervisor).",
-		)
-	return Finding("workers", OK, f"{count} worker(s) running.")
+	return from_health(
+		health.workers_check(count), "Start the RQ workers: bench worker (Procfile / supervisor)."
+	)
 
 
 def session_host_finding(heartbeat_age: float | None) -> Finding:
-	fix = "Start it: bench --site <site> whatsapp-web-host (see README, Unofficial mode)."
-	if heartbeat_age is None:
-		return Finding("session_host", FAILURE, "The WhatsApp Web session host is not running.", fix)
-	if heartbeat_age > HEARTBEAT_MAX_AGE:
-		return Finding("session_host", FAILURE, f"Last heartbeat {heartbeat_age:.0f} s ago.", fix)
-	return Finding("session_host", OK, f"Heartbeat {max(heartbeat_age, 0):.0f} s ago.")
+	"""`heartbeat_age`: seconds since the host's last heartbeat (None: no heartbeat)."""
+	last_beat = None if heartbeat_age is None else -heartbeat_age  # on a clock where now is 0
+	check = health.heartbeat_check("session_host", last_beat, 0.0, health.HEARTBEAT_MAX_AGE)
+	return from_health(
+		check, "Start it: bench --site <site> whatsapp-web-host (see README, Unofficial mode)."
+	)
 
 
 def web_session_finding(device: str, state: str | None) -> Finding:

@@ -20,6 +20,8 @@ OK = "ok"
 DEGRADED = "degraded"
 DOWN = "down"
 _SEVERITY = {OK: 0, DEGRADED: 1, DOWN: 2}
+HEARTBEAT_MAX_AGE = 60.0  # the session host beats more often than this
+SCHEDULER_MAX_AGE = 900.0  # some scheduled job runs at least this often
 
 
 @dataclass(frozen=True)
