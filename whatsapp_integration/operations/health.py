@@ -19,8 +19,6 @@ from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.site.doctypes import DEVICE
 from whatsapp_integration.site.settings import get_config
 
-HEARTBEAT_MAX_AGE = 60.0
-SCHEDULER_MAX_AGE = 900.0
 TOKEN_CHECK_TIMEOUT = 5.0  # a health answer must not wait out Meta's full request timeout per device
 
 
