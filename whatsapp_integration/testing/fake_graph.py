@@ -377,6 +377,7 @@ def main() -> None:
 	from whatsapp_integration.testing import (
 		fake_graph,
 		fake_graph_chat,
+		fake_graph_doctor,
 		fake_graph_media,
 		fake_graph_media_upload,
 		fake_graph_numbers,

@@ -36,10 +36,6 @@ OFFICIAL = f"_Test CLI Official {RUN}"
 SANDBOX = f"_Test CLI Sandbox {RUN}"
 WEB = f"_Test CLI Web {RUN}"
 WABA = unique_digits(15)
-FAKE_GRAPH = (
-	"from whatsapp_integration.testing import fake_graph_doctor, fake_graph_numbers; "
-	"from whatsapp_integration.testing.fake_graph import main; main()"
-)
 
 
 def bench(*arguments: str) -> subprocess.CompletedProcess:
@@ -56,7 +52,8 @@ class TestWhatsAppCommands(FrappeTestCase):
 	def setUpClass(cls) -> None:
 		super().setUpClass()
 		sites = Path(get_bench_path()) / "sites"
-		command = [sys.executable, "-c", FAKE_GRAPH, "--port", str(PORT), "--access-token", TEST_TOKEN]
+		module = ["-m", "whatsapp_integration.testing.fake_graph", "--port", str(PORT)]
+		command = [sys.executable, *module, "--access-token", TEST_TOKEN]
 		cls.graph = start_process(command, f"cli-graph-{PORT}.log", cwd=sites)
 		cls.url = f"http://127.0.0.1:{PORT}"
 		wait_until(cls._graph_up, 20, "the fake Graph API")
