@@ -115,6 +115,8 @@ class TestNotifications(NotificationTestCase):
 			"-m",
 			"frappe.utils.bench_helper",
 			"frappe",
+			"--site",
+			frappe.local.site,
 			"serve",
 			"--port",
 			str(SERVE_PORT),
