@@ -39,6 +39,8 @@ done_already() { printf '    (already done: %s)\n' "$*"; }
 die() { printf '\033[1;31mtrial.sh: %s\033[0m\n' "$*" >&2; exit 1; }
 as_user() { su - "$BENCH_USER" -c "$1" </dev/null; }
 bench_do() { as_user "cd '$BENCH_DIR' && $1"; }
+# Frappe's progress bars redraw one line with carriage returns: keep only their last state.
+quiet_progress() { tr '\r' '\n' | awk '!/Updating DocTypes|Installing|Syncing/ || /100%/'; }
 
 if [ "$(id -u)" != 0 ]; then
 	command -v sudo >/dev/null || die "run as root (it installs packages and creates the '$BENCH_USER' user)"
@@ -48,7 +50,7 @@ fi
 # ---------------------------------------------------------------- processes
 # Each process's pid goes into $PIDS as "name pid"; a re-run starts only what is not running.
 running() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
-pid_of() { awk -v n="$1" '$1 == n {print $2}' "$PIDS" 2>/dev/null | tail -1; }
+pid_of() { [ ! -f "$PIDS" ] || awk -v n="$1" '$1 == n {print $2}' "$PIDS" | tail -1; }
 
 start_process() { # name, command run in the bench as the bench user
 	local pid
@@ -79,7 +81,7 @@ if [ "${1:-}" = "--stop" ]; then stop_all; exit 0; fi
 # ---------------------------------------------------------------- system packages
 step "System packages (apt)"
 packages="git curl gcc pkg-config python3-dev python3-venv libmariadb-dev mariadb-server mariadb-client
-	redis-server xvfb libfontconfig1 cron"
+	redis-server wkhtmltopdf cron"
 command -v node >/dev/null || packages="$packages nodejs npm"
 missing=$(for p in $packages; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || echo "$p"; done)
 if [ -n "$missing" ]; then
@@ -146,7 +148,7 @@ else
 		chown -R "$BENCH_USER:" "$user_home/.cache"
 	fi
 	as_user "bench init --frappe-path '$frappe_path' --frappe-branch '$FRAPPE_BRANCH' --python '$PYTHON' \
-		--skip-assets --no-backups '$BENCH_DIR'" || die "bench init failed (see above)"
+		--skip-assets --no-backups --ignore-exist '$BENCH_DIR'" || die "bench init failed (see above)"
 	# pkg_resources is still imported by some of Frappe's dependencies.
 	bench_do "env/bin/python -m pip install -q 'setuptools<81' && mkdir -p archived/apps"
 fi
@@ -174,19 +176,20 @@ step "Site $SITE"
 if [ -f "$BENCH_DIR/sites/$SITE/site_config.json" ]; then done_already "site exists"
 else
 	bench_do "bench new-site '$SITE' --db-root-password '$DB_ROOT_PASSWORD' --admin-password '$ADMIN_PASSWORD'" \
-		|| die "bench new-site failed"
-	bench_do "bench --site '$SITE' execute frappe.db.set_single_value --args \"['System Settings', {'setup_complete': 1, 'language': 'en', 'time_zone': 'UTC'}]\"" >/dev/null
+		2>&1 | quiet_progress
+	[ -f "$BENCH_DIR/sites/$SITE/site_config.json" ] || die "bench new-site failed (see above)"
+	bench_do "bench --site '$SITE' execute frappe.db.set_single_value --args \"['System Settings', {'setup_complete': 1, 'language': 'en', 'time_zone': 'UTC'}]\" && bench --site '$SITE' clear-cache" >/dev/null
 fi
 bench_do "bench use '$SITE'"
 if bench_do "bench --site '$SITE' list-apps" | grep -q whatsapp_integration; then done_already "app installed"
-else bench_do "bench --site '$SITE' install-app whatsapp_integration"; fi
+else bench_do "bench --site '$SITE' install-app whatsapp_integration" 2>&1 | quiet_progress; fi
 bench_do "bench --site '$SITE' enable-scheduler" >/dev/null
 
 step "Demo data (Sandbox device, contacts, template, campaigns, conversations)"
 bench_do "bench --site '$SITE' execute whatsapp_integration.site.demo.load_demo_data"
 
 step "Assets"
-if [ -f "$BENCH_DIR/sites/assets/assets.json" ] && [ -d "$BENCH_DIR/sites/assets/whatsapp_integration" ]; then
+if grep -qs '"desk.bundle.js"' "$BENCH_DIR/sites/assets/assets.json"; then
 	done_already "built"
 else bench_do "bench build --force"; fi
 
