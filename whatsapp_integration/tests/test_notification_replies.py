@@ -106,3 +106,15 @@ class TestNotificationReplies(NotificationTestCase):
 		frappe.db.commit()
 		self.run_notification(doc)
 		self.assertEqual((len(self.wait_for(mobile)), self.sent_to(landline)), (1, []))
+
+	def test_saves_go_on_before_migrate_created_the_rules_table(self) -> None:
+		frappe.db.sql_ddl("rename table `tabWhatsApp Notification` to `tabWhatsApp Notification Moved`")
+		try:
+			notifications.clear_rules_cache()
+			todo = frappe.get_doc(
+				{"doctype": "ToDo", "description": "saved without the rules table"}
+			).insert()
+			self.assertTrue(todo.name)
+		finally:
+			frappe.db.sql_ddl("rename table `tabWhatsApp Notification Moved` to `tabWhatsApp Notification`")
+			notifications.clear_rules_cache()
