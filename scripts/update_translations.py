@@ -41,14 +41,17 @@ def extract() -> Catalog:
 	for filename, lineno, message, comments, context in extract_from_dir(
 		str(app_path),
 		translate.get_method_map(APP) + translate.get_method_map("frappe"),
-		directory_filter=lambda path: (
-			not is_ignored(str(path)) and not Path(path).name.startswith((".", "_"))
-		),
+		directory_filter=lambda path: not (is_ignored(str(path)) or _internal(Path(path).name)),
 		keywords=keywords,
 	):
 		if message:
 			catalog.add(message, locations=[(filename, lineno)], auto_comments=comments, context=context)
 	return catalog
+
+
+def _internal(folder: str) -> bool:
+	"""Folders whose strings no user sees: tests, test fakes, caches."""
+	return folder.startswith((".", "_")) or folder in ("tests", "testing")
 
 
 def missing(pot: Catalog, po: Catalog) -> list[str]:
