@@ -14,6 +14,7 @@ from whatsapp_integration.core.chat import ConversationFilter, as_dict, kind_for
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.services.chat_service import Reply
 from whatsapp_integration.site.chat import chat_service, read_receipt_job
+from whatsapp_integration.site.chat_realtime import watching
 from whatsapp_integration.site.conversation_access import can_access
 from whatsapp_integration.site.errors import user_errors
 from whatsapp_integration.site.files import check_can_send_file
@@ -52,6 +53,14 @@ def conversations(
 	with user_errors():
 		page = chat_service().conversations(wanted)
 	return {"conversations": as_dict(page.conversations), "has_more": page.has_more}
+
+
+@frappe.whitelist(methods=["POST"])
+def watch() -> None:
+	"""The caller has the chat page open: for the next minutes, realtime events of the
+	conversations they may see are sent to them (the page renews this every minute)."""
+	_check_role()
+	watching(frappe.session.user)
 
 
 @frappe.whitelist(methods=["GET"])

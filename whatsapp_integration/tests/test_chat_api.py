@@ -12,6 +12,7 @@ from unittest.mock import patch
 import frappe
 
 from whatsapp_integration.api import conversations as api
+from whatsapp_integration.site import chat_realtime
 from whatsapp_integration.site.chat import send_read_receipt
 from whatsapp_integration.site.doctypes import CONVERSATION, MESSAGE_LOG
 from whatsapp_integration.site.services import webhook_service
@@ -143,6 +144,10 @@ class TestChatAccess(FakeGraphTestCase):
 		theirs = conversation_of(customer_writes(new_number(), "Not mine")[0])
 		frappe.db.set_value(CONVERSATION, mine, "assigned_to", CHAT_USER)
 		frappe.db.commit()
+		for user in (CHAT_USER, OTHER_USER):  # both have the chat page open
+			frappe.set_user(user)
+			api.watch()
+		frappe.set_user("Administrator")
 		published = self.published_by(lambda: customer_writes(self.number_of(mine), "Again"))
 		self.assertIn(CHAT_USER, published[mine])
 		self.assertNotIn(OTHER_USER, published[mine])
@@ -159,6 +164,16 @@ class TestChatAccess(FakeGraphTestCase):
 		):
 			with self.assertRaises(frappe.PermissionError):
 				call()
+
+	def test_nobody_watching_nothing_published(self) -> None:
+		frappe.cache.delete_value(chat_realtime.VIEWERS)
+		number = new_number()
+		self.assertEqual(self.published_by(lambda: customer_writes(number, "Hello")), {})
+		api.watch()
+		conversation = conversation_of(customer_writes(number, "Anyone?")[0])
+		self.assertEqual(
+			self.published_by(lambda: customer_writes(number, "Hello?")), {conversation: {"Administrator"}}
+		)
 
 	def test_no_role_no_chat(self) -> None:
 		frappe.set_user("Guest")

@@ -806,6 +806,12 @@ frappe.provide("whatsapp_integration.chat");
 			this.thread = new chat.Thread(body, this);
 			this.refresh_list = frappe.utils.debounce(() => this.list.load(), 500);
 			frappe.realtime.on("whatsapp_chat", (event) => this.on_event(event));
+			// Events come only while the page says it is open (renewed every minute).
+			setInterval(() => this.watch(), 60000);
+		}
+
+		watch() {
+			if (frappe.get_route()[0] === "whatsapp-chat") chat.post("watch", {});
 		}
 
 		open(name) {
@@ -814,6 +820,7 @@ frappe.provide("whatsapp_integration.chat");
 		}
 
 		async show(route_options) {
+			this.watch();
 			const wanted = route_options || frappe.utils.get_query_params() || {};
 			this.list.set_linked(wanted);
 			await this.list.load();
