@@ -9,6 +9,7 @@ import frappe
 from frappe import _
 
 from whatsapp_integration.core import errors
+from whatsapp_integration.core.i18n import Text
 
 # Most specific first: the first matching class decides the Frappe exception (and HTTP status).
 _FRAPPE_EXCEPTIONS: tuple[tuple[type[errors.WhatsAppError], type[Exception]], ...] = (
@@ -38,4 +39,20 @@ def user_errors() -> Iterator[None]:
 	except errors.WhatsAppError as error:
 		# An expected, explained error: the response carries the message, not a traceback.
 		frappe.local.flags.disable_traceback = True
-		frappe.throw(str(error), exc=frappe_exception_for(error), title=_("WhatsApp"))
+		frappe.throw(
+			translated(error.args[0] if error.args else error),
+			exc=frappe_exception_for(error),
+			title=_("WhatsApp"),
+		)
+
+
+def translated(message: object) -> str:
+	"""`message` in the user's language: a core `Text` is translated from its template (its
+	values too, when they are `Text`); anything else is shown as it is."""
+	if not isinstance(message, Text):
+		return str(message)
+	args = tuple(translated(value) if isinstance(value, Text) else value for value in message.args)
+	kwargs = {
+		key: translated(value) if isinstance(value, Text) else value for key, value in message.kwargs.items()
+	}
+	return _(message.template).format(*args, **kwargs) if args or kwargs else _(message.template)

@@ -1,0 +1,35 @@
+"""Core sentences are plain English strings that keep their template and values for translation."""
+
+from __future__ import annotations
+
+from whatsapp_integration.core.errors import InvalidMessage
+from whatsapp_integration.core.i18n import Text, _
+
+
+def test_a_sentence_is_its_english_text() -> None:
+	sentence = _("The message is empty. Write the text to send.")
+	assert sentence == "The message is empty. Write the text to send."
+	assert isinstance(sentence, str)
+	assert sentence.template == sentence
+
+
+def test_format_fills_the_values_and_keeps_the_template() -> None:
+	template = "The message is {length:,} characters long; WhatsApp allows at most {limit:,}."
+	sentence = _(template).format(length=5000, limit=4096)
+	assert sentence == "The message is 5,000 characters long; WhatsApp allows at most 4,096."
+	assert isinstance(sentence, Text)
+	assert (sentence.template, sentence.kwargs) == (template, {"length": 5000, "limit": 4096})
+
+
+def test_positional_values_and_nested_sentences() -> None:
+	inner = _("the window closed")
+	sentence = _("Not sent: {0} ({1}).").format(inner, 3)
+	assert sentence == "Not sent: the window closed (3)."
+	assert sentence.args == (inner, 3)
+	assert isinstance(sentence.args[0], Text)
+
+
+def test_an_error_carries_the_sentence() -> None:
+	error = InvalidMessage(_("Shorten it by {0} characters.").format(12))
+	assert str(error) == "Shorten it by 12 characters."
+	assert error.args[0].template == "Shorten it by {0} characters."

@@ -1,0 +1,34 @@
+"""User-facing sentences of the framework-free code, translatable on the Frappe side.
+
+Core code writes `_("The message is {length:,} characters long.").format(length=n)`: the result is
+an ordinary `str` (the English sentence, for logs, tests and stored reasons) that also remembers
+its template and values, so the desk can show it in the user's language
+(`site.errors.translated`). Frappe's extractor finds the `_()` calls like any other, so the
+templates are in `locale/main.pot` and translated in `fa.po` and `ar.po`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Text(str):
+	"""English text plus the template and values it was made from."""
+
+	template: str
+	args: tuple[Any, ...]
+	kwargs: dict[str, Any]
+
+	def __new__(cls, template: str, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Text:
+		kwargs = kwargs or {}
+		text = super().__new__(cls, template.format(*args, **kwargs) if args or kwargs else template)
+		text.template, text.args, text.kwargs = template, args, kwargs
+		return text
+
+	def format(self, *args: Any, **kwargs: Any) -> Text:  # type: ignore[override]
+		return Text(self.template, args, kwargs)
+
+
+def _(template: str) -> Text:
+	"""Mark a user-facing sentence; `.format()` fills it like `str.format`."""
+	return Text(template)
