@@ -165,6 +165,19 @@ class TestSandboxOnTheBench(FrappeTestCase):
 		with self.assertRaisesRegex(frappe.ValidationError, "Sandbox devices only"):
 			sandbox_api.simulate_reply(official, number, "hi")
 
+	def test_only_a_system_manager_sets_the_allowlist_and_entries_are_checked(self) -> None:
+		frappe.set_user(MANAGER)
+		settings = frappe.get_doc("WhatsApp Integration Settings")
+		settings.restrict_sends_to_allowlist, settings.send_allowlist = 1, "+1555*"
+		settings.save()
+		frappe.set_user("Administrator")
+		stored = frappe.db.get_singles_dict("WhatsApp Integration Settings")
+		self.assertEqual((int(stored.restrict_sends_to_allowlist or 0), stored.send_allowlist or ""), (0, ""))
+		settings = frappe.get_doc("WhatsApp Integration Settings")
+		settings.send_allowlist = "+4917600000001\n0176 1234"
+		with self.assertRaisesRegex(frappe.ValidationError, "'0176 1234' is not a number or prefix"):
+			settings.save()
+
 	def test_the_allowlist_refuses_other_numbers(self) -> None:
 		allowed, other = (recipient.number for recipient in numbers(2, start=72000))
 		configure_settings(restrict_sends_to_allowlist=1, send_allowlist=f"{allowed}\n")
