@@ -21,7 +21,13 @@ from frappe.model.document import Document as FrappeDocument
 from frappe.utils import get_system_timezone, getdate
 
 from whatsapp_integration.core.notification import dates
-from whatsapp_integration.core.notification.events import Trigger, event_occasion, fired, value_changed
+from whatsapp_integration.core.notification.events import (
+	VALUE_CHANGE_HOOK,
+	Trigger,
+	event_occasion,
+	fired,
+	value_changed,
+)
 from whatsapp_integration.core.operations.alerts import Incident
 from whatsapp_integration.core.vocabulary import NotificationEvent
 from whatsapp_integration.operations.alerts import raise_incident
@@ -50,7 +56,7 @@ def on_document_event(doc: FrappeDocument, method: str) -> None:
 	triggers = cached_triggers(doc.doctype)
 	if not triggers:
 		return
-	before = doc.get_doc_before_save() if method == "on_change" else None
+	before = doc.get_doc_before_save() if method == VALUE_CHANGE_HOOK else None
 	hits = fired(
 		triggers,
 		method,
@@ -81,11 +87,11 @@ def clear_rules_cache() -> None:
 
 
 def after_rule_change(rule: FrappeDocument) -> None:
-	"""A rule was saved or deleted: saves see it at once; a date rule's field gets an index (added
-	by a job after commit: adding one is DDL, which would commit the rule's transaction)."""
+	"""A rule was saved: saves see it at once; a date rule's field gets an index (added by a job
+	after commit: adding one is DDL, which would commit the rule's transaction)."""
 	clear_rules_cache()
 	frappe.db.after_commit.add(clear_rules_cache)  # a save racing this commit may have cached the old rules
-	if rule.event in NotificationEvent.dated() and rule.date_field and not frappe.flags.in_delete:
+	if rule.event in NotificationEvent.dated() and rule.date_field:
 		frappe.enqueue(
 			INDEX_JOB,
 			queue=QUEUE,

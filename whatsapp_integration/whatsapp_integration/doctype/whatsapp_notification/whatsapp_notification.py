@@ -4,7 +4,7 @@
 from frappe.model.document import Document
 
 from whatsapp_integration.site.notification_rules import validate_rule
-from whatsapp_integration.site.notifications import after_rule_change
+from whatsapp_integration.site.notifications import after_rule_change, clear_rules_cache
 
 
 class WhatsAppNotification(Document):
@@ -15,4 +15,4 @@ class WhatsAppNotification(Document):
 		after_rule_change(self)
 
 	def on_trash(self) -> None:
-		after_rule_change(self)
+		clear_rules_cache()
