@@ -19,7 +19,9 @@ from whatsapp_integration.testing.fake_graph import FakeGraphApi
 from whatsapp_integration.testing.memory_doctor import MemoryDoctorReaders
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
-SHOP = DoctorDevice("Shop", DeviceMode.OFFICIAL, True, phone_number_id="111222333", waba_id="999888777")
+SHOP = DoctorDevice(
+	"Shop", DeviceMode.OFFICIAL, True, phone_number_id="111222333", waba_id="999888777", is_default=True
+)
 
 
 @pytest.fixture
@@ -154,4 +156,6 @@ def test_settings_and_site_parts(graph: FakeGraphApi) -> None:
 	assert run(graph, readers(web, heartbeat=5.0))["session_host"].status == OK
 	failed_inbox = readers(backlog=InboxBacklog(3, 10.0, 2))
 	assert run(graph, failed_inbox)["webhook_inbox"].status == FAILURE
+	no_default = readers(DoctorDevice("Demo", DeviceMode.SANDBOX, True, phone_number_id="sandbox-x"))
+	assert run(graph, no_default)["settings"].status == WARNING
 	assert run(graph, MemoryDoctorReaders())["settings"].detail == "No WhatsApp Device is enabled."

@@ -24,10 +24,16 @@ GRAPH_TIMEOUT = 10.0  # a doctor run must not wait out Meta's full request timeo
 
 class FrappeDoctorReaders:
 	def devices(self) -> list[DoctorDevice]:
-		fields = ["name", "mode", "enabled", "phone_number_id", "waba_id", "web_state"]
+		fields = ["name", "mode", "enabled", "phone_number_id", "waba_id", "web_state", "is_default"]
 		return [
 			DoctorDevice(
-				row.name, row.mode, bool(row.enabled), row.phone_number_id, row.waba_id, row.web_state
+				row.name,
+				row.mode,
+				bool(row.enabled),
+				row.phone_number_id,
+				row.waba_id,
+				row.web_state,
+				bool(row.is_default),
 			)
 			for row in frappe.get_all(DEVICE, fields=fields, order_by="name")
 		]

@@ -28,6 +28,7 @@ class DoctorDevice:
 	phone_number_id: str | None = None
 	waba_id: str | None = None
 	web_state: str | None = None
+	is_default: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ class Doctor:
 	def _settings(self, devices: list[DoctorDevice], official: list[DoctorDevice]) -> Finding:
 		def check() -> Finding:
 			tokens = all(self.readers.token(device.name) for device in official)
-			return rules.settings_complete(tokens, bool(official), len(devices))
+			default = any(device.is_default for device in devices)
+			return rules.settings_complete(tokens, bool(official), len(devices), default)
 
 		return self._check("settings", check)
 

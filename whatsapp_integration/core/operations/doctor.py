@@ -49,7 +49,9 @@ def exit_code(findings: Iterable[Finding]) -> int:
 	return 1 if worst(findings) == FAILURE else 0
 
 
-def settings_complete(has_token: bool, has_official_devices: bool, devices: int) -> Finding:
+def settings_complete(
+	has_token: bool, has_official_devices: bool, devices: int, has_default: bool = True
+) -> Finding:
 	if devices == 0:
 		return Finding(
 			"settings",
@@ -64,7 +66,14 @@ def settings_complete(has_token: bool, has_official_devices: bool, devices: int)
 			"An Official device has no access token, and Settings have none.",
 			"Paste a system-user token into WhatsApp Integration Settings > Access token.",
 		)
-	return Finding("settings", OK, f"{devices} device(s) configured.")
+	if not has_default:
+		return Finding(
+			"settings",
+			WARNING,
+			f"{devices} device(s) enabled, none is the default: a send that names no device is refused.",
+			"Tick Default device on one WhatsApp Device.",
+		)
+	return Finding("settings", OK, f"{devices} device(s) enabled.")
 
 
 def webhook_secrets(app_secret: bool, verify_token: bool) -> list[Finding]:
