@@ -15,6 +15,7 @@ from frappe.utils.background_jobs import get_job
 
 from whatsapp_integration.site import notifications
 from whatsapp_integration.site.doctypes import NOTIFICATION, REPLY_ACTION, TEMPLATE
+from whatsapp_integration.site.roles import SYSTEM_MANAGER, has_any_role
 from whatsapp_integration.testing.processes import wait_until
 from whatsapp_integration.tests.campaign_utils import (
 	FakeGraphProcess,
@@ -192,3 +193,14 @@ class NotificationTestCase(FrappeTestCase):
 			)
 			raise AssertionError(f"{timeout}; the rules' last runs: {runs}") from None
 		return self.sent_to(to)
+
+
+REPLY_CALLS = "whatsapp:test:reply_calls"
+
+
+@frappe.whitelist()
+def record_reply(message_log: str, action: str) -> None:
+	"""The target of the bench tests' Call Method reply action (System Managers only): notes its call."""
+	if not has_any_role((SYSTEM_MANAGER,)):
+		frappe.throw(frappe._("Not permitted"), frappe.PermissionError)
+	frappe.cache.set_value(REPLY_CALLS, [message_log, action])

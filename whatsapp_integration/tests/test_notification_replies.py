@@ -14,6 +14,7 @@ from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.tests.notification_utils import (
 	DOCTYPE,
 	MANAGER,
+	REPLY_CALLS,
 	NotificationTestCase,
 	new_appointment,
 	new_rule,
@@ -118,3 +119,43 @@ class TestNotificationReplies(NotificationTestCase):
 		finally:
 			frappe.db.sql_ddl("rename table `tabWhatsApp Notification Moved` to `tabWhatsApp Notification`")
 			notifications.clear_rules_cache()
+
+	def test_a_keyword_calls_the_whitelisted_method_with_the_message(self) -> None:
+		keyword = f"call{frappe.generate_hash(length=4)}"
+		action = frappe.get_doc(
+			{
+				"doctype": REPLY_ACTION,
+				"title": "Call back",
+				"trigger": "Keyword (contains)",
+				"value": keyword,
+				"action": "Call Method",
+				"method": "whatsapp_integration.tests.notification_utils.record_reply",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		frappe.cache.delete_value(REPLY_CALLS)
+		wamid = f"wamid.{frappe.generate_hash(length=12)}"
+		message = payloads.text_message(wamid, f"please {keyword} me", wa_id=number().lstrip("+"))
+		change = payloads.messages_change(messages=[message], phone_number_id=TEST_PHONE_NUMBER_ID)
+		try:
+			process_through_inbox(payloads.encode(payloads.envelope([change])))
+			inbound = frappe.db.get_value(MESSAGE_LOG, {"wamid": wamid}, "name")
+			self.run_job(reply_actions.job_id(inbound))
+		finally:
+			frappe.db.delete(REPLY_ACTION, {"name": action.name})
+			frappe.db.commit()
+		self.assertEqual(frappe.cache.get_value(REPLY_CALLS), [inbound, action.name])
+
+	def test_a_method_that_is_not_whitelisted_is_refused_on_save(self) -> None:
+		with self.assertRaises(frappe.ValidationError) as caught:
+			frappe.get_doc(
+				{
+					"doctype": REPLY_ACTION,
+					"title": "Not whitelisted",
+					"trigger": "Keyword (exact)",
+					"value": "x",
+					"action": "Call Method",
+					"method": "whatsapp_integration.tests.notification_utils.new_rule",
+				}
+			).insert(ignore_permissions=True)
+		self.assertIn("not whitelisted", str(caught.exception))
