@@ -20,6 +20,7 @@ from whatsapp_integration.tests.utils import (
 	TEST_DEVICE,
 	TEST_TOKEN,
 	configure_settings,
+	customer_wrote,
 	ensure_test_device,
 	unique_digits,
 )
@@ -121,6 +122,9 @@ def new_campaign(recipients: list[RecipientInput], **values: Any) -> str:
 	)
 	doc.insert(ignore_permissions=True)
 	frappe.db.commit()
+	if not doc.template:  # free text: the recipients wrote just now (their 24 h window is open)
+		for recipient in recipients:
+			customer_wrote(recipient.number, doc.device)
 	site_campaigns.campaign_service().add_recipients(doc.name, recipients)
 	return doc.name
 
