@@ -17,7 +17,7 @@ from whatsapp_integration.core.message import Media, OutboundMessage, Template
 from whatsapp_integration.core.sandbox import SandboxDevice, sandbox_phone_number_id
 from whatsapp_integration.core.vocabulary import DeviceMode, InboxState, MessageStatus, MessageType
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
-from whatsapp_integration.senders.sandbox import SandboxSender
+from whatsapp_integration.senders.sandbox import SandboxSender, sandbox_sender_builder
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.services.sandbox import SandboxService
 from whatsapp_integration.services.webhook_inbox import WebhookInbox
@@ -170,6 +170,10 @@ def test_a_simulated_reply_is_an_inbound_message(sandbox: Sandbox) -> None:
 
 
 def test_without_an_app_secret_nothing_is_stored(fake_graph: FakeGraphApi) -> None:
+	senders = SenderFactory()
+	senders.register(DeviceMode.SANDBOX, sandbox_sender_builder(lambda send: None))
+	with pytest.raises(ConfigurationError, match="set an App secret"):
+		senders.for_device(DEVICE, WhatsAppConfig())
 	sandbox = Sandbox(fake_graph)
 	sandbox.service.config = sandbox.config.replace(app_secret="")
 	with pytest.raises(ConfigurationError, match="App secret"):

@@ -99,6 +99,11 @@ def sandbox_sender_builder(on_send: Callable[[SandboxSend], None]) -> SenderBuil
 			raise ConfigurationError(
 				f"Sandbox device {device.name} has no Phone Number ID: save the device once to get one."
 			)
+		if not config.app_secret:
+			raise ConfigurationError(
+				f"Sandbox device {device.name} reports its statuses as signed webhooks: set an App secret "
+				"in WhatsApp Integration Settings (any long random text on a site without a Meta app)."
+			)
 		return SandboxSender(
 			SandboxDevice(device.phone_number_id, device.phone_number, device.waba_id), on_send
 		)
