@@ -12,7 +12,8 @@ Checks, each against this run's own device, customers and messages:
   without a reload; customer text carrying HTML stays text;
 - reply: a reply sent from the composer shows ✓, then ✓✓ and blue ✓✓ as status webhooks arrive,
   and opening the conversation sent Meta a read receipt;
-- window: a customer who wrote 2 days ago gets the template picker instead of the text box;
+- window: a customer who wrote 2 days ago gets the template picker instead of the text box,
+  and the text box back when they write again;
 - contact: the Contact's WhatsApp Chat button opens its conversation;
 - user: a WhatsApp User sees the conversation assigned to them and not another one.
 Exits non-zero when a check fails.
@@ -239,6 +240,10 @@ def check_window(driver: WebDriver, run: Run) -> str:
 	wait_for_text(driver, ".modal.show .modal-title", "Send a template")
 	settle()
 	driver.save_screenshot(str(ARTIFACTS / "chat-window-closed.png"))
+	driver.execute_script("cur_dialog.hide()")
+	run.customer_writes(run.late_customer, "Hello again")  # the window opens again
+	wait_for(driver, ".wa-editor .wa-input")
+	assert not driver.find_element(By.CSS_SELECTOR, ".wa-window-closed").is_displayed(), "still closed"
 	return conversation
 
 

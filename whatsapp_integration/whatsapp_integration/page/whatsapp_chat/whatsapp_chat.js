@@ -503,7 +503,10 @@ frappe.provide("whatsapp_integration.chat");
 			else this.messages.append(row);
 			this.watch_media([message]);
 			if (!existing && at_end) this.scroll_to_end();
-			if (!existing && message.direction === "Inbound") this.mark_read();
+			if (!existing && message.direction === "Inbound") {
+				this.composer.customer_wrote();
+				this.mark_read();
+			}
 			return message;
 		}
 
@@ -640,6 +643,14 @@ frappe.provide("whatsapp_integration.chat");
 
 		hide() {
 			this.wrapper.classList.add("hide");
+		}
+
+		// A message from the customer (re)opens the 24-hour window from now.
+		customer_wrote() {
+			if (!this.window) return;
+			this.window = { ...this.window, is_open: true };
+			this.window_ends = Date.now() + 24 * 3600 * 1000;
+			this.show_window();
 		}
 
 		is_closed() {
