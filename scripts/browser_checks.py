@@ -61,6 +61,8 @@ CHECKS = (
 DEVICE = "WA Browser Check Device"
 LINKED_BY = "+4915112345678"
 MARKUP = "<img src=x onerror=window.__xss=1>"
+# inbound content (issue #12): the title of the button a customer chose, why their file was refused
+INBOUND_CONTENT_FIELDS = ("reply_title", "media_error")
 
 
 class Desk:
@@ -299,6 +301,7 @@ def inbound_with_markup(desk: Desk, args: argparse.Namespace, contact: str) -> t
 	}
 	name = desk.call("POST", f"/api/resource/{LOG}", json=doc)["data"]["name"]
 	markup = {"text": text, "profile_name": MARKUP, "media_caption": MARKUP, "error_reason": MARKUP}
+	markup.update(dict.fromkeys(INBOUND_CONTENT_FIELDS, MARKUP), media_status="Refused")
 	bench_execute(args, "frappe.db.set_value", LOG, name, markup)
 	return name, text
 
@@ -404,7 +407,8 @@ def check_customer_text(
 	driver: WebDriver, base: str, desk: Desk, name: str, text: str, contact: str, campaign: str
 ) -> None:
 	driver.get(f"{base}/app/whatsapp-message-log/{name}")
-	for fieldname, expected in (("text", text), ("profile_name", MARKUP), ("media_caption", MARKUP)):
+	shown = (("text", text), ("profile_name", MARKUP), ("media_caption", MARKUP))
+	for fieldname, expected in (*shown, *((fieldname, MARKUP) for fieldname in INBOUND_CONTENT_FIELDS)):
 		css = f".frappe-control[data-fieldname='{fieldname}'] .control-value"
 		show_literally(driver, css, expected, f"Message Log field {fieldname}", "xss-message-log.png")
 	driver.get(f"{base}/app/whatsapp-message-log?name={name}")
