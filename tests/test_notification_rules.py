@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from whatsapp_integration.core.errors import InvalidCampaign, InvalidMessage
+from whatsapp_integration.core.message import Parameter
 from whatsapp_integration.core.notification import dates
 from whatsapp_integration.core.notification.events import (
 	Trigger,
@@ -380,8 +381,25 @@ def test_a_rule_fills_a_numbered_body_and_a_document_header_only_with_the_pdf() 
 		(variables(header_format="IMAGE"), False, "cannot give"),
 		(variables(header_format="TEXT", header=("1",)), False, "cannot give"),
 		(variables(parameter_format="NAMED", body=("first_name", "order")), False, "named variables"),
+		(variables(), False, "numbered variables"),
 		(variables(body=("1",)), False, "map each of"),
 	]
 	for found, attach_print, message in cases:
+		mappings = NAMED_TWO if message == "numbered variables" else TWO
 		with pytest.raises(InvalidMessage, match=message):
-			check_template_fit("t", found, TWO, attach_print=attach_print)
+			check_template_fit("t", found, mappings, attach_print=attach_print)
+
+
+NAMED_TWO = [
+	ParameterMapping(2, expression="{{ customer_name }}", name="first_name"),
+	ParameterMapping(1, field="name", name="order"),
+]
+
+
+def test_named_variables_are_mapped_by_name_and_sent_with_it() -> None:
+	named = variables(parameter_format="NAMED", body=("first_name", "order"))
+	check_template_fit("t", named, NAMED_TWO, attach_print=False)
+	assert template_parameters(NAMED_TWO, INVOICE) == (
+		Parameter("SINV-00042", name="order"),
+		Parameter("Ada", name="first_name"),
+	)

@@ -79,16 +79,23 @@ def load_rule(name: str, enabled_only: bool = True) -> NotificationRule | None:
 		device=rule.device or None,
 		template=template_name,
 		language=language,
-		parameters=tuple(
-			ParameterMapping(int(p.position or 0), p.field or None, p.expression or None)
-			for p in rule.parameters
-		),
+		parameters=parameter_mappings(rule.parameters),
 		text=rule.message if rule.message_type == "Text" else None,
 		attach_print=bool(rule.attach_print) and rule.message_type == "Template",
 		condition=(rule.condition or "").strip() or None,
 		print_format=rule.print_format or None,
 		letterhead=rule.letterhead or None,
 		pdf_file_name=rule.pdf_file_name or None,
+	)
+
+
+def parameter_mappings(rows: list[Any]) -> tuple[ParameterMapping, ...]:
+	"""The rule's WhatsApp Notification Parameter rows as mappings."""
+	return tuple(
+		ParameterMapping(
+			int(row.position or 0), row.field or None, row.expression or None, row.parameter_name or None
+		)
+		for row in rows
 	)
 
 

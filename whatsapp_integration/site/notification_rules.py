@@ -19,6 +19,7 @@ from whatsapp_integration.core.notification.mapping import (
 from whatsapp_integration.core.notification.replies import check_settable_field
 from whatsapp_integration.core.templates.components import TemplateVariables, template_variables
 from whatsapp_integration.core.vocabulary import NotificationEvent, RecipientSource, ReplyActionKind
+from whatsapp_integration.repositories.notifications import parameter_mappings
 from whatsapp_integration.site.doctypes import TEMPLATE
 from whatsapp_integration.site.errors import user_errors
 
@@ -120,9 +121,7 @@ def _check_message(rule: FrappeDocument) -> None:
 		raise InvalidMessage(
 			_("Template {0} does not exist; sync templates or choose another.").format(rule.template)
 		)
-	mappings = [
-		ParameterMapping(int(p.position or 0), p.field or None, p.expression or None) for p in rule.parameters
-	]
+	mappings = parameter_mappings(rule.parameters)
 	check_template_fit(
 		template.template_name, _variables(template.components), mappings, bool(rule.attach_print)
 	)

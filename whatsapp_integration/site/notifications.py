@@ -230,7 +230,8 @@ def preview(rule_name: str, docname: str) -> dict[str, Any]:
 		"text": made.text,
 		"template": made.template.name if made.template else None,
 		"language": made.template.language if made.template else None,
-		"parameters": list(made.template.parameters) if made.template else [],
+		"parameters": [p.text for p in made.template.body()] if made.template else [],
+		"parameter_names": [p.name for p in made.template.body()] if made.template else [],
 		"pdf_file_name": store.pdf_file_name(rule, document) if rule.attach_print else None,
 	}
 

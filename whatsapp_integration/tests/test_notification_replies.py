@@ -3,13 +3,14 @@ Role and Document Contact recipients (see notification_utils for how jobs are ru
 
 from __future__ import annotations
 
+import json
 import time
 
 import frappe
 from frappe.utils.background_jobs import get_job
 
 from whatsapp_integration.site import notifications, reply_actions
-from whatsapp_integration.site.doctypes import MESSAGE_LOG, REPLY_ACTION
+from whatsapp_integration.site.doctypes import MESSAGE_LOG, REPLY_ACTION, TEMPLATE
 from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.tests.notification_utils import (
 	DOCTYPE,
@@ -159,3 +160,33 @@ class TestNotificationReplies(NotificationTestCase):
 				}
 			).insert(ignore_permissions=True)
 		self.assertIn("not whitelisted", str(caught.exception))
+
+	def test_a_template_with_named_variables_gets_them_by_name(self) -> None:
+		name = "wn_test_named"
+		if not frappe.db.exists(TEMPLATE, f"{name}-en_US"):
+			body = {"type": "BODY", "text": "Hi {{first_name}}, your appointment {{reference}} is booked."}
+			frappe.get_doc(
+				{
+					"doctype": TEMPLATE,
+					"template_name": name,
+					"language": "en_US",
+					"status": "APPROVED",
+					"category": "UTILITY",
+					"parameter_format": "NAMED",
+					"body": body["text"],
+					"body_examples": "Ada\nWAAPT-00001",
+					"components": json.dumps([body]),
+				}
+			).insert(ignore_permissions=True)
+		parameters = [
+			{"position": 1, "parameter_name": "reference", "field": "name"},
+			{"position": 2, "parameter_name": "first_name", "expression": "{{ customer_name }}"},
+		]
+		new_rule("Submit", template=f"{name}-en_US", parameters=parameters)
+		to = number()
+		doc = new_appointment(to, submit=True)
+		frappe.db.commit()
+		self.run_notification(doc)
+		sent = self.wait_for(to)[0]["template"]["components"][0]["parameters"]
+		given = {parameter["parameter_name"]: parameter["text"] for parameter in sent}
+		self.assertEqual(given, {"reference": doc.name, "first_name": "Ada"})

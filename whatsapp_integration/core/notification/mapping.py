@@ -16,6 +16,7 @@ from typing import Any
 
 from whatsapp_integration.core.campaign.rendering import placeholder_names, render_text
 from whatsapp_integration.core.errors import InvalidCampaign, InvalidMessage
+from whatsapp_integration.core.message import Parameter
 from whatsapp_integration.core.templates.components import NAMED, TemplateVariables
 
 DOC = "doc"
@@ -23,11 +24,13 @@ DOC = "doc"
 
 @dataclass(frozen=True)
 class ParameterMapping:
-	"""Template parameter {{position}}: a document field, or a placeholder expression."""
+	"""Template parameter {{position}} (or the variable `name` of a template with named variables):
+	a document field, or a placeholder expression."""
 
 	position: int
 	field: str | None = None
 	expression: str | None = None
+	name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,15 +80,13 @@ def check_template_fit(
 	mappings: Sequence[ParameterMapping],
 	attach_print: bool,
 ) -> None:
-	"""A rule can fill its template: numbered body variables, each mapped once; a document header
+	"""A rule can fill its template: body variables each mapped once (by position, and by name
+	for a template with named variables); a document header
 	exactly when the rule sends the print as PDF; no other header or button variables.
 	`variables` None: the template's components are not known (only the mapping is checked)."""
 	if variables is None:
 		return check_mappings(mappings, None)
-	if variables.parameter_format == NAMED:
-		raise InvalidMessage(
-			f"Template {template} has named variables; notifications fill numbered ones ({{{{1}}}}, {{{{2}}}}, ...)."
-		)
+	_check_names(template, variables, mappings)
 	check_mappings(mappings, len(variables.body))
 	header = variables.header_format
 	if header == "DOCUMENT" and not attach_print:
@@ -106,12 +107,27 @@ def check_template_fit(
 		)
 
 
-def template_parameters(mappings: Sequence[ParameterMapping], document: DocumentValues) -> tuple[str, ...]:
-	"""The values of {{1}}, {{2}}, ... for `document`, in position order."""
+def _check_names(template: str, variables: TemplateVariables, mappings: Sequence[ParameterMapping]) -> None:
+	"""Named variables: each mapped once by its name; numbered ones: no names."""
+	names = sorted(mapping.name or "" for mapping in mappings)
+	if variables.parameter_format == NAMED and names != sorted(variables.body):
+		raise InvalidMessage(
+			f"Template {template} has the named variables {', '.join(variables.body)}: give each parameter "
+			f"row one of these names, each once (given: {', '.join(name or '(none)' for name in names)})."
+		)
+	if variables.parameter_format != NAMED and any(names):
+		raise InvalidMessage(f"Template {template} has numbered variables: leave the variable names empty.")
+
+
+def template_parameters(
+	mappings: Sequence[ParameterMapping], document: DocumentValues
+) -> tuple[str | Parameter, ...]:
+	"""The values of {{1}}, {{2}}, ... for `document`, in position order (a named variable's value
+	carries its name)."""
 	context = document.context()
-	return tuple(
-		_parameter(mapping, document, context) for mapping in sorted(mappings, key=lambda m: m.position)
-	)
+	ordered = sorted(mappings, key=lambda m: m.position)
+	values = [(mapping.name, _parameter(mapping, document, context)) for mapping in ordered]
+	return tuple(Parameter(text, name=name) if name else text for name, text in values)
 
 
 def _parameter(mapping: ParameterMapping, document: DocumentValues, context: Mapping[str, Any]) -> str:

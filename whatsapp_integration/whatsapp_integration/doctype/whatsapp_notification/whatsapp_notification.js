@@ -59,7 +59,8 @@ const whatsapp_notification = {
 		if (shown.skipped.length) rows.push(`<p class="text-muted">${__("Skipped")}: ${escape(shown.skipped.join("; "))}</p>`);
 		if (shown.template) {
 			rows.push(`<p><b>${__("Template")}:</b> ${escape(shown.template)} (${escape(shown.language)})</p>`);
-			const items = shown.parameters.map((value, i) => `<li>{{${i + 1}}} = ${escape(value)}</li>`).join("");
+			const label = (i) => escape(shown.parameter_names[i] || i + 1);
+			const items = shown.parameters.map((value, i) => `<li>{{${label(i)}}} = ${escape(value)}</li>`).join("");
 			rows.push(`<ul>${items}</ul>`);
 		} else {
 			rows.push(`<pre style="white-space: pre-wrap">${escape(shown.text)}</pre>`);
