@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import ServiceHarness
+from conftest import ServiceHarness, make_device
 
 from whatsapp_integration.core.chat import (
 	Bubble,
@@ -19,7 +19,7 @@ from whatsapp_integration.core.chat import (
 	kind_for_file,
 )
 from whatsapp_integration.core.errors import InvalidMessage, WindowClosed
-from whatsapp_integration.core.message import Template
+from whatsapp_integration.core.message import OutboundMessage, Template
 from whatsapp_integration.core.vocabulary import DeviceMode, Direction, MessageStatus
 from whatsapp_integration.services.chat_service import ChatService, ReadReceipt, Reply
 from whatsapp_integration.testing import fake_graph_chat  # registers the read-receipt route
@@ -223,6 +223,12 @@ class TestReply:
 		)
 		(request,) = chat.harness.graph.message_requests()
 		assert request.body["context"] == {"message_id": "wamid.1"}
+
+	def test_only_official_devices_quote_the_message_answered(self, chat: Chat) -> None:
+		message = OutboundMessage(to=NUMBER, text="About that", reply_to="wamid.1")
+		official = chat.harness.service.build_record(message, chat.harness.device)
+		web = chat.harness.service.build_record(message, make_device("Web Number", mode=DeviceMode.WEB))
+		assert (official.reply_to_wamid, web.reply_to_wamid) == ("wamid.1", None)
 
 	def test_a_reply_to_a_message_of_another_conversation_is_refused(self, chat: Chat) -> None:
 		chat.with_messages(1)

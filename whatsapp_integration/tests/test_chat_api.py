@@ -18,6 +18,7 @@ from whatsapp_integration.site.doctypes import CONVERSATION, MESSAGE_LOG
 from whatsapp_integration.site.services import webhook_service
 from whatsapp_integration.testing import fake_graph_chat  # registers the read-receipt route
 from whatsapp_integration.testing import webhook_payloads as payloads
+from whatsapp_integration.testing.fake_graph_media_upload import uploads
 from whatsapp_integration.tests.utils import (
 	TEST_DEVICE,
 	TEST_PHONE_NUMBER_ID,
@@ -115,6 +116,23 @@ class TestChatApi(FakeGraphTestCase):
 		self.assertEqual(len(self.graph.message_requests()), 1)
 		reply = api.thread(conversation)["messages"][-1]
 		self.assertEqual((reply["name"], reply["quoted"]["name"]), (result["message_log"], asked))
+
+	def test_a_file_reply_is_uploaded_to_meta_and_sent_by_id(self) -> None:
+		number = new_number()
+		(asked,) = customer_writes(number, "Send me the invoice please")
+		content = b"%PDF-1.4\n% invoice " + frappe.generate_hash(length=32).encode() + b"\n%%EOF\n"
+		file = frappe.get_doc(
+			{"doctype": "File", "file_name": "INV-chat.pdf", "is_private": 1, "content": content}
+		).insert(ignore_permissions=True)
+		conversation = conversation_of(asked)
+		result = api.send_reply(conversation, frappe.generate_hash(length=12), file_url=file.file_url)
+		self.assertEqual(result["status"], "Sent", result["error"])
+		(upload,) = uploads(self.graph)
+		self.assertEqual(upload["fields"]["type"], "application/pdf")
+		body = self.graph.message_requests()[-1].body
+		self.assertEqual(body["document"], {"id": upload["id"], "filename": file.file_url.rsplit("/", 1)[-1]})
+		with self.assertRaisesRegex(frappe.ValidationError, "There is no File"):
+			api.send_reply(conversation, frappe.generate_hash(length=12), file_url="/private/files/none.pdf")
 
 	def test_outside_the_window_free_text_is_refused_and_the_composer_knows(self) -> None:
 		(old,) = customer_writes(new_number(), "Hi", at=time.time() - 2 * DAY)
