@@ -18,10 +18,11 @@ from pathlib import Path
 import frappe
 import requests
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import get_bench_path
+from frappe.utils import add_to_date, get_bench_path, now_datetime
 
 from whatsapp_integration.core.webhook import sign
 from whatsapp_integration.site.doctypes import MESSAGE_LOG
+from whatsapp_integration.tasks import retry_inbound_media
 from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
 from whatsapp_integration.tests.utils import configure_settings
@@ -54,8 +55,12 @@ def up(url: str) -> bool:
 		return False
 
 
-def script_media(media_id: str, content: bytes, mime_type: str) -> None:
-	body = {"content_base64": base64.b64encode(content).decode(), "mime_type": mime_type}
+def script_media(media_id: str, content: bytes, mime_type: str, expired_urls: int = 0) -> None:
+	body = {
+		"content_base64": base64.b64encode(content).decode(),
+		"mime_type": mime_type,
+		"expired_urls": expired_urls,
+	}
 	headers = {"Authorization": f"Bearer {TOKEN}"}
 	requests.post(
 		f"{GRAPH}/_fake_media/{media_id}", json=body, headers=headers, timeout=10
@@ -149,3 +154,21 @@ class TestInboundMedia(FrappeTestCase):
 		self.assertFalse(
 			frappe.db.exists("File", {"attached_to_doctype": MESSAGE_LOG, "attached_to_name": log.name})
 		)
+
+	def test_a_failed_download_is_retried_by_the_scheduler_task(self) -> None:
+		media_id = frappe.generate_hash(length=12)
+		script_media(media_id, PNG, "image/png", expired_urls=2)  # the URL expires twice in a row
+		wamid = post_media_message("image", media_id, "image/png")
+		wait_until(lambda: row(wamid).media_attempts == 1, DEADLINE, f"{wamid}'s first attempt")
+		first = row(wamid)
+		self.assertEqual(first.media_status, "Pending")
+		self.assertIn("tried again automatically", first.media_error)
+		self.assertGreater(first.media_next_attempt_at, now_datetime())
+		frappe.db.set_value(
+			MESSAGE_LOG, first.name, "media_next_attempt_at", add_to_date(now_datetime(), seconds=-1)
+		)
+		frappe.db.commit()  # the retry is due now; Meta's URL works again
+		retry_inbound_media()
+		log = row(wamid)
+		self.assertEqual((log.media_status, log.media_attempts, log.media_error), ("Downloaded", 2, None))
+		self.assertTrue(log.media_file.startswith("/private/files/"))
