@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from conftest import ServiceHarness
 
+from whatsapp_integration.core.errors import InvalidMessage
 from whatsapp_integration.core.message import Media
 from whatsapp_integration.core.notification.events import event_occasion
 from whatsapp_integration.core.notification.mapping import DocumentValues, ParameterMapping
@@ -204,3 +205,20 @@ def test_a_preview_renders_without_sending(make_service: Callable[..., ServiceHa
 	assert (preview.condition, preview.numbers, preview.skipped) == (True, [ADA], ["user x: no number"])
 	assert preview.content.template.parameters == ("Ada", "₹ 1,000.50")
 	assert (sends(harness), site.runs, site.headers_made) == ([], [], 0)
+
+
+def test_a_condition_that_cannot_be_evaluated_is_alerted_and_sends_nothing(
+	make_service: Callable[..., ServiceHarness],
+) -> None:
+	harness = make_service()
+
+	def broken_condition(doc: dict) -> bool:
+		raise InvalidMessage("The condition doc.total > 1 could not be evaluated: 'total' is not defined")
+
+	broken = Broken()
+	site = MemoryNotificationSite(
+		recipients={RULE.name: [("fixed", ADA)]}, conditions={RULE.name: broken_condition}
+	)
+	result = build(harness, site, broken).notify(RULE, INVOICE, SUBMIT)
+	assert (result.failed, sends(harness)) == (1, [])
+	assert "could not be evaluated" in broken.calls[0][1]

@@ -188,7 +188,12 @@ class FrappeNotificationSite:
 			if isinstance(formatted, _Formatted)
 			else frappe.get_doc(document.doctype, document.name)
 		)
-		return bool(frappe.safe_eval(rule.condition, None, {"doc": doc}))
+		try:
+			return bool(frappe.safe_eval(rule.condition, None, {"doc": doc}))
+		except Exception as error:
+			raise InvalidMessage(
+				_("The condition {0} could not be evaluated: {1}").format(rule.condition, error)
+			) from None
 
 	def recipient_numbers(self, rule: NotificationRule, document: Document) -> list[tuple[str, str]]:
 		found: list[tuple[str, str]] = []

@@ -97,8 +97,11 @@ class NotificationService:
 	def deliver(self, rule: NotificationRule, document: Document, occasion: str) -> RunResult:
 		"""Send the rule's message for `document` to each recipient (nothing when the condition fails)."""
 		result = RunResult()
-		if not self.site.passes_condition(rule, document):
-			return result
+		try:
+			if not self.site.passes_condition(rule, document):
+				return result
+		except InvalidMessage as error:
+			return self._broken(result, f"{document.doctype} {document.name}: {error}", 1)
 		resolution = resolve(self.site.recipient_numbers(rule, document), self.default_country)
 		result.errors += resolution.skipped
 		if not resolution.numbers:

@@ -252,3 +252,12 @@ class TestNotifications(NotificationTestCase):
 			pluck="subject",
 		)
 		self.assertEqual(len(alerts), 1)
+
+	def test_a_condition_that_fails_is_the_rules_error_not_a_crashed_job(self) -> None:
+		rule = new_rule("Submit", condition="doc.amount.missing > 1")
+		to = number()
+		doc = new_appointment(to, submit=True)
+		frappe.db.commit()
+		self.run_notification(doc)
+		self.assertIn("could not be evaluated", frappe.db.get_value(NOTIFICATION, rule, "last_error"))
+		self.assertEqual(self.sent_to(to), [])
