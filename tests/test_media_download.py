@@ -15,6 +15,7 @@ from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError
 from whatsapp_integration.core.inbound_media import sha256_matches, stored_filename
 from whatsapp_integration.core.vocabulary import MediaStatus
+from whatsapp_integration.senders.factory import DeviceProfile, graph_client_for
 from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.services.media_download import LEASE_SECONDS, MediaDownloader
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
@@ -204,3 +205,12 @@ def test_checksums_in_hex_or_base64() -> None:
 def test_a_nameless_file_gets_the_media_id_and_extension() -> None:
 	assert stored_filename("123/../9", None, "audio/ogg") == "whatsapp-123_.._9.ogg"
 	assert stored_filename("55", "", "application/x-unknown") == "whatsapp-55"
+
+
+def test_a_device_without_a_token_fails_with_what_to_do(clock: FakeClock) -> None:
+	store = MemoryMediaStore()
+	device = DeviceProfile("Main Number", phone_number_id="1")
+	service = MediaDownloader(store, CONFIG, lambda name: graph_client_for(device, CONFIG), now=clock.now)
+	wamid = pending(store, "MID-notoken")
+	assert service.download(wamid) is MediaStatus.FAILED
+	assert "No access token is set" in store.rows[wamid].error

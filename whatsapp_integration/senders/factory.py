@@ -96,15 +96,19 @@ def cloud_sender_builder(media: MediaSources | None) -> SenderBuilder:
 def build_cloud_sender(
 	device: DeviceProfile, config: WhatsAppConfig, media: MediaSources | None = None
 ) -> CloudApiSender:
+	if not device.phone_number_id:
+		raise ConfigurationError(
+			f"Device {device.name} has no Phone Number ID. Copy it from the Meta app dashboard."
+		)
+	return CloudApiSender(graph_client_for(device, config), device.phone_number_id, media)
+
+
+def graph_client_for(device: DeviceProfile, config: WhatsAppConfig) -> GraphClient:
+	"""A Graph API client with the device's own access token, else the one of Settings."""
 	token = device.access_token or config.access_token
 	if not token:
 		raise ConfigurationError(
 			"No access token is set. Paste a system-user token into WhatsApp Integration Settings "
 			f"or into device {device.name}."
 		)
-	if not device.phone_number_id:
-		raise ConfigurationError(
-			f"Device {device.name} has no Phone Number ID. Copy it from the Meta app dashboard."
-		)
-	client = GraphClient(config.graph_api_root, token, timeout=config.request_timeout)
-	return CloudApiSender(client, device.phone_number_id, media)
+	return GraphClient(config.graph_api_root, token, timeout=config.request_timeout)

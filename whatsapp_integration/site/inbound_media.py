@@ -6,9 +6,9 @@ from __future__ import annotations
 import frappe
 from frappe.utils import now_datetime
 
-from whatsapp_integration.core.errors import ConfigurationError
 from whatsapp_integration.repositories.inbound_media import FrappeMediaStore
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
+from whatsapp_integration.senders.factory import graph_client_for
 from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.services.media_download import MediaDownloader
 from whatsapp_integration.site.settings import get_config
@@ -21,15 +21,7 @@ def media_downloader() -> MediaDownloader:
 
 
 def graph_client(device: str) -> GraphClient:
-	"""A Graph client with the device's own access token, else the one of Settings."""
-	config = get_config()
-	token = FrappeMessageRepository().get_device(device).access_token or config.access_token
-	if not token:
-		raise ConfigurationError(
-			"No access token is set. Paste a system-user token into WhatsApp Integration Settings "
-			f"or into device {device}."
-		)
-	return GraphClient(config.graph_api_root, token, timeout=config.request_timeout)
+	return graph_client_for(FrappeMessageRepository().get_device(device), get_config())
 
 
 def queue_media_download(wamid: str) -> None:
