@@ -98,10 +98,15 @@ def contact_by_number(number: str) -> str | None:
 
 def contact_link(contact: str) -> ContactLink:
 	"""`contact` with the Customer, Lead or Supplier it links to (in that order of preference)."""
+	return contact_links([contact])[contact]
+
+
+def contact_links(contacts: list[str]) -> dict[str, ContactLink]:
+	"""Each of `contacts` with its preferred Customer, Lead or Supplier, in one query."""
 	links = frappe.get_all(
 		"Dynamic Link",
-		filters={"parent": contact, "parenttype": "Contact"},
-		fields=["link_doctype", "link_name"],
+		filters={"parent": ("in", contacts), "parenttype": "Contact"},
+		fields=["parent", "link_doctype", "link_name"],
 		order_by="idx asc",
 	)
 	ranked = sorted(
@@ -112,5 +117,24 @@ def contact_link(contact: str) -> ContactLink:
 			else len(PARTY_PREFERENCE)
 		),
 	)
-	party = ranked[0] if ranked else None
-	return ContactLink(contact, party.link_doctype if party else None, party.link_name if party else None)
+	party = {}
+	for link in ranked:
+		party.setdefault(link.parent, link)
+	return {
+		contact: ContactLink(contact, party[contact].link_doctype, party[contact].link_name)
+		if contact in party
+		else ContactLink(contact)
+		for contact in contacts
+	}
+
+
+def contacts_by_number(numbers: list[str]) -> dict[str, str]:
+	"""`contact_by_number` for many numbers at once: number -> Contact (the first one created)."""
+	if not numbers:
+		return {}
+	rows = frappe.db.sql(
+		f"""select {CONTACT_NUMBER_FIELD}, parent from `tabContact Phone` where {CONTACT_NUMBER_FIELD} in %s
+		and parenttype = 'Contact' order by creation desc""",
+		(tuple(numbers),),
+	)
+	return dict(rows)  # the last row of a number wins: its earliest Contact

@@ -14,7 +14,8 @@ import dataclasses
 from typing import Any
 
 import frappe
-from frappe.utils import get_datetime
+from frappe.utils import get_datetime, now_datetime
+from pypika.terms import Case
 
 from whatsapp_integration.core.conversation import (
 	ConversationState,
@@ -23,8 +24,14 @@ from whatsapp_integration.core.conversation import (
 	needs_assignment,
 )
 from whatsapp_integration.core.vocabulary import Direction
-from whatsapp_integration.repositories.contact_numbers import contact_by_number, contact_link
-from whatsapp_integration.repositories.rows import insert_once
+from whatsapp_integration.core.webhook_records import ContactLink
+from whatsapp_integration.repositories.contact_numbers import (
+	contact_by_number,
+	contact_link,
+	contact_links,
+	contacts_by_number,
+)
+from whatsapp_integration.repositories.rows import DOC_FIELDS, doc_values, insert_once
 from whatsapp_integration.site import conversation_assignment
 from whatsapp_integration.site.doctypes import CONVERSATION
 
@@ -53,6 +60,31 @@ def record(message: MessageSeen) -> str:
 	return after.name or ""
 
 
+def record_many(messages: list[MessageSeen]) -> list[str]:
+	"""`record` for a batch of messages to customers (a campaign batch), in a few statements: one
+	locking read, one insert of the new conversations, one update of the others. Returns the
+	conversation of each message. Customers' messages (assignment, notifications) use `record`."""
+	if any(message.direction == Direction.INBOUND or not message.number for message in messages):
+		return [record(message) for message in messages]
+	before = _find_by_numbers(messages)
+	after = dict(before)
+	links = _links_for([message.number or "" for message in messages if _key(message) not in before])
+	for message in messages:
+		if _key(message) not in after:
+			message = dataclasses.replace(message, contact=links.get(message.number or ""))
+		after[_key(message)] = apply_message(after.get(_key(message)), message)
+	new = {
+		key: dataclasses.replace(state, name=frappe.generate_hash(length=10))
+		for key, state in after.items()
+		if key not in before
+	}
+	if not _insert_many(list(new.values())):  # a racing worker created one of them first
+		return [record(message) for message in messages]
+	after.update(new)
+	_update_many([(state, after[key]) for key, state in before.items()])
+	return [after[_key(message)].name or "" for message in messages]
+
+
 def find(
 	device: str, number: str | None, bsuid: str | None, *, lock: bool = False
 ) -> ConversationState | None:
@@ -77,6 +109,74 @@ def get(name: str, *, lock: bool = False) -> ConversationState:
 def save(before: ConversationState, after: ConversationState) -> None:
 	"""Store what changed between `before` and `after` (a person's change: status, unread)."""
 	_update(before, after)
+
+
+def _key(message: MessageSeen) -> tuple[str, str]:
+	return message.device, message.number or ""
+
+
+def _find_by_numbers(messages: list[MessageSeen]) -> dict[tuple[str, str], ConversationState]:
+	"""The conversations of the messages' customers, locked (in index order: no deadlock)."""
+	numbers: dict[str, set[str]] = {}
+	for message in messages:
+		numbers.setdefault(message.device, set()).add(message.number or "")
+	found = {}
+	for device, wanted in numbers.items():
+		rows = frappe.db.get_values(
+			CONVERSATION,
+			{"device": device, "contact_number": ("in", sorted(wanted))},
+			list(FIELDS),
+			as_dict=True,
+			for_update=True,
+		)
+		found.update({(device, row.contact_number): state_from(row) for row in rows})
+	return found
+
+
+def _links_for(numbers: list[str]) -> dict[str, ContactLink]:
+	contacts = contacts_by_number(numbers)
+	links = contact_links(sorted(set(contacts.values()))) if contacts else {}
+	return {number: links[contact] for number, contact in contacts.items()}
+
+
+def _insert_many(states: list[ConversationState]) -> bool:
+	"""Insert new conversations at once; False (nothing inserted) when a key is already taken."""
+	if not states:
+		return True
+	fields = [field for field in FIELDS if field != "name"]
+	values = [(*doc_values(state.name), *(getattr(state, field) for field in fields)) for state in states]
+	frappe.db.savepoint("whatsapp_conversations")
+	try:
+		frappe.db.bulk_insert(CONVERSATION, (*DOC_FIELDS, *fields), values)
+	except Exception as error:
+		if not frappe.db.is_duplicate_entry(error):
+			raise
+		frappe.db.rollback(save_point="whatsapp_conversations")
+		return False
+	return True
+
+
+def _update_many(pairs: list[tuple[ConversationState, ConversationState]]) -> None:
+	"""Store what changed in each (before, after) pair with one UPDATE (a CASE per column)."""
+	changed = [(before, after) for before, after in pairs if before != after]
+	if not changed:
+		return
+	columns = sorted(
+		{
+			field
+			for before, after in changed
+			for field in FIELDS
+			if getattr(before, field) != getattr(after, field)
+		}
+	)
+	table = frappe.qb.DocType(CONVERSATION)
+	query = frappe.qb.update(table).set(table.modified, now_datetime())
+	for column in columns:
+		case = Case()
+		for before, after in changed:
+			case = case.when(table.name == before.name, getattr(after, column))
+		query = query.set(table[column], case.else_(table[column]))
+	query.where(table.name.isin([before.name for before, _after in changed])).run()
 
 
 def state_from(row: dict[str, Any]) -> ConversationState:

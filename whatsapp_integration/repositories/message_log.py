@@ -123,9 +123,10 @@ def insert_many(logs: list[tuple[str, MessageRecord]], refused: Refusal) -> list
 	the others, and `refused` says what becomes of it. Returns the rows stored."""
 	if not logs:
 		return []
-	# In one order (device, number), so two dispatchers never wait on each other's conversations.
-	for _name, record in sorted(logs, key=lambda log: (log[1].device or "", log[1].to_number or "")):
-		record.conversation = conversations.record(seen_outbound(record, record.created_at or now_datetime()))
+	now = now_datetime()
+	names = conversations.record_many([seen_outbound(record, record.created_at or now) for _, record in logs])
+	for (_name, record), conversation in zip(logs, names, strict=True):
+		record.conversation = conversation
 	stored = _store_rows(logs, refused)
 	insert_events((name, idx, event) for name, record in stored for idx, event in enumerate(record.events, 1))
 	announce([message_event("outbound", {**columns(record), "name": name}) for name, record in stored])

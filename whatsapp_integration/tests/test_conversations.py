@@ -16,6 +16,7 @@ from whatsapp_integration.core.errors import DuplicateKey
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import ConversationStatus
 from whatsapp_integration.patches import link_messages_to_conversations
+from whatsapp_integration.repositories import message_log
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.site.conversation_access import can_access, users_with_access
 from whatsapp_integration.site.conversation_assignment import users_with_roles
@@ -99,6 +100,28 @@ class TestConversations(FakeGraphTestCase):
 		record = MessageRecord(to_number=number, device=DEVICE, text="Your order shipped", status="Sent")
 		record.created_at, record.idempotency_key = frappe.utils.now_datetime(), key
 		return FrappeMessageRepository().insert_message(record)
+
+	def test_a_campaign_batch_starts_and_updates_conversations_at_once(self) -> None:
+		known, new = webhook_utils.unique_number(), webhook_utils.unique_number()
+		receive(known, "Hello")
+		contact = self._contact(new, owner=self.alice)
+		logs = []
+		for wa_id in (known, new):
+			record = MessageRecord(
+				to_number="+" + wa_id, device=DEVICE, text=f"Offer for {wa_id}", status="Sent"
+			)
+			record.created_at, record.idempotency_key = frappe.utils.now_datetime(), frappe.generate_hash()
+			logs.append((frappe.generate_hash(length=10), record))
+		stored = message_log.insert_many(logs, lambda name, record, error: None)
+		frappe.db.commit()
+		first, second = conversation_of(known), conversation_of(new)
+		self.assertEqual([record.conversation for _, record in stored], [first.name, second.name])
+		for (name, _record), conversation in zip(logs, (first, second), strict=True):
+			self.assertEqual(frappe.db.get_value(MESSAGE_LOG, name, "conversation"), conversation.name)
+		self.assertEqual((first.unread_count, first.last_direction), (1, "Outbound"))
+		self.assertEqual(first.last_message_preview, f"Offer for {known}")
+		self.assertEqual((second.contact, second.title, second.unread_count), (contact, contact, 0))
+		self.assertIsNone(second.last_inbound_at)
 
 	def test_free_text_outside_the_window_is_refused_by_the_send_api_before_any_request(self) -> None:
 		wa_id = webhook_utils.unique_number()
