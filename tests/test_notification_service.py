@@ -222,3 +222,22 @@ def test_a_condition_that_cannot_be_evaluated_is_alerted_and_sends_nothing(
 	result = build(harness, site, broken).notify(RULE, INVOICE, SUBMIT)
 	assert (result.failed, sends(harness)) == (1, [])
 	assert "could not be evaluated" in broken.calls[0][1]
+
+
+def test_a_rerun_makes_no_pdf_and_renders_nothing_for_numbers_already_messaged(
+	make_service: Callable[..., ServiceHarness],
+) -> None:
+	harness = make_service()
+	with_pdf = NotificationRule(**{**RULE.__dict__, "attach_print": True})
+	site = MemoryNotificationSite(
+		recipients={RULE.name: [("fixed", ADA)]},
+		header_media=Media("document", media_id="4490709327384033", filename="SINV-00042.pdf"),
+		outbox_has=lambda key: harness.repository.find_by_idempotency_key(key) is not None,
+	)
+	service = build(harness, site)
+	service.notify(with_pdf, INVOICE, "day@2026-03-04")
+	service.notify(with_pdf, INVOICE, "day@2026-03-04")  # the next hourly run of the same day
+	assert (len(sends(harness)), site.headers_made) == (1, 1)
+	site.recipients[RULE.name].append(("fixed", BOB))  # a recipient added since: only they get it
+	service.notify(with_pdf, INVOICE, "day@2026-03-04")
+	assert ([body["to"] for body in sends(harness)], site.headers_made) == ([ADA[1:], BOB[1:]], 2)

@@ -140,7 +140,7 @@ def date_rules() -> list[Any]:
 	return frappe.get_all(
 		NOTIFICATION,
 		filters={"enabled": 1, "event": ("in", NotificationEvent.dated())},
-		fields=["name", "event", "days", "send_time", "last_window"],
+		fields=["name", "event", "days", "send_time"],
 		order_by="name asc",
 	)
 
@@ -243,6 +243,11 @@ class FrappeNotificationSite:
 			}
 		).insert(ignore_permissions=True)
 		return Media(MessageType.DOCUMENT, file_url=file.file_url, filename=file_name)
+
+	def sent_keys(self, keys: list[str]) -> set[str]:
+		return set(
+			frappe.get_all(MESSAGE_LOG, filters={"idempotency_key": ("in", keys)}, pluck="idempotency_key")
+		)
 
 	def record_run(self, rule: str, result: RunResult) -> None:
 		summary = _("{0} sent, {1} failed, {2} opted out").format(

@@ -23,6 +23,7 @@ from whatsapp_integration.core.notification.rule import (
 	RunResult,
 	breaks_rule,
 	content,
+	message_key,
 	outbound,
 )
 from whatsapp_integration.core.records import MessageRecord
@@ -52,6 +53,10 @@ class NotificationSite(Protocol):
 
 	def header(self, rule: NotificationRule, document: Document) -> Media | None:
 		"""The document's PDF as a header (a private File), when the rule attaches one."""
+		...
+
+	def sent_keys(self, keys: list[str]) -> set[str]:
+		"""Those of `keys` the outbox already holds (a message of an earlier run)."""
 		...
 
 	def record_run(self, rule: str, result: RunResult) -> None: ...
@@ -104,17 +109,25 @@ class NotificationService:
 			return self._broken(result, f"{document.doctype} {document.name}: {error}", 1)
 		resolution = resolve(self.site.recipient_numbers(rule, document), self.default_country)
 		result.errors += resolution.skipped
-		if not resolution.numbers:
+		numbers = self._not_sent(rule, document, occasion, resolution.numbers)
+		if not numbers:
 			return result
 		try:
 			made = content(rule, document, self.site.header(rule, document) if rule.attach_print else None)
 		except InvalidMessage as error:
-			return self._broken(
-				result, f"{document.doctype} {document.name}: {error}", len(resolution.numbers)
-			)
-		for number in resolution.numbers:
+			return self._broken(result, f"{document.doctype} {document.name}: {error}", len(numbers))
+		for number in numbers:
 			self._send_one(rule, document, made, number, occasion, result)
 		return result
+
+	def _not_sent(
+		self, rule: NotificationRule, document: Document, occasion: str, numbers: list[str]
+	) -> list[str]:
+		"""The numbers this occasion has not messaged yet: a re-run (an hourly date run, a repeated
+		job) renders nothing, makes no PDF and sends nothing for the others."""
+		keys = {number: message_key(rule, document, occasion, number) for number in numbers}
+		done = self.site.sent_keys(list(keys.values())) if keys else set()
+		return [number for number in numbers if keys[number] not in done]
 
 	def _send_one(
 		self,

@@ -18,6 +18,8 @@ class MemoryNotificationSite:
 	conditions: dict[str, Callable[[dict], bool]] = field(default_factory=dict)
 	header_media: Media | None = None
 	runs: list[tuple[str, RunResult]] = field(default_factory=list)
+	# Whether the outbox holds a key (tests give the in-memory outbox's lookup); default: never.
+	outbox_has: Callable[[str], bool] = lambda key: False
 	headers_made: int = 0
 
 	def passes_condition(self, rule: NotificationRule, document: Document) -> bool:
@@ -30,6 +32,9 @@ class MemoryNotificationSite:
 	def header(self, rule: NotificationRule, document: Document) -> Media | None:
 		self.headers_made += 1
 		return self.header_media
+
+	def sent_keys(self, keys: list[str]) -> set[str]:
+		return {key for key in keys if self.outbox_has(key)}
 
 	def record_run(self, rule: str, result: RunResult) -> None:
 		self.runs.append((rule, result))

@@ -99,11 +99,17 @@ class TestNotifications(NotificationTestCase):
 		frappe.db.commit()
 		at = lambda hour: datetime.combine(today, time(hour), zone).astimezone(timezone.utc)  # noqa: E731
 		self.assertEqual(notifications.run_date_rules(at(8)), 0)  # before the send time
+		window = dates.day_window(today, add_days(today, 2))
 		self.assertEqual(notifications.run_date_rules(at(9)), 1)
-		self.run_job(notifications.date_job_id(rule, dates.day_window(today, add_days(today, 2))))
-		self.assertEqual(notifications.run_date_rules(at(10)), 0)  # the next hour: done for today
-		self.assertEqual((len(self.sent_to(due)), self.sent_to(later), self.sent_to(excluded)), (1, [], []))
-		self.assertEqual(frappe.db.get_value(NOTIFICATION, rule, "last_window"), f"day@{add_days(today, 2)}")
+		self.run_job(notifications.date_job_id(rule, window))
+		late = number()  # booked after the 09:00 run, for the same day
+		new_appointment(late, submit=True, appointment_date=add_days(today, 2))
+		frappe.db.commit()
+		self.assertEqual(notifications.run_date_rules(at(10)), 1)  # the next hour
+		self.run_job(notifications.date_job_id(rule, window))
+		sent = [len(self.sent_to(to)) for to in (due, late, later, excluded)]
+		self.assertEqual(sent, [1, 1, 0, 0])
+		self.assertEqual(frappe.db.get_value(NOTIFICATION, rule, "last_window"), window.occasion)
 		tomorrow = add_days(today, 1)
 		self.assertEqual(notifications.run_date_rules(at(9) + timedelta(days=1)), 1)
 		self.run_job(notifications.date_job_id(rule, dates.day_window(tomorrow, add_days(today, 3))))

@@ -96,8 +96,12 @@ def outbound(
 		device=rule.device or None,
 		reference_doctype=document.doctype,
 		reference_name=document.name,
-		idempotency_key=idempotency_key(rule.name, document.doctype, document.name, occasion, number),
+		idempotency_key=message_key(rule, document, occasion, number),
 	)
+
+
+def message_key(rule: NotificationRule, document: Document, occasion: str, number: str) -> str:
+	return idempotency_key(rule.name, document.doctype, document.name, occasion, number)
 
 
 def breaks_rule(error_action: str | None) -> bool:
