@@ -4,7 +4,8 @@
   - the conversation list over 100,000 conversations (`api.conversations.conversations`: the
     first page of 20, the Unread filter, and a search by number).
 Serves the site with gunicorn (2 sync workers, as production does) and logs in as
-Administrator (a WhatsApp Manager sees every conversation: the whole table is in play). Each
+Administrator (a WhatsApp Manager sees every conversation: the whole table is in play), then as
+a WhatsApp User assigned 50 of the 100,000 (the access rule filters the list). Each
 round alternates ping and the chat calls so both see the same machine load; figures only.
 Generated rows are inserted with bulk SQL and deleted at the end.
 
@@ -30,6 +31,8 @@ from whatsapp_integration.site.doctypes import CONVERSATION, DEVICE, MESSAGE_LOG
 from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
 
 BENCH_DEVICE = "_Bench Chat Device"
+BENCH_USER = "wa-bench-chat-user@example.com"
+ASSIGNED_EVERY = 2000  # the WhatsApp User is assigned one conversation in 2,000 (50 of 100,000)
 KEY_PREFIX = f"{BENCH_DEVICE}|"
 PING = "/api/method/ping"
 API = "/api/method/whatsapp_integration.api.conversations."
@@ -46,6 +49,7 @@ CONVERSATION_COLUMNS = (
 	"last_inbound_at",
 	"last_direction",
 	"last_message_preview",
+	"assigned_to",
 )
 MESSAGE_COLUMNS = (*BASE, "conversation", "device", "direction", "status", "message_type", "text", "wamid")
 MESSAGE_COLUMNS += ("from_number", "to_number")
@@ -74,6 +78,7 @@ def conversations(count: int, now: datetime) -> list[tuple]:
 				at,
 				rand.choice(("Inbound", "Outbound")),
 				f"Order question {index}",
+				BENCH_USER if index % ASSIGNED_EVERY == 1 else None,
 			)
 		)
 	return rows
@@ -124,6 +129,19 @@ def generate(conversation_count: int, message_count: int) -> tuple[str, str]:
 	return long_one[0], long_one[6]
 
 
+def ensure_user(password: str) -> None:
+	"""A WhatsApp User (no other role) who logs in with `password`."""
+	from frappe.utils.password import update_password
+
+	if not frappe.db.exists("User", BENCH_USER):
+		user = {"doctype": "User", "email": BENCH_USER, "first_name": "Chat bench", "send_welcome_email": 0}
+		frappe.get_doc(user).insert(ignore_permissions=True)
+	user = frappe.get_doc("User", BENCH_USER)
+	user.add_roles("WhatsApp User")
+	update_password(BENCH_USER, password)
+	frappe.db.commit()
+
+
 def delete_generated() -> None:
 	frappe.db.sql(f"DELETE FROM `tab{MESSAGE_LOG}` WHERE device = %s", BENCH_DEVICE)
 	frappe.db.sql(f"DELETE FROM `tab{CONVERSATION}` WHERE device = %s", BENCH_DEVICE)
@@ -148,6 +166,12 @@ def measure(
 		for label, call in calls.items():
 			timings[label].append(timed(session, base + API + call["method"], call["params"]))
 	return timings
+
+
+def user_calls(session: requests.Session, base: str) -> dict[str, dict]:
+	listed = session.get(base + API + "conversations").json()["message"]["conversations"]
+	assert listed and all(row["assigned_to"] == BENCH_USER for row in listed), "the user sees others'"
+	return {"list as a WhatsApp User (50 theirs)": {"method": "conversations", "params": {}}}
 
 
 def calls_for(session: requests.Session, base: str, conversation: str, number: str) -> dict[str, dict]:
@@ -208,10 +232,15 @@ def main() -> None:
 		conversation, number = generate(args.conversations, args.messages)
 		print(f"generated in {time.perf_counter() - start:.1f} s")
 		base = f"http://127.0.0.1:{args.port}"
-		session = login(base, args.site, args.password)
+		session = login(base, args.site, "Administrator", args.password)
 		calls = calls_for(session, base, conversation, number)
 		measure(session, base, calls, 3)  # warm both gunicorn workers
 		report(measure(session, base, calls, args.rounds), args.conversations, args.messages)
+		ensure_user(args.password)
+		user_session = login(base, args.site, BENCH_USER, args.password)
+		as_user = user_calls(user_session, base)
+		measure(user_session, base, as_user, 3)
+		report(measure(user_session, base, as_user, args.rounds), args.conversations, args.messages)
 	finally:
 		stop_process(server)
 		delete_generated()
@@ -219,13 +248,11 @@ def main() -> None:
 		frappe.destroy()
 
 
-def login(base: str, site: str, password: str) -> requests.Session:
+def login(base: str, site: str, user: str, password: str) -> requests.Session:
 	session = requests.Session()
 	session.headers["X-Frappe-Site-Name"] = site
 	wait_until(lambda: _answers(session, base), 60, base + PING)
-	session.post(
-		base + "/api/method/login", data={"usr": "Administrator", "pwd": password}
-	).raise_for_status()
+	session.post(base + "/api/method/login", data={"usr": user, "pwd": password}).raise_for_status()
 	return session
 
 
