@@ -19,6 +19,7 @@ class WhatsAppCampaignRecipient(Document):
 		attempts: DF.Int
 		campaign: DF.Link
 		context: DF.JSON | None
+		device: DF.Link | None
 		error_code: DF.Int
 		last_attempt_at: DF.Datetime | None
 		last_error: DF.SmallText | None

@@ -28,10 +28,16 @@ class WhatsAppDevice(Document):
 		daily_cap: DF.Int
 		device_name: DF.Data
 		enabled: DF.Check
+		health_checked_at: DF.Datetime | None
+		health_error: DF.SmallText | None
 		is_default: DF.Check
+		messaging_limit_tier: DF.Data | None
 		mode: DF.Literal["Official", "Web", "Sandbox"]
+		name_status: DF.Data | None
+		number_status: DF.Data | None
 		phone_number: DF.Data | None
 		phone_number_id: DF.Data | None
+		quality_rating: DF.Literal["", "GREEN", "YELLOW", "RED", "UNKNOWN"]
 		status: DF.Literal["Active", "Inactive", "Error"]
 		waba_id: DF.Data | None
 		web_last_seen: DF.Datetime | None
