@@ -203,6 +203,22 @@ class TestConversations(FakeGraphTestCase):
 		self.assertIn(self.alice, allowed)
 		self.assertNotIn(self.bob, allowed)
 
+	def test_a_whatsapp_user_who_may_read_the_contact_sees_its_conversation(self) -> None:
+		wa_id = webhook_utils.unique_number()
+		contact = self._contact(wa_id, owner="Administrator")
+		wamid = receive(wa_id, "Question")  # assignment rule None: nobody is assigned
+		name = conversation_of(wa_id).name
+		frappe.share.add("Contact", contact, self.alice)  # Alice may read the Contact, Bob may not
+		frappe.db.commit()
+		for user, sees in ((self.alice, True), (self.bob, False)):
+			frappe.set_user(user)
+			self.assertEqual(
+				frappe.get_list(CONVERSATION, pluck="name", filters={"name": name}), [name] if sees else []
+			)
+			self.assertEqual(frappe.has_permission(CONVERSATION, doc=name), sees)
+			logs = frappe.get_list(MESSAGE_LOG, pluck="wamid", filters={"wamid": wamid})
+			self.assertEqual(logs, [wamid] if sees else [])
+
 	def test_inbound_messages_show_escaped_on_the_contacts_timeline_for_allowed_users(self) -> None:
 		configure_settings(conversation_assignment="Contact Owner")
 		wa_id = webhook_utils.unique_number()
