@@ -139,7 +139,6 @@ def _enqueue_pending() -> None:
 				JOB,
 				queue=QUEUE,
 				job_id=job_id(doctype, name, entry["modified"]),
-				deduplicate=True,
 				doctype=doctype,
 				name=name,
 				rules=entry["rules"],
@@ -150,7 +149,9 @@ def _enqueue_pending() -> None:
 
 
 def job_id(doctype: str, name: str, modified: str) -> str:
-	"""One evaluation job per saved version of a document (a queued one is not queued again)."""
+	"""The evaluation job of one saved version of a document (one per transaction: `_remember`
+	keeps one entry per document; no look-up for a queued twin, which would cost the save a Redis
+	round trip: a second run would send nothing anyway)."""
 	return f"whatsapp-notification::{doctype}::{name}::{modified}"
 
 
