@@ -51,17 +51,14 @@ _NO_VALUE_TYPES = frozenset(
 def event_triggers(doctype: str) -> list[Trigger]:
 	"""The enabled rules of `doctype` fired by document events (cached by the glue). No rules while the
 	table does not exist yet (new code running before `bench migrate` created it): saves go on."""
-	try:
-		rows = frappe.get_all(
-			NOTIFICATION,
-			filters={"enabled": 1, "document_type": doctype, "event": ("not in", NotificationEvent.dated())},
-			fields=["name", "event", "value_changed", "method"],
-			order_by="name asc",
-		)
-	except Exception as error:
-		if frappe.db.is_table_missing(error):
-			return []
-		raise
+	if not frappe.db.table_exists(NOTIFICATION):
+		return []
+	rows = frappe.get_all(
+		NOTIFICATION,
+		filters={"enabled": 1, "document_type": doctype, "event": ("not in", NotificationEvent.dated())},
+		fields=["name", "event", "value_changed", "method"],
+		order_by="name asc",
+	)
 	return [Trigger(row.name, row.event, row.value_changed or None, row.method or None) for row in rows]
 
 

@@ -66,6 +66,9 @@ def enabled_actions() -> list[ReplyRule]:
 
 
 def _load_actions() -> list[ReplyRule]:
+	"""The enabled actions; none while the table does not exist yet (new code before migrate)."""
+	if not frappe.db.table_exists(REPLY_ACTION):
+		return []
 	rows = frappe.get_all(
 		REPLY_ACTION,
 		filters={"enabled": 1},
@@ -98,6 +101,8 @@ def run_actions(message_log: str, actions: list[str]) -> None:
 	log = frappe.get_doc(MESSAGE_LOG, message_log)
 	reference = replied_document(log.reply_to_wamid)
 	for name in actions:
+		if not frappe.db.exists(REPLY_ACTION, name):
+			continue  # deleted since the message came in
 		action = frappe.get_doc(REPLY_ACTION, name)
 		frappe.db.savepoint("whatsapp_reply_action")
 		try:

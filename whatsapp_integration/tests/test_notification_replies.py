@@ -111,6 +111,7 @@ class TestNotificationReplies(NotificationTestCase):
 
 	def test_saves_go_on_before_migrate_created_the_rules_table(self) -> None:
 		frappe.db.sql_ddl("rename table `tabWhatsApp Notification` to `tabWhatsApp Notification Moved`")
+		frappe.cache.delete_value("db_tables")  # Frappe's cached table list, as after such a deploy
 		try:
 			notifications.clear_rules_cache()
 			todo = frappe.get_doc(
@@ -119,6 +120,7 @@ class TestNotificationReplies(NotificationTestCase):
 			self.assertTrue(todo.name)
 		finally:
 			frappe.db.sql_ddl("rename table `tabWhatsApp Notification Moved` to `tabWhatsApp Notification`")
+			frappe.cache.delete_value("db_tables")
 			notifications.clear_rules_cache()
 
 	def test_a_keyword_calls_the_whitelisted_method_with_the_message(self) -> None:
@@ -190,3 +192,20 @@ class TestNotificationReplies(NotificationTestCase):
 		sent = self.wait_for(to)[0]["template"]["components"][0]["parameters"]
 		given = {parameter["parameter_name"]: parameter["text"] for parameter in sent}
 		self.assertEqual(given, {"reference": doc.name, "first_name": "Ada"})
+
+	def test_inbound_messages_are_stored_cleanly_before_migrate_created_the_actions_table(self) -> None:
+		errors = frappe.db.count("Error Log")
+		frappe.db.sql_ddl("rename table `tabWhatsApp Reply Action` to `tabWhatsApp Reply Action Moved`")
+		frappe.cache.delete_value("db_tables")  # Frappe's cached table list, as after such a deploy
+		try:
+			reply_actions.clear_actions_cache()
+			wamid = f"wamid.{frappe.generate_hash(length=12)}"
+			message = payloads.text_message(wamid, "hello", wa_id=number().lstrip("+"))
+			change = payloads.messages_change(messages=[message], phone_number_id=TEST_PHONE_NUMBER_ID)
+			process_through_inbox(payloads.encode(payloads.envelope([change])))
+		finally:
+			frappe.db.sql_ddl("rename table `tabWhatsApp Reply Action Moved` to `tabWhatsApp Reply Action`")
+			frappe.cache.delete_value("db_tables")
+			reply_actions.clear_actions_cache()
+		self.assertTrue(frappe.db.exists(MESSAGE_LOG, {"wamid": wamid}))
+		self.assertEqual(frappe.db.count("Error Log"), errors)  # no failing handler logged
