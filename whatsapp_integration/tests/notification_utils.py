@@ -28,6 +28,7 @@ TEMPLATE_NAME = "wn_test_appointment"
 PORT = int(os.environ.get("WHATSAPP_NOTIFICATION_GRAPH_PORT", "8721"))
 APP_SECRET = "bench-notification-secret"
 MANAGER = "wa-notification-manager@example.com"
+SENDER = "wa-notification-user@example.com"
 SERVE_PORT = int(os.environ.get("WHATSAPP_NOTIFICATION_SERVE_PORT", "8021"))
 
 

@@ -27,6 +27,7 @@ from whatsapp_integration.tests.notification_utils import (
 	DOCTYPE,
 	MANAGER,
 	PDF_TEMPLATE_NAME,
+	SENDER,
 	SERVE_PORT,
 	TEMPLATE_NAME,
 	NotificationTestCase,
@@ -237,11 +238,31 @@ class TestNotifications(NotificationTestCase):
 			"Date or Datetime": {"event": "Days Before", "date_field": "customer_name"},
 			"map each of": {"parameters": [{"position": 1, "field": "name"}]},
 			"document header": {"template": f"{PDF_TEMPLATE_NAME}-en_US"},
+			"is not submittable": {
+				"document_type": "ToDo",
+				"recipients": [{"source": "Fixed Number", "number": "+911"}],
+			},
+			"not on WhatsApp Message Log": {"document_type": MESSAGE_LOG},
 		}
 		for expected, values in broken.items():
 			with self.assertRaises(frappe.ValidationError, msg=expected) as caught:
 				new_rule(values.pop("event", "Submit"), **values)
 			self.assertIn(expected, str(caught.exception))
+
+	def test_only_managers_set_up_rules_and_preview_them(self) -> None:
+		rule = new_rule("Submit")
+		doc = new_appointment(number())
+		user, manager = ensure_user(SENDER, ("WhatsApp User",)), ensure_user(MANAGER, ("WhatsApp Manager",))
+		frappe.set_user(user)
+		try:
+			self.assertFalse(frappe.has_permission(NOTIFICATION, "create"))
+			with self.assertRaises(frappe.PermissionError):
+				notifications_api.preview(rule, doc.name)
+			frappe.set_user(manager)
+			self.assertTrue(frappe.has_permission(NOTIFICATION, "create"))
+			self.assertTrue(frappe.has_permission(NOTIFICATION, "write", rule))
+		finally:
+			frappe.set_user("Administrator")
 
 	def test_a_rule_meta_refuses_raises_an_alert(self) -> None:
 		manager = ensure_user(MANAGER, ("WhatsApp Manager",))
