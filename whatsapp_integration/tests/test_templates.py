@@ -16,6 +16,7 @@ from typing import Any
 
 import frappe
 import requests
+from frappe.core.doctype.user.user import generate_keys
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
@@ -233,6 +234,20 @@ class TestTemplateWebhooks(TemplateSiteTestCase):
 		stop_process(cls.server)
 		super().tearDownClass()
 
+	def submit_over_http(self, name: str) -> dict[str, Any]:
+		"""Submit to Meta as the desk does: the whitelisted method over HTTP, with API keys."""
+		secret = generate_keys("Administrator")["api_secret"]
+		key = frappe.db.get_value("User", "Administrator", "api_key")
+		frappe.db.commit()
+		answer = requests.post(
+			f"http://127.0.0.1:{SERVE_PORT}/api/method/whatsapp_integration.api.templates.submit",
+			json={"name": name},
+			headers={"Authorization": f"token {key}:{secret}"},
+			timeout=60,
+		)
+		self.assertEqual(answer.status_code, 200, answer.text[:500])
+		return answer.json()["message"]
+
 	def deliver(self, change: dict[str, Any]) -> None:
 		"""POST it signed to the live server, then apply the inbox here (no worker runs)."""
 		self.assertEqual(post_signed(change).status_code, 200)
@@ -242,8 +257,10 @@ class TestTemplateWebhooks(TemplateSiteTestCase):
 
 	def test_approval_then_pause_stops_the_running_campaign_and_notification(self) -> None:
 		name = new_template()
-		api.submit(name)
+		self.assertEqual(self.submit_over_http(name)["status"], "PENDING")
+		frappe.db.rollback()  # a fresh snapshot sees what the server committed
 		doc = frappe.get_doc(TEMPLATE, name)
+		self.assertEqual(json.loads(doc.components)[0]["text"], "Hi {{1}}, your invoice {{2}} is ready.")
 		change = webhook_payloads.template_status_change
 		self.deliver(change(doc.meta_id, doc.template_name, "APPROVED"))
 		self.assertEqual(frappe.db.get_value(TEMPLATE, name, "status"), "APPROVED")
