@@ -15,9 +15,12 @@ from whatsapp_integration.core.conversation import (
 	conversation_key,
 	needs_assignment,
 	preview_of,
+	seen_inbound,
+	seen_outbound,
 )
+from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import AssignmentRule, ConversationStatus, Direction
-from whatsapp_integration.core.webhook_records import ContactLink
+from whatsapp_integration.core.webhook_records import ContactLink, InboundRecord
 
 AT = datetime(2026, 3, 1, 10, 0)
 NUMBER = "+14155550123"
@@ -174,3 +177,36 @@ class TestAssignment:
 			== "bo@x.com"
 		)
 		assert choose_assignee(rule, contact_owner=None, eligible=[], rotation=[], last_assigned=None) is None
+
+
+class TestSeen:
+	def test_an_inbound_row_tells_its_customer_contact_and_preview(self) -> None:
+		record = InboundRecord(
+			wamid="wamid.1",
+			device="Main",
+			message_type="image",
+			received_at=AT,
+			from_number=NUMBER,
+			from_user_id="US.1",
+			profile_name="Ana",
+			media_caption="My receipt",
+			contact=ContactLink("Ana Lima"),
+		)
+		seen = seen_inbound(record)
+		assert (seen.direction, seen.at, seen.number, seen.bsuid) == (Direction.INBOUND, AT, NUMBER, "US.1")
+		assert (seen.preview, seen.profile_name, seen.contact) == (
+			"[image] My receipt",
+			"Ana",
+			ContactLink("Ana Lima"),
+		)
+
+	def test_an_outbound_template_row_is_previewed_by_its_template(self) -> None:
+		record = MessageRecord(
+			device="Main", to_number=NUMBER, message_type="template", template_name="order_update"
+		)
+		seen = seen_outbound(record, AT)
+		assert (seen.direction, seen.number, seen.preview) == (
+			Direction.OUTBOUND,
+			NUMBER,
+			"[template] order_update",
+		)
