@@ -71,6 +71,7 @@ def main() -> int:
 		description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
 	)
 	parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when anything is missing")
+	parser.add_argument("--locale", choices=LOCALES, help="only this language's catalog (default: all)")
 	args = parser.parse_args()
 	frappe.init(site="")
 	pot = extract()
@@ -81,7 +82,7 @@ def main() -> int:
 		translate.write_catalog(APP, pot)
 	failed = stale and args.check
 	print(f"{len(pot)} strings; main.pot {'out of date' if stale else 'up to date'}")
-	for locale in LOCALES:
+	for locale in [args.locale] if args.locale else LOCALES:
 		po = translate.get_catalog(APP, locale)
 		if not args.check:
 			po.update(pot, no_fuzzy_matching=True)
