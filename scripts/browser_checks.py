@@ -57,8 +57,10 @@ CHECKS = (
 	"customer text",
 	"device form",
 	"template form",
+	"number health",
 )
 DEVICE = "WA Browser Check Device"
+OFFICIAL_DEVICE = "WA Browser Check Official"
 LINKED_BY = "+4915112345678"
 MARKUP = "<img src=x onerror=window.__xss=1>"
 # inbound content (issue #12): the title of the button a customer chose, why their file was refused
@@ -350,6 +352,24 @@ def check_device_form(driver: WebDriver, base: str, desk: Desk, args: argparse.N
 	assert not drawn, "the Device form drew a QR that is no PNG data URL"
 
 
+def check_number_health(driver: WebDriver, base: str, desk: Desk, args: argparse.Namespace) -> None:
+	"""An Official device shows Meta's quality rating and messaging limit as indicators and the
+	last failed health check's error (Meta's words) literally."""
+	if not desk.call(
+		"GET", "/api/resource/WhatsApp Device", params={"filters": f'[["name","=","{OFFICIAL_DEVICE}"]]'}
+	)["data"]:
+		doc = {"device_name": OFFICIAL_DEVICE, "mode": "Official", "enabled": 0}
+		doc["phone_number_id"] = "109800700600"
+		desk.call("POST", "/api/resource/WhatsApp Device", json=doc)
+	health = {"quality_rating": "RED", "messaging_limit_tier": "TIER_1K", "number_status": "FLAGGED"}
+	health["health_error"] = f"Meta said {MARKUP}"
+	bench_execute(args, "frappe.db.set_value", "WhatsApp Device", OFFICIAL_DEVICE, health)
+	driver.get(f"{base}/app/whatsapp-device/{OFFICIAL_DEVICE}")
+	wait_for_text(driver, ".form-dashboard", "Quality: RED")
+	wait_for_text(driver, ".form-dashboard", "Messaging limit: TIER_1K")
+	show_literally(driver, ".form-message", f"Meta said {MARKUP}", "Device form", "device-number-health.png")
+
+
 def check_template_form(driver: WebDriver, base: str, desk: Desk) -> None:
 	"""The template form's preview: a WhatsApp bubble with header, body (examples in place of the
 	variables), footer and buttons; example values carrying HTML are shown as text."""
@@ -459,6 +479,7 @@ def main() -> int:
 				"retry button": lambda: check_retry_button(driver, desk.site_url, desk),
 				"device form": lambda: check_device_form(driver, desk.site_url, desk, args),
 				"template form": lambda: check_template_form(driver, desk.site_url, desk),
+				"number health": lambda: check_number_health(driver, desk.site_url, desk, args),
 				"customer text": lambda: check_customer_text(
 					driver, desk.site_url, desk, *xss, contact, recipient_with_markup(desk, args)
 				),
