@@ -329,3 +329,34 @@ def test_meta_app_id_is_a_number() -> None:
 	assert WhatsAppConfig.from_mapping({"meta_app_id": "1234567890"}).meta_app_id == "1234567890"
 	with pytest.raises(ConfigurationError, match="Meta App ID must be the app's number"):
 		WhatsAppConfig(meta_app_id="my-app")
+
+
+def test_the_sync_reads_format_quality_and_rejection() -> None:
+	from whatsapp_integration.core.campaign.templates import parse_template
+
+	info = parse_template(
+		{
+			"id": "9",
+			"name": "promo",
+			"language": "en",
+			"status": "REJECTED",
+			"category": "MARKETING",
+			"parameter_format": "named",
+			"quality_score": {"score": "yellow", "date": 1764000000},
+			"rejected_reason": "INVALID_FORMAT",
+			"components": [
+				{
+					"type": "BODY",
+					"text": "Hi {{first_name}} ok",
+					"example": {"body_text_named_params": [{"param_name": "first_name", "example": "Ada"}]},
+				}
+			],
+		}
+	)
+	assert (info.parameter_format, info.quality, info.rejected_reason) == (
+		"NAMED",
+		"YELLOW",
+		"INVALID_FORMAT",
+	)
+	assert draft_fields(info.components, info.parameter_format)["body_examples"] == "Ada"
+	assert parse_template({"name": "x", "language": "en", "rejected_reason": "NONE"}).rejected_reason is None

@@ -102,7 +102,7 @@ def upsert_synced(device: str, templates: list[TemplateInfo]) -> list[tuple[Temp
 		exists = frappe.db.exists(TEMPLATE, name)
 		doc = frappe.get_doc(TEMPLATE, name) if exists else frappe.new_doc(TEMPLATE)
 		before = TemplateState(name, template.name, template.language, doc.status if exists else None)
-		fields = draft_fields(template.components)
+		fields = draft_fields(template.components, template.parameter_format)
 		doc.update({**fields, "buttons": []})
 		for button in fields["buttons"]:
 			doc.append("buttons", button)
@@ -118,6 +118,10 @@ def upsert_synced(device: str, templates: list[TemplateInfo]) -> list[tuple[Temp
 				"components": json.dumps(template.components),
 			}
 		)
+		if template.quality:
+			doc.quality_rating = template.quality
+		if template.rejected_reason:
+			doc.status_reason = template.rejected_reason
 		doc.flags.from_meta = True  # Meta's own content: not checked against the authoring rules
 		doc.save(ignore_permissions=True)
 		changes.append((before, template))

@@ -88,7 +88,7 @@ def sync_device(device: str) -> int:
 	service = status_service()
 	changes = store.upsert_synced(device, fetch_templates(client, waba_id))
 	for before, template in changes:
-		service.status_changed(before, template.status, None)
+		service.status_changed(before, template.status, template.rejected_reason)
 	return len(changes)
 
 

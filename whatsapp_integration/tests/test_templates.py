@@ -143,8 +143,9 @@ class TestTemplateAuthoring(TemplateSiteTestCase):
 			TEMPLATE, name, {"body": "", "body_examples": "", "footer": ""}
 		)  # only Meta's copy left
 		for template in self.graph.state.templates:
-			template["status"] = (
-				"PAUSED" if template["id"] == frappe.db.get_value(TEMPLATE, name, "meta_id") else "APPROVED"
+			mine = template["id"] == frappe.db.get_value(TEMPLATE, name, "meta_id")
+			template.update(
+				status="PAUSED" if mine else "APPROVED", quality_score={"score": "RED" if mine else "GREEN"}
 			)
 		site_campaigns.sync_templates(DEVICE)
 		doc = frappe.get_doc(TEMPLATE, name)
@@ -158,6 +159,7 @@ class TestTemplateAuthoring(TemplateSiteTestCase):
 		self.assertEqual([(b.button_type, b.text) for b in doc.buttons], [("QUICK_REPLY", "Thanks")])
 		self.assertEqual(frappe.db.get_value(CAMPAIGN, campaign, "status"), "Paused")
 		self.assertIn("PAUSED at Meta", frappe.db.get_value(CAMPAIGN, campaign, "status_reason"))
+		self.assertEqual(doc.quality_rating, "RED")
 
 	def test_the_preview_renders_examples_escaped(self) -> None:
 		html = api.preview(

@@ -10,7 +10,7 @@ from whatsapp_integration.core.graph_api import GraphReader
 
 _POSITIONAL = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 _NAMED = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
-_FIELDS = "id,name,language,status,category,components"
+_FIELDS = "id,name,language,status,category,components,parameter_format,quality_score,rejected_reason"
 PAGE_SIZE = 100
 MAX_PAGES = 50
 
@@ -25,6 +25,9 @@ class TemplateInfo:
 	body: str
 	parameter_count: int
 	components: list[dict[str, Any]] = field(default_factory=list)
+	parameter_format: str | None = None  # POSITIONAL or NAMED
+	quality: str | None = None  # quality_score.score: GREEN, YELLOW, RED, UNKNOWN
+	rejected_reason: str | None = None  # Meta's reason of a REJECTED template (not "NONE")
 
 
 def parameter_count(body: str) -> int:
@@ -47,7 +50,19 @@ def parse_template(item: dict[str, Any]) -> TemplateInfo:
 		body=body,
 		parameter_count=parameter_count(body),
 		components=components,
+		parameter_format=str(item.get("parameter_format") or "").upper() or None,
+		quality=_quality(item.get("quality_score")),
+		rejected_reason=_rejected(item.get("rejected_reason")),
 	)
+
+
+def _rejected(reason: Any) -> str | None:
+	return str(reason) if reason and reason != "NONE" else None
+
+
+def _quality(score: Any) -> str | None:
+	"""Meta's `quality_score` object (`{"score": "GREEN", ...}`) as its score."""
+	return str(score.get("score") or "").upper() or None if isinstance(score, dict) else None
 
 
 def fetch_templates(client: GraphReader, waba_id: str) -> list[TemplateInfo]:
