@@ -360,3 +360,11 @@ def test_the_sync_reads_format_quality_and_rejection() -> None:
 	)
 	assert draft_fields(info.components, info.parameter_format)["body_examples"] == "Ada"
 	assert parse_template({"name": "x", "language": "en", "rejected_reason": "NONE"}).rejected_reason is None
+
+
+def test_a_synced_media_header_needs_its_sample_attached_again() -> None:
+	synced = replace(
+		FULL, header_format="IMAGE", header_handle="https://scontent.whatsapp.net/v/t61/sample.jpg"
+	)
+	assert any("Attach a sample image" in problem for problem in draft_problems(synced))
+	assert draft_problems(replace(synced, header_handle="4::aGFuZGxl")) == []

@@ -84,7 +84,8 @@ def _header_problems(draft: TemplateDraft) -> list[str]:
 	if kind not in HEADER_FORMATS:
 		return [f"Header format must be one of {', '.join(HEADER_FORMATS)}, or empty for no header."]
 	if kind in MEDIA_FORMATS:
-		if draft.header_sample or draft.header_handle:
+		# A synced template's example is the URL of Meta's copy, no upload handle to send back
+		if draft.header_sample or (draft.header_handle and not draft.header_handle.startswith("http")):
 			return []
 		return [f"Attach a sample {kind.lower()} for the header: Meta reviews the template with it."]
 	if kind != "TEXT":
