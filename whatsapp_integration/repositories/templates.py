@@ -146,8 +146,6 @@ def pause_running_campaigns(template: str, reason: str) -> list[str]:
 
 def disable_notifications(template: str, reason: str) -> list[str]:
 	"""Disable every enabled WhatsApp Notification that sends `template`; their names."""
-	if not frappe.db.table_exists(NOTIFICATION):
-		return []
 	names = frappe.get_all(NOTIFICATION, filters={"template": template, "enabled": 1}, pluck="name")
 	for name in names:
 		frappe.db.set_value(NOTIFICATION, name, {"enabled": 0, "disabled_reason": reason})
