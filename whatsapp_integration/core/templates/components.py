@@ -171,7 +171,8 @@ def edit_payload(draft: TemplateDraft, status: str | None) -> dict[str, Any]:
 	return payload
 
 
-def _typed(components: Iterable[Any], kind: str) -> dict[str, Any]:
+def component_of(components: Iterable[Any], kind: str) -> dict[str, Any]:
+	"""The first component of type `kind` (HEADER, BODY, FOOTER, BUTTONS; any case), or {}."""
 	return next((c for c in components if isinstance(c, dict) and str(c.get("type")).upper() == kind), {})
 
 
@@ -179,11 +180,11 @@ def template_variables(
 	components: list[dict[str, Any]], parameter_format: str | None = None
 ) -> TemplateVariables:
 	"""What a send of a template with these components must fill (see the module docstring)."""
-	header, body = _typed(components, "HEADER"), _typed(components, "BODY")
+	header, body = component_of(components, "HEADER"), component_of(components, "BODY")
 	header_format = str(header.get("format") or "").upper() or None
 	buttons = tuple(
 		ButtonSlot(index, str(button.get("type") or "").upper(), variables_in(str(button.get("url") or "")))
-		for index, button in enumerate(_typed(components, "BUTTONS").get("buttons") or [])
+		for index, button in enumerate(component_of(components, "BUTTONS").get("buttons") or [])
 		if isinstance(button, dict)
 	)
 	body_names = variables_in(str(body.get("text") or ""))

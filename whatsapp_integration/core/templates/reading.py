@@ -12,15 +12,18 @@ from whatsapp_integration.core.templates.components import (
 	POSITIONAL,
 	URL,
 	VARIABLE,
-	_typed,
+	component_of,
 	variables_in,
 )
 
 
 def draft_fields(components: list[dict[str, Any]], parameter_format: str | None = None) -> dict[str, Any]:
 	"""The authoring fields of WhatsApp Template for these components."""
-	header, body = _typed(components, "HEADER"), _typed(components, "BODY")
-	footer, buttons = _typed(components, "FOOTER"), _typed(components, "BUTTONS").get("buttons") or []
+	header, body = component_of(components, "HEADER"), component_of(components, "BODY")
+	footer, buttons = (
+		component_of(components, "FOOTER"),
+		component_of(components, "BUTTONS").get("buttons") or [],
+	)
 	body_example = body.get("example") if isinstance(body.get("example"), dict) else {}
 	named = parameter_format == NAMED or bool(body_example.get("body_text_named_params"))
 	return {
