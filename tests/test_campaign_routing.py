@@ -3,6 +3,7 @@ carry-over) and a campaign sent through two devices of the fake Graph API (a rea
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -229,3 +230,18 @@ def test_resume_routes_what_waited_at_once(two: CampaignHarness) -> None:
 	two.service().resume(name)
 	assert two.router.repository.unrouted(name) == []
 	assert two.campaigns.get_campaign(name).status_reason is None
+
+
+def test_a_device_that_cannot_send_does_not_pause_the_others(two: CampaignHarness) -> None:
+	name = _multi(two, 10)
+	two.messages.add_device(make_device("dev-b", phone_number_id="222", enabled=False))
+	routing = two.router.repository
+	routing.devices["dev-b"] = dataclasses.replace(routing.devices["dev-b"], enabled=False)
+	two.dispatcher().dispatch_device("dev-b", until=None)
+	assert two.campaigns.get_campaign(name).status == CampaignStatus.RUNNING
+	assert two.notifications == []
+	report = two.router.route(two.campaigns.get_campaign(name))
+	assert report.unusable == {"dev-b": "disabled"}
+	_dispatch_all(two)
+	assert len(set(two.sent_to())) == 10
+	assert two.campaigns.get_campaign(name).status == CampaignStatus.COMPLETED
