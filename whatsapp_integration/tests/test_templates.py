@@ -18,7 +18,7 @@ import frappe
 import requests
 from frappe.core.doctype.user.user import generate_keys
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import get_bench_path
+from frappe.utils import escape_html, get_bench_path
 
 from whatsapp_integration.api import templates as api
 from whatsapp_integration.core.webhook import sign
@@ -133,7 +133,14 @@ class TestTemplateAuthoring(TemplateSiteTestCase):
 		with self.assertRaises(frappe.ValidationError) as refused:
 			api.submit(name)
 		self.assertIn("Content in This Language Already Exists", str(refused.exception))
-		self.assertIn("There's already en_US content", str(refused.exception))
+		self.assertIn(escape_html("There's already en_US content"), str(refused.exception))  # shown as text
+
+	def test_a_refusal_before_any_request_is_shown_as_text(self) -> None:
+		name = new_template(header_format="IMAGE", header_sample=pdf_file())  # a PDF is no image sample
+		with self.assertRaises(frappe.ValidationError) as refused:
+			api.submit(name)
+		self.assertIn("must be image/jpeg or image/png, not application/pdf", str(refused.exception))
+		self.assertEqual(self.graph.requests, [])
 
 	def test_the_sync_fills_the_form_and_a_paused_template_stops_its_campaign(self) -> None:
 		name = new_template(header_format="TEXT", header_text="Invoice {{1}}", header_example="INV-1")
