@@ -855,7 +855,8 @@ frappe.provide("whatsapp_integration.chat");
 					() => this.set_status(conversation, resolved ? "reopen" : "resolve")
 				)
 			);
-			if (conversation.device_mode === "Sandbox") {
+			const manager = frappe.user.has_role(["WhatsApp Manager", "System Manager"]);
+			if (conversation.device_mode === "Sandbox" && manager) {
 				actions.append(
 					chat.button(__("Simulate reply"), "btn-default wa-simulate", () =>
 						this.simulate(conversation)
