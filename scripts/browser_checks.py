@@ -21,6 +21,7 @@ Exits non-zero when a check fails.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import shlex
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -404,6 +406,35 @@ def check_template_form(driver: WebDriver, base: str, desk: Desk) -> None:
 	assert not driver.find_elements(By.CSS_SELECTOR, ".wa-preview .wa-body img"), "an example became HTML"
 	for text in ("Your order SO-0001", "Reply STOP to unsubscribe", "Track order", "Call us"):
 		wait_for_text(driver, ".wa-preview", text)
+	check_image_header_preview(driver, base, desk)
+
+
+def check_image_header_preview(driver: WebDriver, base: str, desk: Desk) -> None:
+	"""An image header shows its sample (a site file) in the bubble."""
+	image = io.BytesIO()
+	Image.new("RGB", (480, 240), (37, 211, 102)).save(image, format="PNG")
+	uploaded = desk.http.post(
+		f"{desk.url}/api/method/upload_file",
+		files={"file": ("template-sample.png", image.getvalue(), "image/png")},
+		data={"is_private": "0"},
+	)
+	uploaded.raise_for_status()
+	doc = {
+		"template_name": f"browser_check_image_{unique_suffix()}",
+		"language": "en_US",
+		"category": "MARKETING",
+		"header_format": "IMAGE",
+		"header_sample": uploaded.json()["message"]["file_url"],
+		"body": "New arrivals are in, {{1}}! Show this message in store for a gift.",
+		"body_examples": "Ada",
+		"buttons": [{"button_type": "COPY_CODE", "example": "GIFT24"}],
+	}
+	created = desk.call("POST", "/api/resource/WhatsApp Template", json=doc)["data"]["name"]
+	driver.get(f"{base}/app/whatsapp-template/{created}")
+	wait_for(driver, ".wa-preview .wa-media img")
+	driver.execute_script("document.querySelector('.wa-preview').scrollIntoView({block: 'center'})")
+	settle()
+	driver.save_screenshot(str(ARTIFACTS / "template-form-image.png"))
 
 
 def recipient_with_markup(desk: Desk, args: argparse.Namespace) -> str:

@@ -23,7 +23,7 @@ _FORMATS = (
 	(re.compile(r"(?<![A-Za-z0-9])_(\S(?:[^_\n]*?\S)?)_(?![A-Za-z0-9])"), "i"),
 	(re.compile(r"~(\S(?:[^~\n]*?\S)?)~"), "s"),
 )
-ICONS = {URL: "&#8599;", PHONE_NUMBER: "&#9742;", COPY_CODE: "&#10697;"}
+ICONS = {URL: "&#8599;", PHONE_NUMBER: "&#9742;", COPY_CODE: ""}  # the copy glyph is missing in common fonts
 MEDIA_LABELS = {"IMAGE": "Image", "VIDEO": "Video", "DOCUMENT": "Document"}
 
 
@@ -73,4 +73,4 @@ def _formatted(text: str) -> str:
 def _button(kind: str, text: str) -> str:
 	label = escape(text or "Copy offer code")
 	icon = ICONS.get(kind, "&#8617;")
-	return f'<div class="wa-button">{icon} {label}</div>'
+	return f'<div class="wa-button">{icon + " " if icon else ""}{label}</div>'
