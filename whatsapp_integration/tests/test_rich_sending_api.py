@@ -11,8 +11,11 @@ import frappe
 
 from whatsapp_integration.api import messages
 from whatsapp_integration.site.doctypes import MESSAGE_LOG, TEMPLATE
+from whatsapp_integration.site.services import webhook_service
+from whatsapp_integration.testing import webhook_payloads as payloads
 from whatsapp_integration.testing.fake_graph_media_upload import uploads
 from whatsapp_integration.tests.utils import (
+	TEST_PHONE_NUMBER_ID,
 	FakeGraphTestCase,
 	customer_wrote,
 	ensure_user,
@@ -118,7 +121,7 @@ class TestRichSending(FakeGraphTestCase):
 		self.assertIn("JPEG or PNG", result["error"])
 		self.assertEqual(self.graph.requests, [])
 
-	def test_an_interactive_list(self) -> None:
+	def test_an_interactive_list_and_the_customers_choice(self) -> None:
 		result = messages.send_interactive(NUMBER, json.dumps(LIST))
 		self.assertEqual(result["status"], "Sent", result.get("error"))
 		body = self.graph.message_requests()[-1].body
@@ -129,6 +132,22 @@ class TestRichSending(FakeGraphTestCase):
 		)
 		log = frappe.get_doc(MESSAGE_LOG, result["message_log"])
 		self.assertEqual((log.message_type, log.text), ("interactive", "Which slot suits you?"))
+
+		choice = {"type": "list_reply", "list_reply": {"id": "slot-mon-9", "title": "Monday 9:00"}}
+		reply_wamid = f"wamid.{frappe.generate_hash(length=16)}"
+		reply = payloads.message(
+			reply_wamid, "interactive", {"interactive": choice}, wa_id=NUMBER[1:],
+			context={"from": NUMBER[1:], "id": result["wamid"]},
+		)  # fmt: skip
+		change = payloads.messages_change([reply], phone_number_id=TEST_PHONE_NUMBER_ID)
+		webhook_service().process(payloads.encode(payloads.envelope([change])))
+		inbound = frappe.get_all(
+			MESSAGE_LOG, filters={"wamid": reply_wamid}, fields=["reply_id", "reply_to_wamid", "direction"]
+		)
+		self.assertEqual(
+			[(row.direction, row.reply_id, row.reply_to_wamid) for row in inbound],
+			[("Inbound", "slot-mon-9", result["wamid"])],
+		)
 
 	def test_a_list_over_metas_limits_is_refused_naming_the_limit(self) -> None:
 		rows = [{"id": f"r{n}", "title": f"Row {n}"} for n in range(11)]
