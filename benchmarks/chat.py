@@ -63,7 +63,7 @@ def conversations(count: int, now: datetime) -> list[tuple]:
 		number = f"+4917{index:09d}"
 		rows.append(
 			(
-				uuid.uuid4().hex[:10],
+				uuid.uuid4().hex,
 				at,
 				at,
 				"Administrator",
@@ -91,7 +91,7 @@ def thread(conversation: str, number: str, count: int, now: datetime) -> list[tu
 		inbound = index % 2 == 0
 		rows.append(
 			(
-				uuid.uuid4().hex[:10],
+				uuid.uuid4().hex,
 				at,
 				at,
 				"Administrator",
