@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.conversation import (
 	PREVIEW_LENGTH,
 	ConversationState,
@@ -18,6 +19,7 @@ from whatsapp_integration.core.conversation import (
 	seen_inbound,
 	seen_outbound,
 )
+from whatsapp_integration.core.errors import ConfigurationError
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import AssignmentRule, ConversationStatus, Direction
 from whatsapp_integration.core.webhook_records import ContactLink, InboundRecord
@@ -210,3 +212,14 @@ class TestSeen:
 			NUMBER,
 			"[template] order_update",
 		)
+
+
+def test_the_assignment_setting_is_checked() -> None:
+	assert WhatsAppConfig.from_mapping(
+		{"conversation_assignment": "Round Robin"}
+	).conversation_assignment == (AssignmentRule.ROUND_ROBIN)
+	assert WhatsAppConfig().conversation_assignment == AssignmentRule.NONE
+	with pytest.raises(
+		ConfigurationError, match="Conversation assignment must be one of None, Contact Owner"
+	):
+		WhatsAppConfig(conversation_assignment="Everybody")

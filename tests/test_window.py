@@ -11,6 +11,7 @@ import pytest
 from campaign_harness import make_harness
 from conftest import FakeClock, ServiceHarness, make_device
 
+from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import InvalidMessage, WindowClosed
 from whatsapp_integration.core.message import Media, OutboundMessage, Template
 from whatsapp_integration.core.vocabulary import DeviceMode, MessageStatus, RecipientState
@@ -182,3 +183,9 @@ def test_a_free_text_campaign_fails_recipients_outside_the_window_without_a_requ
 	refused = harness.campaigns.recipients("CAMP-1")[0]
 	assert refused.state == RecipientState.FAILED
 	assert "never written" in (refused.last_error or "") and "template" in (refused.last_error or "")
+
+
+def test_the_web_setting_is_read_as_a_flag_from_settings_values() -> None:
+	assert WhatsAppConfig.from_mapping({"enforce_window_for_web": 1}).enforce_window_for_web is True
+	assert WhatsAppConfig.from_mapping({"enforce_window_for_web": "0"}).enforce_window_for_web is False
+	assert WhatsAppConfig().enforce_window_for_web is False
