@@ -141,10 +141,12 @@ rich.fields = (frm) => [
 
 const variables_in = (text) => [...new Set([...(text || "").matchAll(VARIABLE)].map((m) => m[1]))];
 
-// What a send of `template` must fill, from its components as Meta stores them.
+// What a send of `template` must fill, from its components as Meta stores them (null: the
+// template has none stored yet, so nothing is known beyond the numbered body parameters).
 rich.template_info = (template) => {
 	let components = template.components || [];
 	if (typeof components === "string") components = JSON.parse(components || "[]");
+	if (!Array.isArray(components) || !components.length) return null;
 	const typed = (type) => components.find((c) => String(c.type).toUpperCase() === type) || {};
 	const header = typed("HEADER");
 	const format = String(header.format || "").toUpperCase();
@@ -161,17 +163,16 @@ rich.template_info = (template) => {
 	};
 };
 
-// Show the template's header and button fields and say which values the parameters fill.
+// Show the template's header and button fields and say which values the parameters fill. The
+// descriptions change in place: refreshing a field would drop what the user typed meanwhile.
 rich.show_template = (dialog, info) => {
-	dialog.template_info = info;
-	dialog.set_df_property("header_file", "hidden", info.header_media ? 0 : 1);
-	dialog.set_df_property("header_upload", "hidden", info.header_media ? 0 : 1);
-	dialog.set_df_property("header_text", "hidden", info.header_variable ? 0 : 1);
-	dialog.set_df_property("button_values", "hidden", info.slots.length ? 0 : 1);
+	dialog.set_df_property("header_file", "hidden", info && info.header_media ? 0 : 1);
+	dialog.set_df_property("header_upload", "hidden", info && info.header_media ? 0 : 1);
+	dialog.set_df_property("header_text", "hidden", info && info.header_variable ? 0 : 1);
+	dialog.set_df_property("button_values", "hidden", info && info.slots.length ? 0 : 1);
+	if (!info) return;
 	const names = info.body.map((name) => `{{${name}}}`).join(", ");
-	dialog.set_df_property(
-		"parameters",
-		"description",
+	dialog.fields_dict.parameters.set_description(
 		info.body.length
 			? __("One value per line, in this order: {0}", [frappe.utils.escape_html(names)])
 			: __("This template has no body variables")
@@ -181,7 +182,7 @@ rich.show_template = (dialog, info) => {
 			? __("button {0}: URL ending", [slot.index + 1])
 			: __("button {0}: coupon code", [slot.index + 1])
 	);
-	dialog.set_df_property("button_values", "description", __("One value per line: {0}", [buttons.join(", ")]));
+	dialog.fields_dict.button_values.set_description(__("One value per line: {0}", [buttons.join(", ")]));
 };
 
 const lines = (text) => (text || "").split("\n").map((line) => line.trim()).filter(Boolean);
