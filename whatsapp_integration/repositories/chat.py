@@ -112,12 +112,8 @@ def _select(log: Any) -> Any:
 
 
 def _device_modes() -> dict[str, str]:
-	"""Device name -> mode (a site has a handful of devices), once per request."""
-	modes = getattr(frappe.local, "whatsapp_device_modes", None)
-	if modes is None:
-		modes = dict(frappe.get_all(DEVICE, fields=["name", "mode"], as_list=True))
-		frappe.local.whatsapp_device_modes = modes
-	return modes
+	"""Device name -> mode (a site has a handful of devices)."""
+	return dict(frappe.get_all(DEVICE, fields=["name", "mode"], as_list=True))
 
 
 def _summary(row: dict[str, Any], modes: dict[str, str]) -> ConversationSummary:
