@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from whatsapp_integration.core.errors import InvalidMessage
 from whatsapp_integration.core.formatting import html_to_whatsapp, looks_like_html
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.media import is_file_url
 from whatsapp_integration.core.vocabulary import MessageType, TemplateButtonKind, TemplateParameterKind
 
@@ -124,36 +125,45 @@ def clean_text(text: str | None, blocked_phrases: tuple[str, ...] = ()) -> str:
 	body = html_to_whatsapp(text) if looks_like_html(text) else text
 	body = body.replace("\r\n", "\n").strip()
 	if not body:
-		raise InvalidMessage("The message is empty. Write the text to send.")
+		raise InvalidMessage(_("The message is empty. Write the text to send."))
 	if len(body) > MAX_TEXT_LENGTH:
 		raise _too_long(len(body))
-	reject_control_characters(body, "The message")
+	reject_control_characters(body, _("The message"))
 	_reject_blocked_phrases(body, blocked_phrases)
 	return body
 
 
 def _too_long(length: int) -> InvalidMessage:
 	return InvalidMessage(
-		f"The message is {length:,} characters long; WhatsApp allows at most {MAX_TEXT_LENGTH:,}. "
-		f"Shorten it by {length - MAX_TEXT_LENGTH:,} characters."
+		_(
+			"The message is {length:,} characters long; WhatsApp allows at most {limit:,}. "
+			"Shorten it by {excess:,} characters."
+		).format(length=length, limit=MAX_TEXT_LENGTH, excess=length - MAX_TEXT_LENGTH)
 	)
 
 
 def check_template(template: Template | None) -> Template:
 	if template is None or not template.name:
-		raise InvalidMessage("Choose the template to send.")
+		raise InvalidMessage(_("Choose the template to send."))
 	if not _TEMPLATE_NAME.match(template.name):
 		raise InvalidMessage(
-			f"{template.name!r} is not a template name: Meta's names use only lowercase letters, digits and _."
+			_(
+				"{name!r} is not a template name: Meta's names use only lowercase letters, digits and _."
+			).format(name=template.name)
 		)
 	if not _LANGUAGE_CODE.match(template.language or ""):
-		raise InvalidMessage(f"{template.language!r} is not a language code like en or en_US.")
+		raise InvalidMessage(
+			_("{language!r} is not a language code like en or en_US.").format(language=template.language)
+		)
 	body = template.body()
 	for position, parameter in enumerate(body, start=1):
-		check_parameter(parameter, f"Template parameter {{{{{parameter.name or position}}}}}")
+		check_parameter(
+			parameter,
+			_("Template parameter {placeholder}").format(placeholder=f"{{{{{parameter.name or position}}}}}"),
+		)
 	if len({parameter.name is None for parameter in body}) > 1:
 		raise InvalidMessage(
-			"Name every template parameter or none: a template's variables are all named or all numbered."
+			_("Name every template parameter or none: a template's variables are all named or all numbered.")
 		)
 	_check_header(template)
 	_check_buttons(template.buttons)
@@ -164,55 +174,71 @@ def check_parameter(parameter: Parameter, what: str, max_length: int = MAX_TEMPL
 	_check_value(parameter.text, what, max_length)
 	if parameter.kind not in tuple(TemplateParameterKind):
 		raise InvalidMessage(
-			f"{what} has type {parameter.kind!r}; use one of {', '.join(TemplateParameterKind)}."
+			_("{what} has type {kind!r}; use one of {kinds}.").format(
+				what=what, kind=parameter.kind, kinds=", ".join(TemplateParameterKind)
+			)
 		)
 	if parameter.kind == TemplateParameterKind.CURRENCY:
 		if not _CURRENCY_CODE.match(parameter.currency_code or ""):
-			raise InvalidMessage(f"{what} is a currency: give its ISO 4217 code, like USD or INR.")
+			raise InvalidMessage(
+				_("{what} is a currency: give its ISO 4217 code, like USD or INR.").format(what=what)
+			)
 		if not isinstance(parameter.amount_1000, int) or isinstance(parameter.amount_1000, bool):
 			raise InvalidMessage(
-				f"{what} is a currency: give its amount times 1000 as a whole number (12.34 is 12340)."
+				_(
+					"{what} is a currency: give its amount times 1000 as a whole number (12.34 is 12340)."
+				).format(what=what)
 			)
 	elif parameter.currency_code or parameter.amount_1000 is not None:
-		raise InvalidMessage(f"{what} is of type {parameter.kind}; only a currency has a code and an amount.")
+		raise InvalidMessage(
+			_("{what} is of type {kind}; only a currency has a code and an amount.").format(
+				what=what, kind=parameter.kind
+			)
+		)
 
 
 def _check_header(template: Template) -> None:
 	if template.header_media is not None and template.header_text is not None:
-		raise InvalidMessage("A template header is text or media, not both.")
+		raise InvalidMessage(_("A template header is text or media, not both."))
 	if template.header_media is not None:
 		check_media(template.header_media, HEADER_MEDIA_KINDS)
 	header = template.header_parameter()
 	if header is not None:
-		check_parameter(header, "The header parameter", MAX_HEADER_PARAMETER_LENGTH)
+		check_parameter(header, _("The header parameter"), MAX_HEADER_PARAMETER_LENGTH)
 		if header.kind != TemplateParameterKind.TEXT:
-			raise InvalidMessage("The header parameter must be text.")
+			raise InvalidMessage(_("The header parameter must be text."))
 
 
 def _check_buttons(buttons: tuple[TemplateButton, ...]) -> None:
 	indexes = [button.index for button in buttons]
 	if len(set(indexes)) != len(indexes):
-		raise InvalidMessage("Give each template button's parameter once (two have the same index).")
+		raise InvalidMessage(_("Give each template button's parameter once (two have the same index)."))
 	for button in buttons:
-		what = f"Button {button.index + 1 if isinstance(button.index, int) else button.index!r}"
+		what = _("Button {position}").format(
+			position=button.index + 1 if isinstance(button.index, int) else repr(button.index)
+		)
 		if (
 			not isinstance(button.index, int)
 			or isinstance(button.index, bool)
 			or not 0 <= button.index < MAX_TEMPLATE_BUTTONS
 		):
 			raise InvalidMessage(
-				f"{what}: a button index is its position among the template's buttons, 0 to {MAX_TEMPLATE_BUTTONS - 1}."
+				_("{what}: a button index is its position among the template's buttons, 0 to {last}.").format(
+					what=what, last=MAX_TEMPLATE_BUTTONS - 1
+				)
 			)
 		if button.sub_type not in tuple(TemplateButtonKind):
 			raise InvalidMessage(
-				f"{what} is of type {button.sub_type!r}; use one of {', '.join(TemplateButtonKind)}."
+				_("{what} is of type {kind!r}; use one of {kinds}.").format(
+					what=what, kind=button.sub_type, kinds=", ".join(TemplateButtonKind)
+				)
 			)
 		limit = (
 			MAX_COUPON_CODE_LENGTH
 			if button.sub_type == TemplateButtonKind.COPY_CODE
 			else MAX_TEMPLATE_PARAMETER_LENGTH
 		)
-		_check_value(button.value, f"{what} ({button.sub_type})", limit)
+		_check_value(button.value, _("{what} ({kind})").format(what=what, kind=button.sub_type), limit)
 
 
 def check_media(media: Media | None, kinds: tuple[str, ...] = ()) -> Media:
@@ -220,38 +246,54 @@ def check_media(media: Media | None, kinds: tuple[str, ...] = ()) -> Media:
 	kinds = kinds or MessageType.media()
 	if media is None or media.kind not in kinds:
 		kind = media.kind if media else None
-		raise InvalidMessage(f"{kind!r} is not a media type; use one of {', '.join(kinds)}.")
+		raise InvalidMessage(
+			_("{kind!r} is not a media type; use one of {kinds}.").format(kind=kind, kinds=", ".join(kinds))
+		)
 	sources = [source for source in (media.link, media.media_id, media.file_url) if source]
 	if len(sources) != 1:
 		raise InvalidMessage(
-			"Give the media exactly one source: a public link, a media id or a file (Frappe File URL)."
+			_("Give the media exactly one source: a public link, a media id or a file (Frappe File URL).")
 		)
 	if media.link:
 		parsed = urlparse(media.link)
 		if parsed.scheme not in ("http", "https") or not parsed.netloc:
-			raise InvalidMessage(f"The media link {media.link!r} must be a public http(s) URL.")
+			raise InvalidMessage(
+				_("The media link {link!r} must be a public http(s) URL.").format(link=media.link)
+			)
 	if media.file_url and not is_file_url(media.file_url):
 		raise InvalidMessage(
-			f"{media.file_url!r} is not a file of this site; give a File URL like /private/files/invoice.pdf."
+			_(
+				"{file_url!r} is not a file of this site; give a File URL like /private/files/invoice.pdf."
+			).format(file_url=media.file_url)
 		)
 	if media.media_id and not _MEDIA_ID.match(media.media_id):
-		raise InvalidMessage(f"{media.media_id!r} is not a media id Meta returned (digits).")
+		raise InvalidMessage(
+			_("{media_id!r} is not a media id Meta returned (digits).").format(media_id=media.media_id)
+		)
 	if media.caption and len(media.caption) > MAX_CAPTION_LENGTH:
-		raise InvalidMessage(f"The caption is longer than {MAX_CAPTION_LENGTH:,} characters.")
+		raise InvalidMessage(
+			_("The caption is longer than {limit:,} characters.").format(limit=MAX_CAPTION_LENGTH)
+		)
 	return media
 
 
 def check_message_type(message_type: str) -> str:
 	if message_type not in tuple(MessageType):
-		raise InvalidMessage(f"{message_type!r} is not a message type; use one of {', '.join(MessageType)}.")
+		raise InvalidMessage(
+			_("{message_type!r} is not a message type; use one of {types}.").format(
+				message_type=message_type, types=", ".join(MessageType)
+			)
+		)
 	return message_type
 
 
 def _check_value(value: str, what: str, max_length: int) -> None:
 	if not isinstance(value, str) or not value.strip():
-		raise InvalidMessage(f"{what} is empty; WhatsApp rejects empty values.")
+		raise InvalidMessage(_("{what} is empty; WhatsApp rejects empty values.").format(what=what))
 	if len(value) > max_length:
-		raise InvalidMessage(f"{what} is longer than {max_length:,} characters.")
+		raise InvalidMessage(
+			_("{what} is longer than {limit:,} characters.").format(what=what, limit=max_length)
+		)
 	reject_control_characters(value, what)
 
 
@@ -259,8 +301,10 @@ def reject_control_characters(text: str, what: str) -> None:
 	found = _CONTROL_CHARACTER.search(text)
 	if found:
 		raise InvalidMessage(
-			f"{what} contains an invisible control character (U+{ord(found.group()):04X}) at position "
-			f"{found.start() + 1}. Remove it and try again."
+			_(
+				"{what} contains an invisible control character (U+{code:04X}) at position "
+				"{position}. Remove it and try again."
+			).format(what=what, code=ord(found.group()), position=found.start() + 1)
 		)
 
 
@@ -269,5 +313,7 @@ def _reject_blocked_phrases(text: str, blocked_phrases: tuple[str, ...]) -> None
 	for phrase in blocked_phrases:
 		if phrase.casefold() in lowered:
 			raise InvalidMessage(
-				f"The message contains {phrase!r}, which is blocked in WhatsApp Integration Settings."
+				_(
+					"The message contains {phrase!r}, which is blocked in WhatsApp Integration Settings."
+				).format(phrase=phrase)
 			)
