@@ -8,15 +8,20 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
 from whatsapp_integration.core.errors import InvalidPhoneNumber
+from whatsapp_integration.core.i18n import _
 
 _MOBILE_TYPES = frozenset(
 	{PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PAGER, PhoneNumberType.UAN}
 )
 _LENGTH_PROBLEMS = {
-	ValidationResult.TOO_SHORT: "has too few digits",
-	ValidationResult.TOO_LONG: "has too many digits",
-	ValidationResult.INVALID_LENGTH: "has the wrong number of digits",
-	ValidationResult.INVALID_COUNTRY_CODE: "starts with an unknown country code",
+	ValidationResult.TOO_SHORT: _("The phone number {number!r} has too few digits. Check it and try again."),
+	ValidationResult.TOO_LONG: _("The phone number {number!r} has too many digits. Check it and try again."),
+	ValidationResult.INVALID_LENGTH: _(
+		"The phone number {number!r} has the wrong number of digits. Check it and try again."
+	),
+	ValidationResult.INVALID_COUNTRY_CODE: _(
+		"The phone number {number!r} starts with an unknown country code. Check it and try again."
+	),
 }
 
 
@@ -35,11 +40,13 @@ def normalize(number: str, default_region: str | None = None) -> str:
 	"""
 	text = (number or "").strip()
 	if not text:
-		raise InvalidPhoneNumber("The phone number is empty. Enter a mobile number with its country code.")
+		raise InvalidPhoneNumber(_("The phone number is empty. Enter a mobile number with its country code."))
 	if len(text) > MAX_INPUT_LENGTH:
 		raise InvalidPhoneNumber(
-			f"The phone number is {len(text):,} characters long; a number has at most "
-			f"{MAX_INPUT_LENGTH} characters. Enter one mobile number with its country code."
+			_(
+				"The phone number is {length:,} characters long; a number has at most "
+				"{limit} characters. Enter one mobile number with its country code."
+			).format(length=len(text), limit=MAX_INPUT_LENGTH)
 		)
 	parsed = _parse(text, default_region)
 	_check_possible(text, parsed)
@@ -57,39 +64,43 @@ def _parse(text: str, default_region: str | None) -> phonenumbers.PhoneNumber:
 	region = default_region.upper() if default_region else None
 	if not international and not region:
 		raise InvalidPhoneNumber(
-			f"The phone number {text!r} has no country code. Write it as +<country code><number>, "
-			"or set a default country in WhatsApp Integration Settings."
+			_(
+				"The phone number {number!r} has no country code. Write it as +<country code><number>, "
+				"or set a default country in WhatsApp Integration Settings."
+			).format(number=text)
 		)
 	candidate = "+" + text[2:] if text.startswith("00") else text
 	try:
 		return phonenumbers.parse(candidate, None if international else region)
 	except NumberParseException as error:
 		raise InvalidPhoneNumber(
-			f"{text!r} is not a phone number: {_parse_problem(error)}. Write it as +<country code><number>."
+			_("{number!r} is not a phone number: {problem}. Write it as +<country code><number>.").format(
+				number=text, problem=_parse_problem(error)
+			)
 		)
 
 
 def _parse_problem(error: NumberParseException) -> str:
 	problems = {
-		NumberParseException.INVALID_COUNTRY_CODE: "the country code is unknown",
-		NumberParseException.NOT_A_NUMBER: "it does not look like a number",
-		NumberParseException.TOO_SHORT_NSN: "it has too few digits",
-		NumberParseException.TOO_SHORT_AFTER_IDD: "it has too few digits after the country code",
-		NumberParseException.TOO_LONG: "it has too many digits",
+		NumberParseException.INVALID_COUNTRY_CODE: _("the country code is unknown"),
+		NumberParseException.NOT_A_NUMBER: _("it does not look like a number"),
+		NumberParseException.TOO_SHORT_NSN: _("it has too few digits"),
+		NumberParseException.TOO_SHORT_AFTER_IDD: _("it has too few digits after the country code"),
+		NumberParseException.TOO_LONG: _("it has too many digits"),
 	}
-	return problems.get(error.error_type, "it could not be read")
+	return problems.get(error.error_type, _("it could not be read"))
 
 
 def _check_possible(text: str, parsed: phonenumbers.PhoneNumber) -> None:
 	result = phonenumbers.is_possible_number_with_reason(parsed)
 	if result in _LENGTH_PROBLEMS:
-		raise InvalidPhoneNumber(
-			f"The phone number {text!r} {_LENGTH_PROBLEMS[result]}. Check it and try again."
-		)
+		raise InvalidPhoneNumber(_LENGTH_PROBLEMS[result].format(number=text))
 	if not phonenumbers.is_valid_number(parsed):
 		region = phonenumbers.region_code_for_number(parsed) or f"+{parsed.country_code}"
 		raise InvalidPhoneNumber(
-			f"The phone number {text!r} is not a valid number in {region}. Check the digits."
+			_("The phone number {number!r} is not a valid number in {region}. Check the digits.").format(
+				number=text, region=region
+			)
 		)
 
 
@@ -97,10 +108,14 @@ def _check_mobile(text: str, parsed: phonenumbers.PhoneNumber) -> None:
 	number_type = phonenumbers.number_type(parsed)
 	if number_type == PhoneNumberType.FIXED_LINE:
 		raise InvalidPhoneNumber(
-			f"The phone number {text!r} is a landline. WhatsApp messages need a mobile number."
+			_("The phone number {number!r} is a landline. WhatsApp messages need a mobile number.").format(
+				number=text
+			)
 		)
 	if number_type not in _MOBILE_TYPES and number_type != PhoneNumberType.VOIP:
-		raise InvalidPhoneNumber(f"The phone number {text!r} is not a mobile number WhatsApp can reach.")
+		raise InvalidPhoneNumber(
+			_("The phone number {number!r} is not a mobile number WhatsApp can reach.").format(number=text)
+		)
 
 
 def same_number(expected: str | None, linked: str | None) -> bool:
