@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from whatsapp_integration.core.errors import ConfigurationError, WhatsAppError
+from whatsapp_integration.core.i18n import _
 
 
 class RecipientNotAllowed(WhatsAppError):
@@ -26,8 +27,10 @@ def clean_entry(entry: str) -> str:
 	cleaned = _IGNORED.sub("", entry)
 	if not _ENTRY.fullmatch(cleaned):
 		raise ConfigurationError(
-			f"Send allowlist entry {entry!r} is not a number or prefix: write +<country code><digits>, "
-			"or end it with * for every number starting with it (e.g. +49176*)."
+			_(
+				"Send allowlist entry {entry!r} is not a number or prefix: write +<country code><digits>, "
+				"or end it with * for every number starting with it (e.g. +49176*)."
+			).format(entry=entry)
 		)
 	return cleaned
 
@@ -50,7 +53,9 @@ def check_allowed(number: str, enabled: bool, entries: Iterable[str]) -> None:
 	"""`RecipientNotAllowed` when the allowlist is on and `number` is not on it."""
 	if enabled and not is_allowed(number, entries):
 		raise RecipientNotAllowed(
-			f"{number} is not on the send allowlist: this site sends only to the numbers listed in "
-			"WhatsApp Integration Settings > Send allowlist. Add the number there (System Manager) "
-			"or turn off Restrict sends to allowlist."
+			_(
+				"{number} is not on the send allowlist: this site sends only to the numbers listed in "
+				"WhatsApp Integration Settings > Send allowlist. Add the number there (System Manager) "
+				"or turn off Restrict sends to allowlist."
+			).format(number=number)
 		)

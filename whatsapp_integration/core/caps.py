@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from whatsapp_integration.core.i18n import _
+
 
 def has_daily_cap(cap: int) -> bool:
 	return cap > 0
@@ -28,4 +30,4 @@ def cap_reached(cap: int, used: int) -> bool:
 
 
 def cap_reached_reason(device: str, cap: int) -> str:
-	return f"Device {device} has sent its daily cap of {cap} messages today."
+	return _("Device {device} has sent its daily cap of {cap} messages today.").format(device=device, cap=cap)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from whatsapp_integration.core.errors import InvalidMessage
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.message import Media, check_media, reject_control_characters
 from whatsapp_integration.core.vocabulary import InteractiveKind, MessageType
 
@@ -73,7 +74,9 @@ def check_interactive(message: Interactive | None) -> Interactive:
 	if message is None or message.kind not in tuple(InteractiveKind):
 		kind = message.kind if message else None
 		raise InvalidMessage(
-			f"{kind!r} is not an interactive message type; use one of {', '.join(InteractiveKind)}."
+			_("{kind!r} is not an interactive message type; use one of {kinds}.").format(
+				kind=kind, kinds=", ".join(InteractiveKind)
+			)
 		)
 	_check_frame(message)
 	if message.kind == InteractiveKind.BUTTON:
@@ -87,67 +90,81 @@ def check_interactive(message: Interactive | None) -> Interactive:
 
 def _check_frame(message: Interactive) -> None:
 	body_limit = MAX_LIST_BODY if message.kind == InteractiveKind.LIST else MAX_BODY
-	_text(message.body, "The body", body_limit)
+	_text(message.body, _("The body"), body_limit)
 	if message.header_text is not None:
-		_text(message.header_text, "The header", MAX_HEADER)
+		_text(message.header_text, _("The header"), MAX_HEADER)
 	if message.header_media is not None:
 		if message.kind == InteractiveKind.LIST:
-			raise InvalidMessage("A list message takes a text header only.")
+			raise InvalidMessage(_("A list message takes a text header only."))
 		if message.header_text is not None:
-			raise InvalidMessage("The header is text or media, not both.")
+			raise InvalidMessage(_("The header is text or media, not both."))
 		check_media(message.header_media, HEADER_MEDIA_KINDS)
 	if message.footer is not None:
-		_text(message.footer, "The footer", MAX_FOOTER)
+		_text(message.footer, _("The footer"), MAX_FOOTER)
 
 
 def _check_buttons(buttons: tuple[ReplyButton, ...]) -> None:
 	if not 1 <= len(buttons) <= MAX_BUTTONS:
-		raise InvalidMessage(f"Reply buttons: give 1 to {MAX_BUTTONS} buttons, not {len(buttons)}.")
+		raise InvalidMessage(
+			_("Reply buttons: give 1 to {limit} buttons, not {count}.").format(
+				limit=MAX_BUTTONS, count=len(buttons)
+			)
+		)
 	for position, button in enumerate(buttons, start=1):
-		_text(button.title, f"Button {position}'s title", MAX_BUTTON_TITLE)
-		_text(button.id, f"Button {position}'s id", MAX_BUTTON_ID)
-	_unique([button.id for button in buttons], "button id")
-	_unique([button.title for button in buttons], "button title")
+		_text(button.title, _("Button {position}'s title").format(position=position), MAX_BUTTON_TITLE)
+		_text(button.id, _("Button {position}'s id").format(position=position), MAX_BUTTON_ID)
+	_unique([button.id for button in buttons], _("button id"))
+	_unique([button.title for button in buttons], _("button title"))
 
 
 def _check_list(message: Interactive) -> None:
-	_text(message.button or "", "The list's button", MAX_LIST_BUTTON)
+	_text(message.button or "", _("The list's button"), MAX_LIST_BUTTON)
 	sections = message.sections
 	if not 1 <= len(sections) <= MAX_SECTIONS:
-		raise InvalidMessage(f"A list has 1 to {MAX_SECTIONS} sections, not {len(sections)}.")
+		raise InvalidMessage(
+			_("A list has 1 to {limit} sections, not {count}.").format(
+				limit=MAX_SECTIONS, count=len(sections)
+			)
+		)
 	rows = [row for section in sections for row in section.rows]
 	if not 1 <= len(rows) <= MAX_ROWS:
 		raise InvalidMessage(
-			f"A list has 1 to {MAX_ROWS} rows in all its sections together, not {len(rows)}."
+			_("A list has 1 to {limit} rows in all its sections together, not {count}.").format(
+				limit=MAX_ROWS, count=len(rows)
+			)
 		)
 	for number, section in enumerate(sections, start=1):
 		if not section.rows:
-			raise InvalidMessage(f"Section {number} has no rows.")
+			raise InvalidMessage(_("Section {number} has no rows.").format(number=number))
 		if section.title is not None or len(sections) > 1:
-			_text(section.title or "", f"Section {number}'s title", MAX_SECTION_TITLE)
+			_text(section.title or "", _("Section {number}'s title").format(number=number), MAX_SECTION_TITLE)
 	for number, row in enumerate(rows, start=1):
-		_text(row.title, f"Row {number}'s title", MAX_ROW_TITLE)
-		_text(row.id, f"Row {number}'s id", MAX_ROW_ID)
+		_text(row.title, _("Row {number}'s title").format(number=number), MAX_ROW_TITLE)
+		_text(row.id, _("Row {number}'s id").format(number=number), MAX_ROW_ID)
 		if row.description is not None:
-			_text(row.description, f"Row {number}'s description", MAX_ROW_DESCRIPTION)
-	_unique([row.id for row in rows], "row id")
+			_text(row.description, _("Row {number}'s description").format(number=number), MAX_ROW_DESCRIPTION)
+	_unique([row.id for row in rows], _("row id"))
 
 
 def _check_cta(message: Interactive) -> None:
-	_text(message.display_text or "", "The button text", MAX_DISPLAY_TEXT)
+	_text(message.display_text or "", _("The button text"), MAX_DISPLAY_TEXT)
 	parsed = urlparse(message.url or "")
 	if parsed.scheme not in ("http", "https") or not parsed.netloc or len(message.url or "") > MAX_URL:
 		raise InvalidMessage(
-			f"The button's URL {message.url!r} must be an http(s) URL of at most {MAX_URL} characters."
+			_("The button's URL {url!r} must be an http(s) URL of at most {limit} characters.").format(
+				url=message.url, limit=MAX_URL
+			)
 		)
 
 
 def _text(value: str, what: str, limit: int) -> None:
 	if not isinstance(value, str) or not value.strip():
-		raise InvalidMessage(f"{what} is empty.")
+		raise InvalidMessage(_("{what} is empty.").format(what=what))
 	if len(value) > limit:
 		raise InvalidMessage(
-			f"{what} has {len(value)} characters; WhatsApp allows at most {limit}. Shorten it."
+			_("{what} has {length} characters; WhatsApp allows at most {limit}. Shorten it.").format(
+				what=what, length=len(value), limit=limit
+			)
 		)
 	reject_control_characters(value, what)
 
@@ -156,5 +173,8 @@ def _unique(values: list[str], what: str) -> None:
 	seen: set[str] = set()
 	for value in values:
 		if value in seen:
-			raise InvalidMessage(f"Each {what} must be different; {value!r} appears twice.")
+			raise InvalidMessage(
+				_("Each {what} must be different; {value!r} appears twice.").format(what=what, value=value)
+			)
+
 		seen.add(value)

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from whatsapp_integration.core.errors import InvalidMessage
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.vocabulary import MessageType
 
 KB = 1024
@@ -40,13 +41,13 @@ DOCUMENT_TYPES = frozenset(
 	}
 )
 LIMITS: dict[str, MediaLimit] = {
-	MessageType.IMAGE: MediaLimit(frozenset({"image/jpeg", "image/png"}), 5 * MB, "JPEG or PNG"),
-	MessageType.DOCUMENT: MediaLimit(DOCUMENT_TYPES, 100 * MB, "PDF, TXT, Word, Excel or PowerPoint"),
-	MessageType.VIDEO: MediaLimit(frozenset({"video/mp4", "video/3gpp"}), 16 * MB, "MP4 or 3GPP"),
+	MessageType.IMAGE: MediaLimit(frozenset({"image/jpeg", "image/png"}), 5 * MB, _("JPEG or PNG")),
+	MessageType.DOCUMENT: MediaLimit(DOCUMENT_TYPES, 100 * MB, _("PDF, TXT, Word, Excel or PowerPoint")),
+	MessageType.VIDEO: MediaLimit(frozenset({"video/mp4", "video/3gpp"}), 16 * MB, _("MP4 or 3GPP")),
 	MessageType.AUDIO: MediaLimit(
 		frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"}),
 		16 * MB,
-		"AAC, AMR, MP3, M4A or OGG (Opus)",
+		_("AAC, AMR, MP3, M4A or OGG (Opus)"),
 	),
 	MessageType.STICKER: MediaLimit(frozenset({"image/webp"}), 500 * KB, "WebP"),
 }
@@ -74,20 +75,29 @@ def check_file(kind: str, file: MediaFile) -> MediaFile:
 	"""Raise `InvalidMessage` when Meta would refuse `file` as `kind` (type or size)."""
 	limit = LIMITS.get(kind)
 	if limit is None:
-		raise InvalidMessage(f"{kind!r} cannot be sent as a file; use one of {', '.join(LIMITS)}.")
+		raise InvalidMessage(
+			_("{kind!r} cannot be sent as a file; use one of {kinds}.").format(
+				kind=kind, kinds=", ".join(LIMITS)
+			)
+		)
 	mime = (file.mime_type or "").split(";")[0].strip().lower()
 	if mime not in limit.mime_types:
 		raise InvalidMessage(
-			f"{file.filename} is {mime or 'of an unknown type'}; WhatsApp sends a {kind} only as "
-			f"{limit.formats}. Convert the file or send it as another kind."
+			_(
+				"{filename} is {mime}; WhatsApp sends a {kind} only as "
+				"{formats}. Convert the file or send it as another kind."
+			).format(
+				filename=file.filename, mime=mime or _("of an unknown type"), kind=kind, formats=limit.formats
+			)
 		)
 	if not file.content:
-		raise InvalidMessage(f"{file.filename} is empty.")
+		raise InvalidMessage(_("{filename} is empty.").format(filename=file.filename))
 	max_bytes = _max_bytes(kind, file.content, limit)
 	if len(file.content) > max_bytes:
 		raise InvalidMessage(
-			f"{file.filename} is {_size(len(file.content))}; WhatsApp takes a {kind} of at most "
-			f"{_size(max_bytes)}. Send a smaller file."
+			_(
+				"{filename} is {size}; WhatsApp takes a {kind} of at most {limit}. Send a smaller file."
+			).format(filename=file.filename, size=_size(len(file.content)), kind=kind, limit=_size(max_bytes))
 		)
 	return file
 
@@ -110,5 +120,7 @@ def _max_bytes(kind: str, content: bytes, limit: MediaLimit) -> int:
 
 def _size(size: int) -> str:
 	if size >= MB:
-		return f"{size / MB:.1f} MB"
-	return f"{size / KB:.0f} KB" if size >= KB else f"{size} bytes"
+		return _("{size:.1f} MB").format(size=size / MB)
+	if size >= KB:
+		return _("{size:.0f} KB").format(size=size / KB)
+	return _("{size} bytes").format(size=size)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from whatsapp_integration.core.errors import RateLimited
+from whatsapp_integration.core.i18n import _
 
 Clock = Callable[[], float]
 
@@ -42,7 +43,7 @@ def acquire(
 	*,
 	max_wait: float = 0.0,
 	sleep: Callable[[float], None] = time.sleep,
-	what: str = "sending",
+	what: str = _("sending"),
 ) -> None:
 	"""Take one token, sleeping while the wait is within `max_wait`; raise `RateLimited` otherwise."""
 	waited = 0.0
@@ -51,10 +52,7 @@ def acquire(
 		if wait <= 0:
 			return
 		if waited + wait > max_wait:
-			raise RateLimited(
-				f"The rate limit for {what} is reached ({rate:g} per second). Try again in {wait:.1f} s.",
-				retry_after=wait,
-			)
+			raise _rate_limited(what, rate, wait)
 		sleep(wait)
 		waited += wait
 
@@ -69,7 +67,7 @@ def pace(
 	slack: float,
 	sleep: Callable[[float], None] = time.sleep,
 	clock: Clock = time.monotonic,
-	what: str = "sending",
+	what: str = _("sending"),
 ) -> None:
 	"""Sleep until the next slot of bucket `key` (see `reserve`); raise `RateLimited` when that slot
 	is further than `max_wait`. A caller that wakes up more than `slack` seconds after its slot
@@ -80,10 +78,7 @@ def pace(
 		asked = clock()
 		wait = limiter.reserve(key, rate, burst, max_wait - waited)
 		if wait > max_wait - waited:
-			raise RateLimited(
-				f"The rate limit for {what} is reached ({rate:g} per second). Try again in {wait:.1f} s.",
-				retry_after=wait,
-			)
+			raise _rate_limited(what, rate, wait)
 		if wait > 0:
 			sleep(wait)
 		late = clock() - asked - wait
@@ -102,3 +97,12 @@ def book(tokens: float, rate: float, max_wait: float) -> tuple[float, float]:
 def refill(tokens: float, updated: float, now: float, rate: float, burst: float) -> float:
 	"""Tokens in a bucket at `now` that had `tokens` at `updated`."""
 	return min(burst, tokens + max(0.0, now - updated) * rate)
+
+
+def _rate_limited(what: str, rate: float, wait: float) -> RateLimited:
+	return RateLimited(
+		_("The rate limit for {what} is reached ({rate:g} per second). Try again in {wait:.1f} s.").format(
+			what=what, rate=rate, wait=wait
+		),
+		retry_after=wait,
+	)
