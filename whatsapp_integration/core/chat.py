@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from whatsapp_integration.core.errors import InvalidMessage
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.media import LIMITS
 from whatsapp_integration.core.vocabulary import DeviceMode, MessageType
 from whatsapp_integration.core.window import is_bound, window_for
@@ -42,14 +43,18 @@ class ConversationFilter:
 def check_filter(wanted: ConversationFilter) -> ConversationFilter:
 	"""`wanted` with its search trimmed, or `InvalidMessage` saying what to change."""
 	if wanted.start < 0:
-		raise InvalidMessage(f"start must be 0 or more (it is {wanted.start}).")
+		raise InvalidMessage(_("start must be 0 or more (it is {start}).").format(start=wanted.start))
 	if not 1 <= wanted.page_length <= MAX_CONVERSATIONS_PER_PAGE:
 		raise InvalidMessage(
-			f"page_length must be between 1 and {MAX_CONVERSATIONS_PER_PAGE} (it is {wanted.page_length})."
+			_("page_length must be between 1 and {limit} (it is {page_length}).").format(
+				limit=MAX_CONVERSATIONS_PER_PAGE, page_length=wanted.page_length
+			)
 		)
 	search = (wanted.search or "").strip()
 	if len(search) > MAX_SEARCH_LENGTH:
-		raise InvalidMessage(f"The search is longer than {MAX_SEARCH_LENGTH} characters; shorten it.")
+		raise InvalidMessage(
+			_("The search is longer than {limit} characters; shorten it.").format(limit=MAX_SEARCH_LENGTH)
+		)
 	return dataclasses.replace(wanted, search=search or None)
 
 
@@ -139,13 +144,17 @@ class ThreadCursor:
 	def decode(cls, text: str | None) -> ThreadCursor | None:
 		if not text:
 			return None
-		stamp, _, name = text.partition("|")
+		stamp, _separator, name = text.partition("|")
 		try:
 			created_at = datetime.fromisoformat(stamp)
 		except ValueError:
 			created_at = None
 		if created_at is None or not name:
-			raise InvalidMessage(f"{text!r} is not a thread cursor; pass the `older` value of the last page.")
+			raise InvalidMessage(
+				_("{cursor!r} is not a thread cursor; pass the `older` value of the last page.").format(
+					cursor=text
+				)
+			)
 		return cls(created_at, name)
 
 
@@ -159,7 +168,12 @@ class ThreadPage:
 
 def check_page_size(limit: int) -> int:
 	if not 1 <= limit <= MAX_MESSAGES_PER_PAGE:
-		raise InvalidMessage(f"limit must be between 1 and {MAX_MESSAGES_PER_PAGE} (it is {limit}).")
+		raise InvalidMessage(
+			_("limit must be between 1 and {maximum} (it is {limit}).").format(
+				maximum=MAX_MESSAGES_PER_PAGE, limit=limit
+			)
+		)
+
 	return limit
 
 

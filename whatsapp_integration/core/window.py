@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from whatsapp_integration.core.errors import WindowClosed
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.vocabulary import DeviceMode, MessageType
 
 WINDOW = timedelta(hours=24)
@@ -82,14 +83,18 @@ def check_window(
 		return
 	if last_inbound_at is None:
 		raise WindowClosed(
-			f"{to} has never written to {device}, so WhatsApp accepts only an approved template "
-			"(the 24-hour customer-service window is closed). Send a template instead.",
+			_(
+				"{to} has never written to {device}, so WhatsApp accepts only an approved template "
+				"(the 24-hour customer-service window is closed). Send a template instead."
+			).format(to=to, device=device),
 			last_inbound_at=None,
 		)
 	raise WindowClosed(
-		f"{to} last wrote to {device} at {last_inbound_at:%Y-%m-%d %H:%M}, more than 24 hours ago, so "
-		"the customer-service window is closed and WhatsApp accepts only an approved template. "
-		"Send a template instead.",
+		_(
+			"{to} last wrote to {device} at {time}, more than 24 hours ago, so "
+			"the customer-service window is closed and WhatsApp accepts only an approved template. "
+			"Send a template instead."
+		).format(to=to, device=device, time=f"{last_inbound_at:%Y-%m-%d %H:%M}"),
 		last_inbound_at=last_inbound_at,
 	)
 
