@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from whatsapp_integration.core.i18n import _
+
 
 class ErrorAction(enum.Enum):
 	"""What the app does about a failed send (the classes of Meta's error table)."""
@@ -121,37 +123,48 @@ _ACTION_BY_CODE: dict[int, ErrorAction] = {
 	),
 }
 
-_PERMISSION_ADVICE = "The access token lacks the whatsapp_business_messaging permission for this number."
+_PERMISSION_ADVICE = _("The access token lacks the whatsapp_business_messaging permission for this number.")
 # What a person can do about the codes users meet most; other codes fall back to Meta's own text.
 _ADVICE_BY_CODE: dict[int, str] = {
-	MetaCode.TOKEN_EXPIRED: "The access token has expired or was revoked. Create a permanent system-user "
-	"token in Meta Business Settings and paste it into WhatsApp Integration Settings (or the device).",
+	MetaCode.TOKEN_EXPIRED: _(
+		"The access token has expired or was revoked. Create a permanent system-user "
+		"token in Meta Business Settings and paste it into WhatsApp Integration Settings (or the device)."
+	),
 	MetaCode.PERMISSION_DENIED: _PERMISSION_ADVICE,
 	MetaCode.PERMISSION_MISSING: _PERMISSION_ADVICE,
-	MetaCode.OUTSIDE_WINDOW: "More than 24 hours have passed since this customer last wrote. "
-	"Send an approved template instead.",
-	MetaCode.USER_STOPPED_MARKETING: "The customer has stopped marketing messages from this business; "
-	"the number was added to the opt-out list.",
-	MetaCode.RECIPIENT_IS_SENDER: "The recipient is the sending number itself.",
-	MetaCode.UNDELIVERABLE: "WhatsApp could not deliver to this number: it may not use WhatsApp, "
-	"or must accept newer terms.",
-	MetaCode.PAIR_RATE_LIMIT: "Too many messages to this recipient in a short time; "
-	"it will be retried after a pause.",
-	MetaCode.SEND_RATE_EXCEEDED: "The number's send rate was exceeded; sending slows down and retries.",
-	MetaCode.SPAM_RATE_LIMITED: "Meta limited this number for its spam rate. Campaigns are paused; "
-	"check the number's quality rating.",
-	MetaCode.TEMPORARILY_BLOCKED: "Meta temporarily blocked this account for a policy violation. "
-	"Check Business Support Home.",
-	MetaCode.ACCOUNT_LOCKED: "The WhatsApp Business account is locked. Check Business Support Home.",
-	MetaCode.PAYMENT_ISSUE: "There is a problem with the payment method of the WhatsApp Business account.",
-	MetaCode.NOT_REGISTERED: "The phone number is not registered with the Cloud API. "
-	"Register it in the Meta app dashboard.",
-	MetaCode.TEMPLATE_NOT_FOUND: "The template does not exist in this language, or is not approved yet. "
-	"Sync templates and check.",
-	MetaCode.TEMPLATE_PARAMETER_COUNT: "The number of template parameters does not match the template.",
-	MetaCode.REQUIRED_PARAMETER_MISSING: "A required parameter is missing from the request.",
-	MetaCode.PARAMETER_VALUE_INVALID: "A parameter value is invalid.",
-	MetaCode.INVALID_PARAMETER: "A parameter of the request is invalid.",
+	MetaCode.OUTSIDE_WINDOW: _(
+		"More than 24 hours have passed since this customer last wrote. Send an approved template instead."
+	),
+	MetaCode.USER_STOPPED_MARKETING: _(
+		"The customer has stopped marketing messages from this business; "
+		"the number was added to the opt-out list."
+	),
+	MetaCode.RECIPIENT_IS_SENDER: _("The recipient is the sending number itself."),
+	MetaCode.UNDELIVERABLE: _(
+		"WhatsApp could not deliver to this number: it may not use WhatsApp, or must accept newer terms."
+	),
+	MetaCode.PAIR_RATE_LIMIT: _(
+		"Too many messages to this recipient in a short time; it will be retried after a pause."
+	),
+	MetaCode.SEND_RATE_EXCEEDED: _("The number's send rate was exceeded; sending slows down and retries."),
+	MetaCode.SPAM_RATE_LIMITED: _(
+		"Meta limited this number for its spam rate. Campaigns are paused; check the number's quality rating."
+	),
+	MetaCode.TEMPORARILY_BLOCKED: _(
+		"Meta temporarily blocked this account for a policy violation. Check Business Support Home."
+	),
+	MetaCode.ACCOUNT_LOCKED: _("The WhatsApp Business account is locked. Check Business Support Home."),
+	MetaCode.PAYMENT_ISSUE: _("There is a problem with the payment method of the WhatsApp Business account."),
+	MetaCode.NOT_REGISTERED: _(
+		"The phone number is not registered with the Cloud API. Register it in the Meta app dashboard."
+	),
+	MetaCode.TEMPLATE_NOT_FOUND: _(
+		"The template does not exist in this language, or is not approved yet. Sync templates and check."
+	),
+	MetaCode.TEMPLATE_PARAMETER_COUNT: _("The number of template parameters does not match the template."),
+	MetaCode.REQUIRED_PARAMETER_MISSING: _("A required parameter is missing from the request."),
+	MetaCode.PARAMETER_VALUE_INVALID: _("A parameter value is invalid."),
+	MetaCode.INVALID_PARAMETER: _("A parameter of the request is invalid."),
 }
 
 
@@ -277,8 +290,10 @@ class IllegalSessionTransition(WhatsAppError):
 
 	def __init__(self, device: str, current: str, target: str) -> None:
 		super().__init__(
-			f"The WhatsApp Web session of device {device} is {current} and cannot become {target}. "
-			"Refresh the device to see its current state."
+			_(
+				"The WhatsApp Web session of device {device} is {current} and cannot become {target}. "
+				"Refresh the device to see its current state."
+			).format(device=device, current=current, target=target)
 		)
 		self.device = device
 		self.current = current
