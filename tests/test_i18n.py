@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from whatsapp_integration.core.errors import InvalidMessage
-from whatsapp_integration.core.i18n import Text, _
+from whatsapp_integration.core.i18n import Text, _, joined
 
 
 def test_a_sentence_is_its_english_text() -> None:
@@ -33,3 +33,13 @@ def test_an_error_carries_the_sentence() -> None:
 	error = InvalidMessage(_("Shorten it by {0} characters.").format(12))
 	assert str(error) == "Shorten it by 12 characters."
 	assert error.args[0].template == "Shorten it by {0} characters."
+
+
+def test_joined_sentences_keep_each_sentence() -> None:
+	first = _("The body is empty.")
+	second = _("Button {position}: {problem}").format(position=2, problem=_("write the text."))
+	message = joined([first, second])
+	assert message == "The body is empty. Button 2: write the text."
+	assert message.args == (first, second)
+	assert isinstance(message.args[1].kwargs["problem"], Text)
+	assert joined([]) == ""

@@ -9,6 +9,7 @@ templates are in `locale/main.pot` and translated in `fa.po` and `ar.po`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -32,3 +33,14 @@ class Text(str):
 def _(template: str) -> Text:
 	"""Mark a user-facing sentence; `.format()` fills it like `str.format`."""
 	return Text(template)
+
+
+def joined(sentences: Sequence[str], separator: str = " ") -> Text:
+	"""Several sentences shown as one message (e.g. every problem of a form); each one is
+	translated on its own, the separator is kept."""
+	template = (
+		separator.replace("{", "{{")
+		.replace("}", "}}")
+		.join(f"{{{index}}}" for index in range(len(sentences)))
+	)
+	return Text(template, tuple(sentences))
