@@ -5,6 +5,7 @@ so a mismatch is a clear error here instead of Meta's code 132000 later."""
 from __future__ import annotations
 
 from whatsapp_integration.core.errors import InvalidMessage
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.message import Template
 from whatsapp_integration.core.templates.components import (
 	COPY_CODE,
@@ -37,19 +38,28 @@ def _check_body(template: Template, variables: TemplateVariables) -> None:
 	body, expected = template.body(), variables.body
 	if len(body) != len(expected):
 		raise InvalidMessage(
-			f"Template {template.name} has {len(expected)} body variable(s) ({_names(expected)}); "
-			f"{len(body)} parameter(s) were given."
+			_(
+				"Template {template} has {expected} body variable(s) ({names}); {given} parameter(s) were given."
+			).format(template=template.name, expected=len(expected), names=_names(expected), given=len(body))
 		)
 	if variables.parameter_format == NAMED:
 		given = [parameter.name for parameter in body]
 		if set(given) != set(expected):
 			raise InvalidMessage(
-				f"Template {template.name} has named variables {_names(expected)}; give a parameter for "
-				f"each by name (given: {_names(tuple(str(name) for name in given))})."
+				_(
+					"Template {template} has named variables {names}; give a parameter for "
+					"each by name (given: {given})."
+				).format(
+					template=template.name,
+					names=_names(expected),
+					given=_names(tuple(str(name) for name in given)),
+				)
 			)
 	elif any(parameter.name for parameter in body):
 		raise InvalidMessage(
-			f"Template {template.name} has numbered variables; give its parameters in order, without names."
+			_(
+				"Template {template} has numbered variables; give its parameters in order, without names."
+			).format(template=template.name)
 		)
 
 
@@ -59,18 +69,28 @@ def _check_header(template: Template, variables: TemplateVariables) -> None:
 		media = template.header_media
 		if media is None or media.kind != header_format.lower():
 			raise InvalidMessage(
-				f"Template {template.name} has a media header ({header_format.lower()}): give the "
-				f"{header_format.lower()} to send in it (a file, a link or a media id)."
+				_(
+					"Template {template} has a media header ({kind}): give the "
+					"{kind} to send in it (a file, a link or a media id)."
+				).format(template=template.name, kind=header_format.lower())
 			)
 	elif template.header_media is not None:
-		raise InvalidMessage(f"Template {template.name} has no media header; send it without header media.")
+		raise InvalidMessage(
+			_("Template {template} has no media header; send it without header media.").format(
+				template=template.name
+			)
+		)
 	if variables.header and template.header_text is None:
 		raise InvalidMessage(
-			f"Template {template.name}'s header has a variable ({_names(variables.header)}): give its value."
+			_("Template {template}'s header has a variable ({names}): give its value.").format(
+				template=template.name, names=_names(variables.header)
+			)
 		)
 	if not variables.header and template.header_text is not None:
 		raise InvalidMessage(
-			f"Template {template.name}'s header has no variable; send it without a header parameter."
+			_("Template {template}'s header has no variable; send it without a header parameter.").format(
+				template=template.name
+			)
 		)
 
 
@@ -79,22 +99,42 @@ def _check_buttons(template: Template, variables: TemplateVariables) -> None:
 	for button in template.buttons:
 		slot = slots.get(button.index)
 		if slot is None or _BUTTON_KINDS.get(slot.type) != button.sub_type:
-			found = f"a {slot.type.lower()} button" if slot else "no button"
+			misplaced = (
+				_(
+					"Template {template} has a {kind} button at position {position}; "
+					"a {sub_type} parameter cannot go there."
+				)
+				if slot
+				else _(
+					"Template {template} has no button at position {position}; "
+					"a {sub_type} parameter cannot go there."
+				)
+			)
 			raise InvalidMessage(
-				f"Template {template.name} has {found} at position {button.index + 1}; "
-				f"a {button.sub_type} parameter cannot go there."
+				misplaced.format(
+					template=template.name,
+					kind=slot.type.lower() if slot else None,
+					position=button.index + 1,
+					sub_type=button.sub_type,
+				)
 			)
 		if slot.type == URL and not slot.variables:
 			raise InvalidMessage(
-				f"Button {button.index + 1} of template {template.name} has a fixed URL; give no suffix."
+				_("Button {position} of template {template} has a fixed URL; give no suffix.").format(
+					position=button.index + 1, template=template.name
+				)
 			)
 	given = {button.index for button in template.buttons}
 	for slot in variables.buttons:
 		needs_value = (slot.type == URL and slot.variables) or slot.type == COPY_CODE
 		if needs_value and slot.index not in given:
-			what = "URL suffix" if slot.type == URL else "coupon code"
-			raise InvalidMessage(f"Button {slot.index + 1} of template {template.name} needs its {what}.")
+			missing = (
+				_("Button {position} of template {template} needs its URL suffix.")
+				if slot.type == URL
+				else _("Button {position} of template {template} needs its coupon code.")
+			)
+			raise InvalidMessage(missing.format(position=slot.index + 1, template=template.name))
 
 
 def _names(names: tuple[str, ...]) -> str:
-	return ", ".join(f"{{{{{name}}}}}" for name in names) or "none"
+	return ", ".join(f"{{{{{name}}}}}" for name in names) or _("none")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from whatsapp_integration.core.errors import InvalidMessage
+from whatsapp_integration.core.i18n import _, joined
 from whatsapp_integration.core.templates.buttons import button_problems
 from whatsapp_integration.core.templates.components import (
 	CATEGORIES,
@@ -35,7 +36,7 @@ class InvalidTemplate(InvalidMessage):
 	"""A template Meta would refuse; `problems` lists each thing to fix."""
 
 	def __init__(self, problems: list[str]) -> None:
-		super().__init__(" ".join(problems))
+		super().__init__(joined(problems))
 		self.problems = problems
 
 
@@ -53,9 +54,13 @@ def draft_problems(draft: TemplateDraft) -> list[str]:
 	problems += _header_problems(draft)
 	problems += _body_problems(draft)
 	if len(draft.footer) > MAX_FOOTER:
-		problems.append(f"The footer has {len(draft.footer)} characters; at most {MAX_FOOTER} are allowed.")
+		problems.append(
+			_("The footer has {length} characters; at most {limit} are allowed.").format(
+				length=len(draft.footer), limit=MAX_FOOTER
+			)
+		)
 	if variables_in(draft.footer):
-		problems.append("The footer cannot hold variables: write it as fixed text.")
+		problems.append(_("The footer cannot hold variables: write it as fixed text."))
 	return problems + button_problems(draft.buttons)
 
 
@@ -63,17 +68,25 @@ def _identity_problems(draft: TemplateDraft) -> list[str]:
 	problems = []
 	if not NAME.fullmatch(draft.name or ""):
 		problems.append(
-			f"Template name {draft.name!r} may only hold lower-case letters, digits and underscores "
-			"(e.g. order_update), at most 512 characters."
+			_(
+				"Template name {name!r} may only hold lower-case letters, digits and underscores "
+				"(e.g. order_update), at most 512 characters."
+			).format(name=draft.name)
 		)
 	if not LANGUAGE.fullmatch(draft.language or ""):
 		problems.append(
-			f"Language {draft.language!r} is not a language code Meta knows, e.g. en, en_US, pt_BR."
+			_("Language {language!r} is not a language code Meta knows, e.g. en, en_US, pt_BR.").format(
+				language=draft.language
+			)
 		)
 	if draft.category not in CATEGORIES:
-		problems.append(f"Choose the category: {', '.join(CATEGORIES)}.")
+		problems.append(_("Choose the category: {categories}.").format(categories=", ".join(CATEGORIES)))
 	if draft.parameter_format not in (POSITIONAL, NAMED):
-		problems.append(f"Parameter format must be {POSITIONAL} ({{{{1}}}}) or {NAMED} ({{{{first_name}}}}).")
+		problems.append(
+			_("Parameter format must be {positional} ({{{{1}}}}) or {named} ({{{{first_name}}}}).").format(
+				positional=POSITIONAL, named=NAMED
+			)
+		)
 	return problems
 
 
@@ -82,52 +95,74 @@ def _header_problems(draft: TemplateDraft) -> list[str]:
 	if not kind:
 		return []
 	if kind not in HEADER_FORMATS:
-		return [f"Header format must be one of {', '.join(HEADER_FORMATS)}, or empty for no header."]
+		return [
+			_("Header format must be one of {formats}, or empty for no header.").format(
+				formats=", ".join(HEADER_FORMATS)
+			)
+		]
 	if kind in MEDIA_FORMATS:
 		# A synced template's example is the URL of Meta's copy, no upload handle to send back
 		if draft.header_sample or (draft.header_handle and not draft.header_handle.startswith("http")):
 			return []
-		return [f"Attach a sample {kind.lower()} for the header: Meta reviews the template with it."]
+		return [
+			_("Attach a sample {kind} for the header: Meta reviews the template with it.").format(
+				kind=kind.lower()
+			)
+		]
 	if kind != "TEXT":
 		return []
 	text, problems = draft.header_text, []
 	if not text.strip():
-		problems.append("Write the header text, or set the header format to none.")
+		problems.append(_("Write the header text, or set the header format to none."))
 	if len(text) > MAX_HEADER_TEXT:
-		problems.append(f"The header text has {len(text)} characters; at most {MAX_HEADER_TEXT} are allowed.")
+		problems.append(
+			_("The header text has {length} characters; at most {limit} are allowed.").format(
+				length=len(text), limit=MAX_HEADER_TEXT
+			)
+		)
 	if "\n" in text:
-		problems.append("The header text must be a single line.")
+		problems.append(_("The header text must be a single line."))
 	names = variables_in(text)
 	if len(names) > 1:
-		problems.append(f"The header text may hold one variable; it has {len(names)}.")
-	return problems + _variable_problems("header", text, names[:1], (draft.header_example,), draft)
+		problems.append(_("The header text may hold one variable; it has {count}.").format(count=len(names)))
+	return problems + _variable_problems(_("header"), text, names[:1], (draft.header_example,), draft)
 
 
 def _body_problems(draft: TemplateDraft) -> list[str]:
 	body = draft.body
 	if not body.strip():
-		return ["Write the body text: it is the message the customer reads."]
+		return [_("Write the body text: it is the message the customer reads.")]
 	problems = []
 	if len(body) > MAX_BODY:
-		problems.append(f"The body has {len(body)} characters; at most {MAX_BODY} are allowed.")
+		problems.append(
+			_("The body has {length} characters; at most {limit} are allowed.").format(
+				length=len(body), limit=MAX_BODY
+			)
+		)
 	stripped = body.strip()
 	if VARIABLE.match(stripped) or re.search(r"\{\{[^{}]*\}\}$", stripped):
-		problems.append("The body cannot start or end with a variable: add text before or after it.")
-	return problems + _variable_problems("body", body, variables_in(body), draft.body_examples, draft)
+		problems.append(_("The body cannot start or end with a variable: add text before or after it."))
+	return problems + _variable_problems(_("body"), body, variables_in(body), draft.body_examples, draft)
 
 
 def _variable_problems(
 	where: str, text: str, names: tuple[str, ...], examples: tuple[str, ...], draft: TemplateDraft
 ) -> list[str]:
 	if "{{" in VARIABLE.sub("", text) or "}}" in VARIABLE.sub("", text):
-		return [f"The {where} has unmatched braces: write variables as {{{{1}}}} or {{{{name}}}}."]
+		return [
+			_("The {where} has unmatched braces: write variables as {{{{1}}}} or {{{{name}}}}.").format(
+				where=where
+			)
+		]
 	problems = _name_problems(where, names, draft.parameter_format)
 	examples = tuple(example for example in examples if example.strip())
 	if names and len(examples) != len(names):
 		shown = ", ".join(f"{{{{{name}}}}}" for name in names)
 		problems.append(
-			f"The {where} has {len(names)} variable(s) ({shown}) and {len(examples)} example(s): "
-			"give one example per variable, one per line, in the order the variables appear."
+			_(
+				"The {where} has {count} variable(s) ({shown}) and {examples} example(s): "
+				"give one example per variable, one per line, in the order the variables appear."
+			).format(where=where, count=len(names), shown=shown, examples=len(examples))
 		)
 	return problems
 
@@ -136,22 +171,28 @@ def _name_problems(where: str, names: tuple[str, ...], parameter_format: str) ->
 	if parameter_format == NAMED:
 		wrong = [name for name in names if not PARAMETER_NAME.fullmatch(name)]
 		return [
-			f"The {where} variable {{{{{name}}}}} is not a valid name: use lower-case letters, digits "
-			"and underscores, e.g. {{first_name}}."
+			_(
+				"The {where} variable {variable} is not a valid name: use lower-case letters, digits "
+				"and underscores, e.g. {{{{first_name}}}}."
+			).format(where=where, variable=f"{{{{{name}}}}}")
 			for name in wrong
 		]
 	if any(not name.isdigit() for name in names):
 		return [
-			f"The {where} uses named variables; with numbered parameters write {{{{1}}}}, {{{{2}}}}, ... "
-			"(or choose the NAMED parameter format)."
+			_(
+				"The {where} uses named variables; with numbered parameters write {{{{1}}}}, {{{{2}}}}, ... "
+				"(or choose the NAMED parameter format)."
+			).format(where=where)
 		]
 	expected = tuple(str(number) for number in range(1, len(names) + 1))
 	if names != expected:
 		found = ", ".join(f"{{{{{name}}}}}" for name in names)
 		want = ", ".join(f"{{{{{name}}}}}" for name in expected)
 		return [
-			f"The {where} variables must be numbered in order from {{{{1}}}} without gaps: "
-			f"found {found}, expected {want}."
+			_(
+				"The {where} variables must be numbered in order from {{{{1}}}} without gaps: "
+				"found {found}, expected {expected}."
+			).format(where=where, found=found, expected=want)
 		]
 	return []
 
@@ -160,13 +201,19 @@ def _authentication_problems(draft: TemplateDraft) -> list[str]:
 	problems = []
 	if draft.header_format or draft.body.strip() or draft.footer.strip():
 		problems.append(
-			"Authentication templates use Meta's fixed text: leave header, body and footer empty "
-			"(choose the security recommendation and the code expiry instead)."
+			_(
+				"Authentication templates use Meta's fixed text: leave header, body and footer empty "
+				"(choose the security recommendation and the code expiry instead)."
+			)
 		)
 	if not 0 <= draft.code_expiration_minutes <= MAX_CODE_EXPIRATION_MINUTES:
-		problems.append(f"The code expiry must be between 1 and {MAX_CODE_EXPIRATION_MINUTES} minutes.")
+		problems.append(
+			_("The code expiry must be between 1 and {limit} minutes.").format(
+				limit=MAX_CODE_EXPIRATION_MINUTES
+			)
+		)
 	if len(draft.buttons) > 1:
-		problems.append("An authentication template has one button, the copy-code button.")
+		problems.append(_("An authentication template has one button, the copy-code button."))
 	return problems
 
 
@@ -174,9 +221,14 @@ def sample_problem(header_format: str, mime_type: str, size: int) -> str | None:
 	"""Why Meta would refuse this file as the header's sample, or None."""
 	types, limit = SAMPLE_TYPES.get(header_format, ((), 0))
 	if mime_type not in types:
-		return f"A {header_format.lower()} header sample must be {' or '.join(types)}, not {mime_type or 'unknown'}."
+		return _("A {kind} header sample must be {types}, not {mime_type}.").format(
+			kind=header_format.lower(), types=" or ".join(types), mime_type=mime_type or "unknown"
+		)
 	if size > limit:
-		return f"The header sample has {size:,} bytes; Meta takes at most {limit:,} for a {header_format.lower()}."
+		return _("The header sample has {size:,} bytes; Meta takes at most {limit:,} for a {kind}.").format(
+			size=size, limit=limit, kind=header_format.lower()
+		)
 	if size == 0:
-		return "The header sample file is empty."
+		return _("The header sample file is empty.")
+
 	return None
