@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from whatsapp_integration.core.errors import InvalidMessage
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.interactive import Interactive, ListRow, ListSection, ReplyButton
 from whatsapp_integration.core.message import Media, Parameter, TemplateButton
 
@@ -23,7 +24,7 @@ def parameters_from(value: Any) -> tuple[str | Parameter, ...]:
 		return tuple(_parameter(item, str(name)) for name, item in value.items())
 	if not isinstance(value, list):
 		raise InvalidMessage(
-			'Template parameters must be a list (["Ada", "42"]) or an object ({"name": "Ada"}).'
+			_('Template parameters must be a list (["Ada", "42"]) or an object ({"name": "Ada"}).')
 		)
 	return tuple(item if isinstance(item, str) else _parameter(item) for item in value)
 
@@ -35,18 +36,20 @@ def header_from(value: Any) -> tuple[Media | None, str | Parameter | None]:
 		return None, None
 	if isinstance(value, str):
 		return None, value
-	values = _object(value, "The template header")
+	values = _object(value, _("The template header"))
 	if "text" in values:
 		return None, _parameter(values)
-	return media_from(values, "The template header"), None
+	return media_from(values, _("The template header")), None
 
 
-def media_from(values: Any, what: str = "The media") -> Media:
+def media_from(values: Any, what: str = _("The media")) -> Media:
 	"""`{"type": kind, "file_url" | "link" | "media_id": ..., "caption"?, "filename"?}`."""
 	values = _object(values, what)
 	kind = values.get("type") or values.get("kind")
 	if not isinstance(kind, str) or not kind:
-		raise InvalidMessage(f"{what} needs a type: image, video, document, audio or sticker.")
+		raise InvalidMessage(
+			_("{what} needs a type: image, video, document, audio or sticker.").format(what=what)
+		)
 	sources = {key: _text(values.get(key)) for key in _MEDIA_SOURCES}
 	return Media(
 		kind,
@@ -64,11 +67,11 @@ def buttons_from(value: Any) -> tuple[TemplateButton, ...]:
 		return ()
 	if not isinstance(value, list):
 		raise InvalidMessage(
-			'Template buttons must be a list like [{"index": 0, "sub_type": "url", "value": "INV-1"}].'
+			_('Template buttons must be a list like [{"index": 0, "sub_type": "url", "value": "INV-1"}].')
 		)
 	buttons = []
 	for position, item in enumerate(value, start=1):
-		values = _object(item, f"Template button {position}")
+		values = _object(item, _("Template button {position}").format(position=position))
 		index = values.get("index")
 		if isinstance(index, str) and index.isdigit():
 			index = int(index)
@@ -81,7 +84,7 @@ def buttons_from(value: Any) -> tuple[TemplateButton, ...]:
 def interactive_from(value: Any) -> Interactive:
 	"""An interactive message as Meta-like JSON: `{"type": "button" | "list" | "cta_url", "body",
 	"header"?, "footer"?, "buttons"?, "button"?, "sections"?, "display_text"?, "url"?}`."""
-	values = _object(value, "The interactive message")
+	values = _object(value, _("The interactive message"))
 	header = values.get("header")
 	header_text, header_media = None, None
 	if isinstance(header, str):
@@ -90,7 +93,7 @@ def interactive_from(value: Any) -> Interactive:
 		if "text" in header:
 			header_text = _text(header.get("text"))
 		else:
-			header_media = media_from(header, "The header")
+			header_media = media_from(header, _("The header"))
 	return Interactive(
 		str(values.get("type") or values.get("kind") or ""),
 		str(values.get("body") or ""),
@@ -108,7 +111,9 @@ def interactive_from(value: Any) -> Interactive:
 def _parameter(value: Any, name: str | None = None) -> Parameter:
 	if isinstance(value, (str, int, float)) and not isinstance(value, bool):
 		return Parameter(str(value), name)
-	values = _object(value, f"Template parameter {name or ''}".strip())
+	values = _object(
+		value, _("Template parameter {name}").format(name=name) if name else _("Template parameter")
+	)
 	amount = values.get("amount_1000")
 	return Parameter(
 		str(values.get("text") if values.get("text") is not None else values.get("fallback_value") or ""),
@@ -120,15 +125,15 @@ def _parameter(value: Any, name: str | None = None) -> Parameter:
 
 
 def _reply_button(value: Any) -> ReplyButton:
-	values = _object(value, "A reply button")
+	values = _object(value, _("A reply button"))
 	return ReplyButton(str(values.get("id") or ""), str(values.get("title") or ""))
 
 
 def _section(value: Any) -> ListSection:
-	values = _object(value, "A list section")
+	values = _object(value, _("A list section"))
 	rows = tuple(
 		ListRow(str(row.get("id") or ""), str(row.get("title") or ""), _text(row.get("description")))
-		for row in (_object(item, "A list row") for item in _list(values.get("rows"), "rows"))
+		for row in (_object(item, _("A list row")) for item in _list(values.get("rows"), "rows"))
 	)
 	return ListSection(rows, _text(values.get("title")))
 
@@ -142,7 +147,7 @@ def _value(values: dict[str, Any]) -> str:
 
 def _object(value: Any, what: str) -> dict[str, Any]:
 	if not isinstance(value, dict):
-		raise InvalidMessage(f"{what} must be an object (JSON {{...}}).")
+		raise InvalidMessage(_("{what} must be an object (JSON {{...}}).").format(what=what))
 	return value
 
 
@@ -150,7 +155,8 @@ def _list(value: Any, what: str) -> list[Any]:
 	if value in (None, ""):
 		return []
 	if not isinstance(value, list):
-		raise InvalidMessage(f"The {what} must be a list.")
+		raise InvalidMessage(_("The {field} must be a list.").format(field=what))
+
 	return value
 
 
