@@ -8,16 +8,17 @@ from datetime import datetime, timedelta
 from whatsapp_integration.core.campaign import planning, policy
 from whatsapp_integration.core.campaign.records import RecipientOutcome, RecipientRow
 from whatsapp_integration.core.errors import RateLimited, SendFailed, WhatsAppError
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.records import MessageRecord, SendOutcome, apply_outcome, meta_details
 from whatsapp_integration.core.vocabulary import MessageStatus, RecipientState
 
 # The send journal's note for a send that began and never finished (its outcome is unknown).
 IN_DOUBT = "?"
-IN_DOUBT_REASON = (
+IN_DOUBT_REASON = _(
 	"The worker stopped while this message was being sent, so it is unknown whether WhatsApp got it. "
 	"It was not sent again to avoid a duplicate; a delivery status from WhatsApp will update this row."
 )
-OPTED_OUT_REASON = "The number opted out after the campaign was planned; nothing was sent."
+OPTED_OUT_REASON = _("The number opted out after the campaign was planned; nothing was sent.")
 
 
 def in_doubt(row: RecipientRow, now: datetime) -> RecipientOutcome:

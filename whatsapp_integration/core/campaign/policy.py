@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import CampaignStateError, ErrorAction
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.retry import retry_delay
 from whatsapp_integration.core.vocabulary import CampaignStatus
 
@@ -26,7 +27,9 @@ _TRANSITIONS: dict[str, frozenset[str]] = {
 def check_transition(current: str, target: str) -> None:
 	if target not in _TRANSITIONS.get(current, frozenset()):
 		raise CampaignStateError(
-			f"The campaign is {current} and cannot become {target}. Reload it to see its current status."
+			_(
+				"The campaign is {current} and cannot become {target}. Reload it to see its current status."
+			).format(current=current, target=target)
 		)
 
 
@@ -42,9 +45,9 @@ def idempotency_key(campaign: str, recipient: str, run: int) -> str:
 
 def parse_idempotency_key(key: str) -> tuple[str, str, int] | None:
 	"""(campaign, recipient, run) of a campaign send's key; None for any other key."""
-	prefix, _, rest = key.partition(":")
-	campaign, _, tail = rest.rpartition(":")
-	campaign, _, recipient = campaign.rpartition(":")
+	prefix, _separator, rest = key.partition(":")
+	campaign, _separator, tail = rest.rpartition(":")
+	campaign, _separator, recipient = campaign.rpartition(":")
 	if prefix != "campaign" or not campaign or not recipient or not tail.isdigit():
 		return None
 	return campaign, recipient, int(tail)
@@ -100,7 +103,7 @@ def auto_pause_reason(recent_failures: Sequence[bool], window: int, threshold: f
 	rate = sum(last) / len(last)
 	if rate < threshold:
 		return None
-	return (
-		f"{sum(last)} of the last {len(last)} messages failed ({rate:.0%}, the limit is {threshold:.0%}). "
+	return _(
+		"{failed} of the last {count} messages failed ({rate:.0%}, the limit is {threshold:.0%}). "
 		"Check the failed recipients' errors, fix the cause, then resume."
-	)
+	).format(failed=sum(last), count=len(last), rate=rate, threshold=threshold)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from whatsapp_integration.core.campaign.schedule import NONE
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import CampaignStatus, MessageType, RecipientState
 
@@ -104,7 +105,7 @@ class RecipientOutcome:
 
 def duplicate_wamid_reason(wamid: str) -> str:
 	"""Why a sent message's log row has no wamid: WhatsApp returned one already logged."""
-	return (
-		f"WhatsApp accepted this message but returned message id {wamid}, which another Message Log "
+	return _(
+		"WhatsApp accepted this message but returned message id {wamid}, which another Message Log "
 		"row already has; this row is kept without it, so its delivery statuses cannot be tracked."
-	)
+	).format(wamid=wamid)

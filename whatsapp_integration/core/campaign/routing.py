@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from whatsapp_integration.core.caps import has_daily_cap, remaining_today
+from whatsapp_integration.core.i18n import _, joined
 from whatsapp_integration.core.number_health import NumberHealth, tier_limit, unhealthy_reason
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.core.web.states import SessionState
@@ -146,15 +147,20 @@ def quotas(count: int, devices: Sequence[DeviceStanding]) -> dict[str, int]:
 
 def waiting_reason(waiting: int, devices: Sequence[DeviceStanding]) -> str:
 	"""Why a running campaign holds recipients back (shown as its status reason)."""
-	unhealthy = [f"{d.name} ({d.unhealthy})" for d in devices if d.unhealthy]
-	text = (
-		f"{waiting} recipients wait for capacity: the campaign's devices have reached what they may "
+	unhealthy = [
+		_("{device} ({reason})").format(device=d.name, reason=d.unhealthy) for d in devices if d.unhealthy
+	]
+	if not unhealthy:
+		return _(
+			"{waiting} recipients wait for capacity: the campaign's devices have reached what they may "
+			"send today. They are sent as capacity frees (the daily cap at midnight, Meta's messaging "
+			"limit 24 hours after the messages it counts); the campaign keeps running."
+		).format(waiting=waiting)
+	return _(
+		"{waiting} recipients wait for capacity: the campaign's devices have reached what they may "
 		"send today. They are sent as capacity frees (the daily cap at midnight, Meta's messaging "
-		"limit 24 hours after the messages it counts); the campaign keeps running."
-	)
-	if unhealthy:
-		text += f" Not used now: {'; '.join(unhealthy)}."
-	return text
+		"limit 24 hours after the messages it counts); the campaign keeps running. Not used now: {devices}."
+	).format(waiting=waiting, devices=joined(unhealthy, "; "))
 
 
 def unusable_reason(
@@ -162,9 +168,10 @@ def unusable_reason(
 ) -> str | None:
 	"""Why a campaign must not send through the device now; None when it may."""
 	if not enabled:
-		return "disabled"
+		return _("disabled")
 	if mode == DeviceMode.WEB and web_state == SessionState.FAILED:
-		return "its WhatsApp Web session FAILED"
+		return _("its WhatsApp Web session FAILED")
+
 	if mode == DeviceMode.OFFICIAL:
 		return unhealthy_reason(health, health_error)
 	return None

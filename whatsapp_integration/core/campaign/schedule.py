@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from whatsapp_integration.core.errors import InvalidCampaign
+from whatsapp_integration.core.i18n import _
 
 NONE = "None"
 DAILY = "Daily"
@@ -34,11 +35,15 @@ class Schedule:
 	def __post_init__(self) -> None:
 		if self.recurrence not in RECURRENCES:
 			raise InvalidCampaign(
-				f"{self.recurrence!r} is not a recurrence; use one of {', '.join(RECURRENCES)}."
+				_("{recurrence!r} is not a recurrence; use one of {recurrences}.").format(
+					recurrence=self.recurrence, recurrences=", ".join(RECURRENCES)
+				)
 			)
 		if self.until and self.until < self.start.date():
 			raise InvalidCampaign(
-				f"The campaign repeats until {self.until}, which is before its start on {self.start.date()}."
+				_("The campaign repeats until {until}, which is before its start on {start}.").format(
+					until=self.until, start=self.start.date()
+				)
 			)
 
 
