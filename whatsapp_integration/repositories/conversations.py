@@ -39,8 +39,11 @@ FIELDS = tuple(field.name for field in dataclasses.fields(ConversationState))
 _DATETIMES = ("last_inbound_at", "last_message_at")
 
 
-def record(message: MessageSeen) -> str:
-	"""Create or update the conversation of `message`; returns its name. The caller commits."""
+def record(message: MessageSeen) -> str | None:
+	"""Create or update the conversation of `message`; returns its name (None for a message with
+	no customer: neither number nor BSUID). The caller commits."""
+	if not message.device or not (message.number or message.bsuid):
+		return None
 	before = find(message.device, message.number, message.bsuid, lock=True)
 	if before is None and message.contact is None and message.number:
 		contact = contact_by_number(message.number)  # the first message to a known customer
@@ -60,11 +63,14 @@ def record(message: MessageSeen) -> str:
 	return after.name or ""
 
 
-def record_many(messages: list[MessageSeen]) -> list[str]:
+def record_many(messages: list[MessageSeen]) -> list[str | None]:
 	"""`record` for a batch of messages to customers (a campaign batch), in a few statements: one
 	locking read, one insert of the new conversations, one update of the others. Returns the
 	conversation of each message. Customers' messages (assignment, notifications) use `record`."""
-	if any(message.direction == Direction.INBOUND or not message.number for message in messages):
+	if any(
+		message.direction == Direction.INBOUND or not (message.device and message.number)
+		for message in messages
+	):
 		return [record(message) for message in messages]
 	before = _find_by_numbers(messages)
 	after = dict(before)

@@ -96,7 +96,12 @@ class TestConversations(FakeGraphTestCase):
 			self._outbound(number, taken.idempotency_key or "")
 		self.assertFalse(frappe.db.exists(CONVERSATION, {"device": DEVICE, "contact_number": number}))
 
-	def _outbound(self, number: str, key: str) -> MessageRecord:
+	def test_a_message_without_a_customer_is_logged_without_a_conversation(self) -> None:
+		stored = self._outbound(None, frappe.generate_hash())
+		self.assertIsNone(stored.conversation)
+		self.assertFalse(frappe.db.get_value(MESSAGE_LOG, stored.name, "conversation"))
+
+	def _outbound(self, number: str | None, key: str) -> MessageRecord:
 		record = MessageRecord(to_number=number, device=DEVICE, text="Your order shipped", status="Sent")
 		record.created_at, record.idempotency_key = frappe.utils.now_datetime(), key
 		return FrappeMessageRepository().insert_message(record)
