@@ -23,6 +23,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from whatsapp_integration.core.errors import InvalidCampaign, InvalidMessage
+from whatsapp_integration.core.i18n import _
 
 Renderer = Callable[[str, Mapping[str, Any]], str]
 
@@ -153,7 +154,9 @@ def render_text(source: str, context: Mapping[str, Any], render: Renderer = sand
 		return render(source, context)
 	except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as error:
 		reason = str(error).rstrip(".")
-		raise InvalidMessage(f"The message's placeholders could not be filled: {reason}.") from None
+		raise InvalidMessage(
+			_("The message's placeholders could not be filled: {reason}.").format(reason=reason)
+		) from None
 
 
 def render_parameters(
@@ -170,7 +173,9 @@ def placeholder_names(label: str, source: str) -> set[str]:
 		return set(meta.find_undeclared_variables(_environment().parse(source)))
 	except TemplateError as error:
 		reason = str(error).rstrip(".")
-		raise InvalidCampaign(f"The placeholders of {label} are not valid: {reason}.") from None
+		raise InvalidCampaign(
+			_("The placeholders of {label} are not valid: {reason}.").format(label=label, reason=reason)
+		) from None
 
 
 def check_placeholders(sources: Mapping[str, str], contexts: Sequence[Mapping[str, Any]]) -> None:
@@ -192,27 +197,41 @@ def _unknown(
 ) -> str:
 	if name in someone:
 		missing = sum(1 for context in contexts if name not in context)
-		return (
-			f"The placeholder {{{{ {name} }}}} in {label} has no value for {missing} of {len(contexts)} "
-			f"recipients. Give every recipient a {name!r} column, or remove the placeholder."
-		)
+		return _(
+			"The placeholder {placeholder} in {label} has no value for {missing} of {count} "
+			"recipients. Give every recipient a {name!r} column, or remove the placeholder."
+		).format(placeholder=_placeholder(name), label=label, missing=missing, count=len(contexts), name=name)
 	close = difflib.get_close_matches(name, sorted(everyone), n=1)
-	hint = f" Did you mean {{{{ {close[0]} }}}}?" if close else ""
 	available = ", ".join(sorted(everyone))
-	return f"Unknown placeholder {{{{ {name} }}}} in {label}.{hint} Available placeholders: {available}."
+	if close:
+		return _(
+			"Unknown placeholder {placeholder} in {label}. Did you mean {close}? Available placeholders: "
+			"{available}."
+		).format(
+			placeholder=_placeholder(name), label=label, close=_placeholder(close[0]), available=available
+		)
+	return _("Unknown placeholder {placeholder} in {label}. Available placeholders: {available}.").format(
+		placeholder=_placeholder(name), label=label, available=available
+	)
+
+
+def _placeholder(name: str) -> str:
+	return f"{{{{ {name} }}}}"
 
 
 def message_sources(text: str | None, parameters: Iterable[str]) -> dict[str, str]:
 	"""The placeholder sources of a campaign, labelled for error messages."""
-	sources = {"the message": text} if text else {}
+	sources = {_("the message"): text} if text else {}
 	for position, parameter in enumerate(parameters, start=1):
-		sources[f"template parameter {{{{{position}}}}}"] = parameter
+		sources[_("template parameter {placeholder}").format(placeholder=f"{{{{{position}}}}}")] = parameter
 	return sources
 
 
 def check_parameter_count(template: str, expected: int, given: int) -> None:
 	if expected != given:
 		raise InvalidCampaign(
-			f"Template {template} has {expected} parameter(s) but the campaign maps {given}. "
-			"Give one value per placeholder {{1}}, {{2}}, ... of the template body."
+			_(
+				"Template {template} has {expected} parameter(s) but the campaign maps {given}. "
+				"Give one value per placeholder {{{{1}}}}, {{{{2}}}}, ... of the template body."
+			).format(template=template, expected=expected, given=given)
 		)
