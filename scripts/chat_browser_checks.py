@@ -14,7 +14,8 @@ Checks, each against this run's own device, customers and messages:
   and opening the conversation sent Meta a read receipt;
 - window: a customer who wrote 2 days ago gets the template picker instead of the text box,
   and the text box back when they write again;
-- contact: the Contact's WhatsApp Chat button opens its conversation;
+- contact: the Contact's WhatsApp Chat button opens its conversation, and so does the
+  conversation form's Open in chat;
 - sandbox: on a Sandbox device, *Simulate reply* makes the customer write into the open chat;
 - user: a WhatsApp User sees the conversation assigned to them and not another one.
 Exits non-zero when a check fails.
@@ -274,6 +275,10 @@ def check_contact(driver: WebDriver, run: Run, conversation: str) -> None:
 	wait_for_text(driver, ".wa-linked", run.contact)
 	settle()
 	driver.save_screenshot(str(ARTIFACTS / "chat-from-contact.png"))
+	driver.get(f"{run.desk.site_url}/app/whatsapp-conversation/{conversation}")
+	button = wait_for(driver, "button[data-label='Open%20in%20chat']")
+	driver.execute_script("arguments[0].click()", button)
+	wait_for_text(driver, ".wa-thread-name", run.contact)
 
 
 def check_sandbox(driver: WebDriver, run: Run) -> None:
