@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from whatsapp_integration.core.errors import InvalidMessage
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.vocabulary import NotificationEvent
 
 MAX_DAYS = 3650
@@ -52,7 +53,9 @@ def target_day(event: str, days: int, today: date) -> date:
 		return today + timedelta(days=days)
 	if event == NotificationEvent.DAYS_AFTER:
 		return today - timedelta(days=days)
-	raise InvalidMessage(f"{event!r} is not a date event; use Days Before or Days After.")
+	raise InvalidMessage(
+		_("{event!r} is not a date event; use Days Before or Days After.").format(event=event)
+	)
 
 
 def due_window(
@@ -73,5 +76,10 @@ def day_window(today: date, day: date) -> DateWindow:
 
 def check_days(days: int) -> int:
 	if not isinstance(days, int) or days < 0 or days > MAX_DAYS:
-		raise InvalidMessage(f"Days must be a whole number from 0 to {MAX_DAYS}; {days!r} is not.")
+		raise InvalidMessage(
+			_("Days must be a whole number from 0 to {limit}; {days!r} is not.").format(
+				limit=MAX_DAYS, days=days
+			)
+		)
+
 	return days

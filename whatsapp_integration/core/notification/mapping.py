@@ -16,6 +16,7 @@ from typing import Any
 
 from whatsapp_integration.core.campaign.rendering import placeholder_names, render_text
 from whatsapp_integration.core.errors import InvalidCampaign, InvalidMessage
+from whatsapp_integration.core.i18n import _, joined
 from whatsapp_integration.core.message import Parameter
 from whatsapp_integration.core.templates.components import NAMED, TemplateVariables
 
@@ -63,14 +64,22 @@ def check_mappings(mappings: Sequence[ParameterMapping], expected: int | None) -
 	positions = sorted(mapping.position for mapping in mappings)
 	if expected is not None and positions != list(range(1, expected + 1)):
 		raise InvalidMessage(
-			f"The template has {expected} parameter(s); map each of {{{{1}}}} to {{{{{expected}}}}} once "
-			f"(mapped: {', '.join(map(str, positions)) or 'none'})."
+			_(
+				"The template has {expected} parameter(s); map each of {{{{1}}}} to {last} once "
+				"(mapped: {mapped})."
+			).format(
+				expected=expected,
+				last=f"{{{{{expected}}}}}",
+				mapped=", ".join(map(str, positions)) or _("none"),
+			)
 		)
 	for mapping in mappings:
 		if bool(mapping.field) == bool((mapping.expression or "").strip()):
 			raise InvalidMessage(
-				f"Parameter {{{{{mapping.position}}}}}: choose either a document field or a placeholder "
-				"expression (one of the two)."
+				_(
+					"Parameter {placeholder}: choose either a document field or a placeholder "
+					"expression (one of the two)."
+				).format(placeholder=f"{{{{{mapping.position}}}}}")
 			)
 
 
@@ -90,11 +99,17 @@ def check_template_fit(
 	check_mappings(mappings, len(variables.body))
 	header = variables.header_format
 	if header == "DOCUMENT" and not attach_print:
-		raise InvalidMessage(f"Template {template} has a document header: tick Send Print as PDF Header.")
+		raise InvalidMessage(
+			_("Template {template} has a document header: tick Send Print as PDF Header.").format(
+				template=template
+			)
+		)
 	if attach_print and header != "DOCUMENT":
 		raise InvalidMessage(
-			f"Template {template} has no document header for the PDF; choose a template with one, or untick "
-			"Send Print as PDF Header."
+			_(
+				"Template {template} has no document header for the PDF; choose a template with one, or untick "
+				"Send Print as PDF Header."
+			).format(template=template)
 		)
 	if (
 		header in ("IMAGE", "VIDEO", "LOCATION")
@@ -102,8 +117,10 @@ def check_template_fit(
 		or any(s.variables for s in variables.buttons)
 	):
 		raise InvalidMessage(
-			f"Template {template} needs a header or button value a notification cannot give; choose a template "
-			"whose only variables are in its body (and an optional document header)."
+			_(
+				"Template {template} needs a header or button value a notification cannot give; choose a template "
+				"whose only variables are in its body (and an optional document header)."
+			).format(template=template)
 		)
 
 
@@ -112,11 +129,21 @@ def _check_names(template: str, variables: TemplateVariables, mappings: Sequence
 	names = sorted(mapping.name or "" for mapping in mappings)
 	if variables.parameter_format == NAMED and names != sorted(variables.body):
 		raise InvalidMessage(
-			f"Template {template} has the named variables {', '.join(variables.body)}: give each parameter "
-			f"row one of these names, each once (given: {', '.join(name or '(none)' for name in names)})."
+			_(
+				"Template {template} has the named variables {names}: give each parameter "
+				"row one of these names, each once (given: {given})."
+			).format(
+				template=template,
+				names=", ".join(variables.body),
+				given=joined([name or _("(none)") for name in names], ", "),
+			)
 		)
 	if variables.parameter_format != NAMED and any(names):
-		raise InvalidMessage(f"Template {template} has numbered variables: leave the variable names empty.")
+		raise InvalidMessage(
+			_("Template {template} has numbered variables: leave the variable names empty.").format(
+				template=template
+			)
+		)
 
 
 def template_parameters(
@@ -134,8 +161,10 @@ def _parameter(mapping: ParameterMapping, document: DocumentValues, context: Map
 	if mapping.field:
 		if mapping.field not in document.values:
 			raise InvalidMessage(
-				f"Parameter {{{{{mapping.position}}}}} is mapped to the field {mapping.field!r}, which the "
-				"document does not have. Map it to one of the document's fields."
+				_(
+					"Parameter {placeholder} is mapped to the field {field!r}, which the "
+					"document does not have. Map it to one of the document's fields."
+				).format(placeholder=f"{{{{{mapping.position}}}}}", field=mapping.field)
 			)
 		value = document.formatted.get(mapping.field)
 		text = value if value is not None else str(plain_value(document.values[mapping.field]) or "")
@@ -157,6 +186,8 @@ def check_placeholders(sources: Mapping[str, str], fieldnames: Iterable[str]) ->
 			continue
 		for name in sorted(placeholder_names(label, source) - known):
 			raise InvalidCampaign(
-				f"Unknown placeholder {{{{ {name} }}}} in {label}: use a field of the document "
-				"(e.g. {{ customer_name }} or {{ doc.customer_name }})."
+				_(
+					"Unknown placeholder {placeholder} in {label}: use a field of the document "
+					"(e.g. {{{{ customer_name }}}} or {{{{ doc.customer_name }}}})."
+				).format(placeholder=f"{{{{ {name} }}}}", label=label)
 			)

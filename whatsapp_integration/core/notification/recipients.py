@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whatsapp_integration.core.errors import InvalidPhoneNumber
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.phone import normalize
 
 CONTACT = "Contact"
@@ -87,12 +88,13 @@ def resolve(raw_numbers: Iterable[tuple[str, str]], default_country: str | None)
 	resolution = Resolution()
 	for what, raw in raw_numbers:
 		if not (raw or "").strip():
-			resolution.skipped.append(f"{what}: no number")
+			resolution.skipped.append(_("{what}: no number").format(what=what))
 			continue
 		try:
 			number = normalize(raw, default_country)
 		except InvalidPhoneNumber as error:
-			resolution.skipped.append(f"{what}: {error}")
+			resolution.skipped.append(_("{what}: {reason}").format(what=what, reason=error.args[0]))
+
 			continue
 		if number not in resolution.numbers:
 			resolution.numbers.append(number)

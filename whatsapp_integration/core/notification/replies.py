@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from whatsapp_integration.core.errors import InvalidMessage
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.vocabulary import ReplyTrigger
 
 # Fields a reply may never write (identity, workflow state, audit columns).
@@ -77,7 +78,14 @@ def _contains(text: str | None, keyword: str) -> bool:
 def check_settable_field(fieldname: str, fieldnames: Iterable[str]) -> str:
 	"""The field a Set Field action writes must be a field of the DocType and not a system one."""
 	if not fieldname or fieldname in PROTECTED_FIELDS:
-		raise InvalidMessage(f"A reply cannot set {fieldname!r}; choose a field of the document.")
+		raise InvalidMessage(
+			_("A reply cannot set {field!r}; choose a field of the document.").format(field=fieldname)
+		)
 	if fieldname not in set(fieldnames):
-		raise InvalidMessage(f"{fieldname!r} is not a field of the document type; choose one of its fields.")
+		raise InvalidMessage(
+			_("{field!r} is not a field of the document type; choose one of its fields.").format(
+				field=fieldname
+			)
+		)
+
 	return fieldname
