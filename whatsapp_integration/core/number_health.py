@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.operations.alerts import Incident
 from whatsapp_integration.core.vocabulary import QualityRating
 from whatsapp_integration.core.webhook.numbers import NumberUpdate
@@ -86,11 +87,11 @@ def tier_limit(tier: str | None) -> int | None:
 def unhealthy_reason(health: NumberHealth, error: str | None) -> str | None:
 	"""Why a campaign should not send through this number now; None when it may."""
 	if error:
-		return f"its last health check failed: {error}"
+		return _("its last health check failed: {error}").format(error=error)
 	if health.quality_rating == QualityRating.RED:
-		return "its quality rating is RED (low)"
+		return _("its quality rating is RED (low)")
 	if health.status in BLOCKING_STATUSES:
-		return f"its status is {health.status}"
+		return _("its status is {status}").format(status=health.status)
 	return None
 
 
@@ -141,11 +142,15 @@ def _quality_incident(device: str, before: NumberHealth, after: NumberHealth) ->
 	return Incident(
 		f"{QUALITY_KIND}:{after.quality_rating}",
 		device,
-		f"WhatsApp device {device}: quality rating dropped to {after.quality_rating}",
-		f"Meta rates the quality of device {device}'s number {after.quality_rating} (it was "
-		f"{before.quality_rating or 'not known'}). Customers block or report its messages: send fewer "
-		"marketing messages, only to people who asked for them. At RED campaigns stop using it, and "
-		"Meta may lower its messaging limit.",
+		_("WhatsApp device {device}: quality rating dropped to {quality}").format(
+			device=device, quality=after.quality_rating
+		),
+		_(
+			"Meta rates the quality of device {device}'s number {quality} (it was "
+			"{before}). Customers block or report its messages: send fewer "
+			"marketing messages, only to people who asked for them. At RED campaigns stop using it, and "
+			"Meta may lower its messaging limit."
+		).format(device=device, quality=after.quality_rating, before=before.quality_rating or _("not known")),
 	)
 
 
@@ -153,27 +158,33 @@ def _status_incident(device: str, after: NumberHealth) -> Incident:
 	return Incident(
 		f"{STATUS_KIND}:{after.status}",
 		device,
-		f"WhatsApp device {device}: number status {after.status}",
-		f"Meta reports the status of device {device}'s number as {after.status}. Check the number in "
-		"WhatsApp Manager (Meta Business Suite) for the reason and what to do.",
+		_("WhatsApp device {device}: number status {status}").format(device=device, status=after.status),
+		_(
+			"Meta reports the status of device {device}'s number as {status}. Check the number in "
+			"WhatsApp Manager (Meta Business Suite) for the reason and what to do."
+		).format(device=device, status=after.status),
 	)
 
 
 def _limit_incident(device: str, before: NumberHealth, after: NumberHealth) -> Incident:
-	new, old = after.messaging_limit_tier or "not set", before.messaging_limit_tier
+	new, old = after.messaging_limit_tier or _("not set"), before.messaging_limit_tier
 	return Incident(
 		f"{LIMIT_KIND}:{new}",
 		device,
-		f"WhatsApp device {device}: messaging limit changed to {new}",
-		f"Meta changed the messaging limit of device {device}'s number from {old} to {new} "
-		f"({_limit_words(after.messaging_limit_tier)} per 24 hours). Campaigns spread their "
-		"recipients by the new limit.",
+		_("WhatsApp device {device}: messaging limit changed to {limit}").format(device=device, limit=new),
+		_(
+			"Meta changed the messaging limit of device {device}'s number from {old} to {new} "
+			"({recipients} per 24 hours). Campaigns spread their "
+			"recipients by the new limit."
+		).format(device=device, old=old, new=new, recipients=_limit_words(after.messaging_limit_tier)),
 	)
 
 
 def _limit_words(tier: str) -> str:
 	limit = tier_limit(tier)
-	return f"{limit:,} unique recipients" if limit else "no fixed number of recipients"
+	return (
+		_("{limit:,} unique recipients").format(limit=limit) if limit else _("no fixed number of recipients")
+	)
 
 
 _ACCOUNT_ALERTS = frozenset({"ACCOUNT_VIOLATION", "ACCOUNT_RESTRICTION", "DISABLED_UPDATE"})
@@ -184,8 +195,16 @@ def _account_incident(device: str, update: NumberUpdate) -> Incident:
 	return Incident(
 		f"{ACCOUNT_KIND}:{update.event}",
 		device,
-		f"WhatsApp device {device}: account update {update.event}",
-		f"Meta sent an account update ({update.event}) for the WhatsApp Business Account of device "
-		f"{device}{': ' + details if details else ''}. Open WhatsApp Manager (Meta Business Suite) "
-		"to see the policy and what to do.",
+		_("WhatsApp device {device}: account update {event}").format(device=device, event=update.event),
+		(
+			_(
+				"Meta sent an account update ({event}) for the WhatsApp Business Account of device "
+				"{device}: {details}. Open WhatsApp Manager (Meta Business Suite) to see the policy and what to do."
+			)
+			if details
+			else _(
+				"Meta sent an account update ({event}) for the WhatsApp Business Account of device "
+				"{device}. Open WhatsApp Manager (Meta Business Suite) to see the policy and what to do."
+			)
+		).format(event=update.event, device=device, details=details),
 	)
