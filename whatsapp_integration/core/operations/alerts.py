@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from whatsapp_integration.core.errors import MetaCode
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.web.states import SessionState
 
 DEVICE_FAILURES = "device_failures"
@@ -58,9 +59,11 @@ def device_failure_incidents(failures_by_device: Mapping[str, int], threshold: i
 		Incident(
 			DEVICE_FAILURES,
 			device,
-			f"WhatsApp device {device}: {count} failed sends",
-			f"{count} messages from device {device} failed in the last hour (alert threshold "
-			f"{threshold}). Open the WhatsApp Message Log filtered on this device to see Meta's reasons.",
+			_("WhatsApp device {device}: {count} failed sends").format(device=device, count=count),
+			_(
+				"{count} messages from device {device} failed in the last hour (alert threshold "
+				"{threshold}). Open the WhatsApp Message Log filtered on this device to see Meta's reasons."
+			).format(count=count, device=device, threshold=threshold),
 		)
 		for device, count in sorted(failures_by_device.items())
 		if count >= threshold
@@ -73,9 +76,11 @@ def session_lost_incidents(previous: Mapping[str, str], current: Mapping[str, st
 		Incident(
 			SESSION_LOST,
 			device,
-			f"WhatsApp device {device} left WORKING",
-			f"The WhatsApp Web session of device {device} is now {current.get(device) or 'gone'}. "
-			"Open the device and link it again (scan the QR code) so its messages go out.",
+			_("WhatsApp device {device} left WORKING").format(device=device),
+			_(
+				"The WhatsApp Web session of device {device} is now {state}. "
+				"Open the device and link it again (scan the QR code) so its messages go out."
+			).format(device=device, state=current.get(device) or _("gone")),
 		)
 		for device, state in sorted(previous.items())
 		if state == SessionState.WORKING and current.get(device) != SessionState.WORKING
@@ -87,10 +92,12 @@ def token_expired_incidents(subjects: Iterable[str]) -> list[Incident]:
 		Incident(
 			TOKEN_EXPIRED,
 			subject,
-			f"WhatsApp access token expired ({subject})",
-			f"Meta refuses the access token (error {MetaCode.TOKEN_EXPIRED:d}: expired or revoked); nothing can be sent "
-			"through it. Create a permanent system-user token in Meta Business Settings and paste "
-			"it into WhatsApp Integration Settings or the device.",
+			_("WhatsApp access token expired ({subject})").format(subject=subject),
+			_(
+				"Meta refuses the access token (error {code}: expired or revoked); nothing can be sent "
+				"through it. Create a permanent system-user token in Meta Business Settings and paste "
+				"it into WhatsApp Integration Settings or the device."
+			).format(code=f"{MetaCode.TOKEN_EXPIRED:d}"),
 		)
 		for subject in sorted(set(subjects))
 	]
@@ -103,10 +110,12 @@ def signature_failure_incidents(count: int, threshold: int) -> list[Incident]:
 		Incident(
 			SIGNATURE_FAILURES,
 			"webhook",
-			f"{count} WhatsApp webhook calls with a bad signature",
-			f"{count} webhook requests were refused for a wrong X-Hub-Signature-256 in the last hour "
-			f"(threshold {threshold}). Check that the App Secret in Settings matches the Meta app, "
-			"or someone is probing the webhook URL.",
+			_("{count} WhatsApp webhook calls with a bad signature").format(count=count),
+			_(
+				"{count} webhook requests were refused for a wrong X-Hub-Signature-256 in the last hour "
+				"(threshold {threshold}). Check that the App Secret in Settings matches the Meta app, "
+				"or someone is probing the webhook URL."
+			).format(count=count, threshold=threshold),
 		)
 	]
 
@@ -118,9 +127,11 @@ def session_host_down_incident(devices: Iterable[str], since: str) -> Incident:
 	return Incident(
 		SESSION_HOST_DOWN,
 		"session_host",
-		"The WhatsApp Web session host is not running",
-		f"The WhatsApp Web session host has not been running since {since}, so Web devices can "
-		f"neither link nor send. The sessions it left ({names}) are now STOPPED. Start the host "
-		"(`bench --site <site> whatsapp-web-host`, or its line in the Procfile / supervisor), then "
-		"click Link on each device.",
+		_("The WhatsApp Web session host is not running"),
+		_(
+			"The WhatsApp Web session host has not been running since {since}, so Web devices can "
+			"neither link nor send. The sessions it left ({devices}) are now STOPPED. Start the host "
+			"(`bench --site <site> whatsapp-web-host`, or its line in the Procfile / supervisor), then "
+			"click Link on each device."
+		).format(since=since, devices=names),
 	)

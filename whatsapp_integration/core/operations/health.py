@@ -13,6 +13,7 @@ from typing import Any
 
 from whatsapp_integration.core.errors import GraphApiError, MetaCode
 from whatsapp_integration.core.graph_api import GraphReader
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.core.web.states import SessionState
 
@@ -47,29 +48,35 @@ def overall(checks: Iterable[Check]) -> str:
 def heartbeat_check(name: str, last_beat: float | None, now: float, max_age: float) -> Check:
 	"""A process that writes an epoch-seconds heartbeat is alive if the beat is recent."""
 	if last_beat is None:
-		return Check(name, DEGRADED, "No heartbeat: the process is not running.")
+		return Check(name, DEGRADED, _("No heartbeat: the process is not running."))
 	age = now - last_beat
 	if age > max_age:
-		return Check(name, DEGRADED, f"Last heartbeat {age:.0f} s ago (more than {max_age:.0f} s).")
-	return Check(name, OK, f"Last heartbeat {max(age, 0):.0f} s ago.")
+		return Check(
+			name,
+			DEGRADED,
+			_("Last heartbeat {age:.0f} s ago (more than {max_age:.0f} s).").format(age=age, max_age=max_age),
+		)
+	return Check(name, OK, _("Last heartbeat {age:.0f} s ago.").format(age=max(age, 0)))
 
 
 def scheduler_check(enabled: bool, seconds_since_last_run: float | None, max_age: float) -> Check:
 	if not enabled:
-		return Check("scheduler", DEGRADED, "The scheduler is disabled: retries and campaigns do not run.")
+		return Check("scheduler", DEGRADED, _("The scheduler is disabled: retries and campaigns do not run."))
 	if seconds_since_last_run is None:
-		return Check("scheduler", DEGRADED, "The scheduler has not run any job yet.")
+		return Check("scheduler", DEGRADED, _("The scheduler has not run any job yet."))
 	if seconds_since_last_run > max_age:
 		return Check(
-			"scheduler", DEGRADED, f"No scheduled job ran for {seconds_since_last_run / 60:.0f} minutes."
+			"scheduler",
+			DEGRADED,
+			_("No scheduled job ran for {minutes:.0f} minutes.").format(minutes=seconds_since_last_run / 60),
 		)
-	return Check("scheduler", OK, f"Last job {seconds_since_last_run:.0f} s ago.")
+	return Check("scheduler", OK, _("Last job {seconds:.0f} s ago.").format(seconds=seconds_since_last_run))
 
 
 def workers_check(worker_count: int) -> Check:
 	if worker_count <= 0:
-		return Check("workers", DEGRADED, "No background worker is registered: queued sends wait.")
-	return Check("workers", OK, f"{worker_count} worker(s) registered.")
+		return Check("workers", DEGRADED, _("No background worker is registered: queued sends wait."))
+	return Check("workers", OK, _("{count} worker(s) registered.").format(count=worker_count))
 
 
 def device_check(device: str, mode: str, enabled: bool, state: str | None) -> Check:
@@ -77,14 +84,18 @@ def device_check(device: str, mode: str, enabled: bool, state: str | None) -> Ch
 	their state (when known) only counts if it names an error."""
 	name = f"device:{device}"
 	if not enabled:
-		return Check(name, OK, "Disabled.")
+		return Check(name, OK, _("Disabled."))
 	if mode == DeviceMode.WEB:
 		if state == SessionState.WORKING:
-			return Check(name, OK, "Session WORKING.")
-		return Check(name, DEGRADED, f"Session is {state or 'not started'}: link it from the device form.")
+			return Check(name, OK, _("Session WORKING."))
+		return Check(
+			name,
+			DEGRADED,
+			_("Session is {state}: link it from the device form.").format(state=state or _("not started")),
+		)
 	if state and state.lower() in ("error", "failed"):
-		return Check(name, DEGRADED, f"Device status is {state}.")
-	return Check(name, OK, state or "Official")
+		return Check(name, DEGRADED, _("Device status is {state}.").format(state=state))
+	return Check(name, OK, state or _("Official"))
 
 
 def token_check(client: GraphReader, phone_number_id: str, subject: str) -> Check:
@@ -94,10 +105,12 @@ def token_check(client: GraphReader, phone_number_id: str, subject: str) -> Chec
 		client.get(phone_number_id, {"fields": "id"})
 	except GraphApiError as error:
 		if error.code == MetaCode.TOKEN_EXPIRED:
-			detail = f"The access token has expired or was revoked (Meta error {MetaCode.TOKEN_EXPIRED:d})."
+			detail = _("The access token has expired or was revoked (Meta error {code}).").format(
+				code=f"{MetaCode.TOKEN_EXPIRED:d}"
+			)
 			return Check(name, DEGRADED, detail, MetaCode.TOKEN_EXPIRED)
 		return Check(name, DEGRADED, str(error), error.code)
-	return Check(name, OK, "The access token is valid.")
+	return Check(name, OK, _("The access token is valid."))
 
 
 def is_token_expired(check: Check) -> bool:
