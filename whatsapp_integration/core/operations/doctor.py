@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from whatsapp_integration.core.i18n import _, joined
 from whatsapp_integration.core.number_health import NumberHealth
 from whatsapp_integration.core.operations import health
 from whatsapp_integration.core.vocabulary import QualityRating
@@ -56,43 +57,45 @@ def settings_complete(
 		return Finding(
 			"settings",
 			FAILURE,
-			"No WhatsApp Device is enabled.",
-			"Create a WhatsApp Device (mode Sandbox to try).",
+			_("No WhatsApp Device is enabled."),
+			_("Create a WhatsApp Device (mode Sandbox to try)."),
 		)
 	if has_official_devices and not has_token:
 		return Finding(
 			"settings",
 			FAILURE,
-			"An Official device has no access token, and Settings have none.",
-			"Paste a system-user token into WhatsApp Integration Settings > Access token.",
+			_("An Official device has no access token, and Settings have none."),
+			_("Paste a system-user token into WhatsApp Integration Settings > Access token."),
 		)
 	if not has_default:
 		return Finding(
 			"settings",
 			WARNING,
-			f"{devices} device(s) enabled, none is the default: a send that names no device is refused.",
-			"Tick Default device on one WhatsApp Device.",
+			_(
+				"{devices} device(s) enabled, none is the default: a send that names no device is refused."
+			).format(devices=devices),
+			_("Tick Default device on one WhatsApp Device."),
 		)
-	return Finding("settings", OK, f"{devices} device(s) enabled.")
+	return Finding("settings", OK, _("{devices} device(s) enabled.").format(devices=devices))
 
 
 def webhook_secrets(app_secret: bool, verify_token: bool) -> list[Finding]:
 	return [
-		Finding("app_secret", OK, "App secret is set.")
+		Finding("app_secret", OK, _("App secret is set."))
 		if app_secret
 		else Finding(
 			"app_secret",
 			FAILURE,
-			"No App secret: every webhook POST is refused.",
-			"Copy it from Meta's app (App settings > Basic) into Settings > App secret.",
+			_("No App secret: every webhook POST is refused."),
+			_("Copy it from Meta's app (App settings > Basic) into Settings > App secret."),
 		),
-		Finding("verify_token", OK, "Webhook verify token is set.")
+		Finding("verify_token", OK, _("Webhook verify token is set."))
 		if verify_token
 		else Finding(
 			"verify_token",
 			FAILURE,
-			"No webhook verify token: Meta cannot verify the callback URL.",
-			"Choose one in Settings > Webhook verify token and enter the same in Meta's webhook setup.",
+			_("No webhook verify token: Meta cannot verify the callback URL."),
+			_("Choose one in Settings > Webhook verify token and enter the same in Meta's webhook setup."),
 		),
 	]
 
@@ -101,61 +104,76 @@ def token_finding(device: str, answer: Mapping[str, Any], now: datetime) -> Find
 	"""Judge Meta's `GET /debug_token?input_token=` answer for the device's token."""
 	name = f"token:{device}"
 	data = answer.get("data") if isinstance(answer.get("data"), Mapping) else {}
-	fix = "Generate a permanent system-user token (Meta Business Settings) and paste it into Settings or the device."
+	fix = _(
+		"Generate a permanent system-user token (Meta Business Settings) and paste it into Settings or the device."
+	)
 	if not data.get("is_valid"):
 		error = data.get("error") if isinstance(data.get("error"), Mapping) else {}
-		reason = str(error.get("message") or "Meta says the token is not valid")
-		return Finding(name, FAILURE, f"The access token is not valid: {reason}.", fix)
+		reason = str(error.get("message") or _("Meta says the token is not valid"))
+		return Finding(
+			name, FAILURE, _("The access token is not valid: {reason}.").format(reason=reason), fix
+		)
 	scopes = data.get("scopes") if isinstance(data.get("scopes"), list) else []
 	if MESSAGING_SCOPE not in scopes:
 		return Finding(
 			name,
 			FAILURE,
-			f"The token lacks the {MESSAGING_SCOPE} permission.",
-			f"Give the system user {MESSAGING_SCOPE} on the app and generate the token again.",
+			_("The token lacks the {scope} permission.").format(scope=MESSAGING_SCOPE),
+			_("Give the system user {scope} on the app and generate the token again.").format(
+				scope=MESSAGING_SCOPE
+			),
 		)
 	expires = int(data.get("expires_at") or 0)
 	if not expires:
-		return Finding(name, OK, "Valid; never expires.")
+		return Finding(name, OK, _("Valid; never expires."))
 	at = datetime.fromtimestamp(expires, timezone.utc)
 	days = (at - now).total_seconds() / 86400
 	when = at.strftime("%Y-%m-%d %H:%M UTC")
 	if days <= 0:
-		return Finding(name, FAILURE, f"The access token expired at {when}.", fix)
+		return Finding(name, FAILURE, _("The access token expired at {when}.").format(when=when), fix)
 	if days < TOKEN_WARNING_DAYS:
-		return Finding(name, WARNING, f"Valid, but expires at {when} (in {days:.1f} days).", fix)
-	return Finding(name, OK, f"Valid until {when}.")
+		return Finding(
+			name,
+			WARNING,
+			_("Valid, but expires at {when} (in {days:.1f} days).").format(when=when, days=days),
+			fix,
+		)
+	return Finding(name, OK, _("Valid until {when}.").format(when=when))
 
 
 def number_finding(device: str, health: NumberHealth) -> Finding:
 	"""Phone number status, quality rating and messaging limit tier."""
 	name = f"number:{device}"
-	facts = (
-		f"status {health.status or 'unknown'}, quality {health.quality_rating or 'unknown'}, "
-		f"limit {health.messaging_limit_tier or 'unknown'}"
-	)
+	values = {
+		"status": health.status or _("unknown"),
+		"quality": health.quality_rating or _("unknown"),
+		"limit": health.messaging_limit_tier or _("unknown"),
+	}
+	facts = _("status {status}, quality {quality}, limit {limit}").format(**values)
 	if health.status and health.status != CONNECTED:
 		return Finding(
 			name,
 			FAILURE,
-			f"The number cannot send normally ({facts}).",
-			"Open WhatsApp Manager > Phone numbers in Meta Business Suite and resolve the number's status.",
+			_("The number cannot send normally ({facts}).").format(facts=facts),
+			_(
+				"Open WhatsApp Manager > Phone numbers in Meta Business Suite and resolve the number's status."
+			),
 		)
 	if health.quality_rating == QualityRating.RED:
 		return Finding(
 			name,
 			FAILURE,
-			f"Quality is RED ({facts}): campaigns stop using the device.",
-			"Send fewer marketing messages, only to customers who opted in, until the rating recovers.",
+			_("Quality is RED ({facts}): campaigns stop using the device.").format(facts=facts),
+			_("Send fewer marketing messages, only to customers who opted in, until the rating recovers."),
 		)
 	if health.quality_rating == QualityRating.YELLOW:
 		return Finding(
 			name,
 			WARNING,
-			f"Quality is YELLOW ({facts}).",
-			"Check recent templates for blocks and reports; slow campaigns down.",
+			_("Quality is YELLOW ({facts}).").format(facts=facts),
+			_("Check recent templates for blocks and reports; slow campaigns down."),
 		)
-	return Finding(name, OK, f"{facts[0].upper()}{facts[1:]}.")
+	return Finding(name, OK, _("Status {status}, quality {quality}, limit {limit}.").format(**values))
 
 
 def subscription_finding(device: str, waba_id: str, answer: Mapping[str, Any]) -> Finding:
@@ -166,28 +184,36 @@ def subscription_finding(device: str, waba_id: str, answer: Mapping[str, Any]) -
 		return Finding(
 			name,
 			FAILURE,
-			f"No app is subscribed to WhatsApp account {waba_id}: no webhook arrives.",
+			_("No app is subscribed to WhatsApp account {waba_id}: no webhook arrives.").format(
+				waba_id=waba_id
+			),
 			f"POST https://graph.facebook.com/<version>/{waba_id}/subscribed_apps with the token.",
 		)
-	names = ", ".join(
-		str((app.get("whatsapp_business_api_data") or {}).get("name") or "an app") for app in apps
-	)
-	return Finding(name, OK, f"Subscribed: {names}.")
+	names = joined([_app_name(app) for app in apps], ", ")
+	return Finding(name, OK, _("Subscribed: {names}.").format(names=names))
+
+
+def _app_name(app: Mapping[str, Any]) -> str:
+	name = (app.get("whatsapp_business_api_data") or {}).get("name")
+	return str(name) if name else _("an app")
 
 
 def waba_missing(device: str) -> Finding:
 	return Finding(
 		f"subscribed:{device}",
 		WARNING,
-		"No WhatsApp Business Account ID on the device: the webhook subscription cannot be checked.",
-		"Copy the WABA ID from Meta's app (WhatsApp > API Setup) into the device.",
+		_("No WhatsApp Business Account ID on the device: the webhook subscription cannot be checked."),
+		_("Copy the WABA ID from Meta's app (WhatsApp > API Setup) into the device."),
 	)
 
 
 def check_failed(check: str, error: str) -> Finding:
 	"""A check whose facts could not be read (Meta refused: its code and advice are in `error`)."""
 	return Finding(
-		check, FAILURE, f"Failed: {error}", "Fix what the message says, then run the doctor again."
+		check,
+		FAILURE,
+		_("Failed: {error}").format(error=error),
+		_("Fix what the message says, then run the doctor again."),
 	)
 
 
@@ -201,13 +227,13 @@ def from_health(check: health.Check, fix: str) -> Finding:
 def scheduler_finding(enabled: bool, seconds_since_last_run: float | None) -> Finding:
 	return from_health(
 		health.scheduler_check(enabled, seconds_since_last_run, health.SCHEDULER_MAX_AGE),
-		"bench --site <site> enable-scheduler, and keep `bench schedule` running (Procfile / supervisor).",
+		_("bench --site <site> enable-scheduler, and keep `bench schedule` running (Procfile / supervisor)."),
 	)
 
 
 def workers_finding(count: int) -> Finding:
 	return from_health(
-		health.workers_check(count), "Start the RQ workers: bench worker (Procfile / supervisor)."
+		health.workers_check(count), _("Start the RQ workers: bench worker (Procfile / supervisor).")
 	)
 
 
@@ -216,26 +242,39 @@ def session_host_finding(heartbeat_age: float | None) -> Finding:
 	last_beat = None if heartbeat_age is None else -heartbeat_age  # on a clock where now is 0
 	check = health.heartbeat_check("session_host", last_beat, 0.0, health.HEARTBEAT_MAX_AGE)
 	return from_health(
-		check, "Start it: bench --site <site> whatsapp-web-host (see README, Unofficial mode)."
+		check, _("Start it: bench --site <site> whatsapp-web-host (see README, Unofficial mode).")
 	)
 
 
 def web_session_finding(device: str, state: str | None) -> Finding:
 	if state == "WORKING":
-		return Finding(f"session:{device}", OK, "WORKING.")
+		return Finding(f"session:{device}", OK, _("WORKING."))
 	return Finding(
 		f"session:{device}",
 		FAILURE if state == "FAILED" else WARNING,
-		f"The session is {state or 'STOPPED'}.",
-		f"bench --site <site> whatsapp link --device {device!r} (or Link on the device form).",
+		_("The session is {state}.").format(state=state or "STOPPED"),
+		_("bench --site <site> whatsapp link --device {device!r} (or Link on the device form).").format(
+			device=device
+		),
 	)
 
 
 def inbox_finding(queued: int, oldest_age: float | None, failed: int) -> Finding:
-	fix = "Check the workers and the Error Log; set fixed Failed events back to Queued."
+	fix = _("Check the workers and the Error Log; set fixed Failed events back to Queued.")
 	if failed:
-		return Finding("webhook_inbox", FAILURE, f"{failed} webhook event(s) Failed; {queued} queued.", fix)
+		return Finding(
+			"webhook_inbox",
+			FAILURE,
+			_("{failed} webhook event(s) Failed; {queued} queued.").format(failed=failed, queued=queued),
+			fix,
+		)
 	if queued >= INBOX_BACKLOG_WARNING or (oldest_age or 0) > INBOX_OLDEST_WARNING_SECONDS:
-		age = f", the oldest {oldest_age / 60:.0f} minutes old" if oldest_age else ""
-		return Finding("webhook_inbox", WARNING, f"{queued} webhook event(s) waiting{age}.", fix)
-	return Finding("webhook_inbox", OK, f"{queued} webhook event(s) waiting.")
+		waiting = (
+			_("{queued} webhook event(s) waiting, the oldest {minutes:.0f} minutes old.").format(
+				queued=queued, minutes=oldest_age / 60
+			)
+			if oldest_age
+			else _("{queued} webhook event(s) waiting.").format(queued=queued)
+		)
+		return Finding("webhook_inbox", WARNING, waiting, fix)
+	return Finding("webhook_inbox", OK, _("{queued} webhook event(s) waiting.").format(queued=queued))
