@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from whatsapp_integration.core.errors import ConfigurationError
+from whatsapp_integration.core.i18n import _
 
 _ALLOWED = tuple(
 	re.compile(pattern)
@@ -35,7 +36,7 @@ _ALLOWED = tuple(
 	)
 )
 _PROGRAM_WORDS = ("cmd", "launcher", "prefix", "path", "program", "binary", "exec", "command", "wrapper")
-_OWN_FIELDS = {"--user-agent": "Browser user agent", "--user-data-dir": "(managed by the app)"}
+_OWN_FIELDS = {"--user-agent": _("Browser user agent"), "--user-data-dir": _("(managed by the app)")}
 
 
 def refused_chrome_switches(switches: Iterable[str]) -> list[str]:
@@ -53,11 +54,15 @@ def check_chrome_switches(switches: Iterable[str]) -> None:
 def _refusal(switch: str) -> str:
 	name = switch.split("=", 1)[0].strip()[:80]
 	if name in _OWN_FIELDS:
-		return f"Chrome option {name} is not allowed here; it is set by {_OWN_FIELDS[name]}."
+		return _("Chrome option {name} is not allowed here; it is set by {field}.").format(
+			name=name, field=_OWN_FIELDS[name]
+		)
 	if any(word in name.lower() for word in _PROGRAM_WORDS):
-		return f"Chrome option {name} is refused: it names a program or a command prefix to run."
-	return (
-		f"Chrome option {name} is not allowed. Allowed options: --headless=new, --no-sandbox, "
+		return _("Chrome option {name} is refused: it names a program or a command prefix to run.").format(
+			name=name
+		)
+	return _(
+		"Chrome option {name} is not allowed. Allowed options: --headless=new, --no-sandbox, "
 		"--disable-gpu, --disable-dev-shm-usage, --disable-extensions, --mute-audio, "
 		"--window-size=W,H, --lang=xx and a few --disable-*/--no-* switches (one per line, no spaces)."
-	)
+	).format(name=name)

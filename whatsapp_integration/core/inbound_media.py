@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from whatsapp_integration.core.errors import ConfigurationError, WhatsAppError
+from whatsapp_integration.core.i18n import _
 
 DEFAULT_MEDIA_MAX_MB = 16.0  # Meta's limit for audio and video; documents may be raised to 100
 DEFAULT_MEDIA_MIME_TYPES = (
@@ -104,8 +105,10 @@ def check_mime_patterns(patterns: Iterable[str]) -> tuple[str, ...]:
 	for pattern in cleaned:
 		if not _MIME_PATTERN.match(pattern):
 			raise ConfigurationError(
-				f"Inbound media MIME types: {pattern!r} is not a MIME type. Write one per line, "
-				"like image/png, or a family like image/*."
+				_(
+					"Inbound media MIME types: {pattern!r} is not a MIME type. Write one per line, "
+					"like image/png, or a family like image/*."
+				).format(pattern=pattern)
 			)
 	return cleaned
 
@@ -126,13 +129,15 @@ def check_declared(info: MediaInfo, allowlist: Iterable[str], max_mb: float) -> 
 	allowed = tuple(allowlist)
 	if not mime_allowed(info.mime_type, allowed):
 		raise MediaRefused(
-			f"The file's type {info.mime_type or '(none)'} is not in Inbound media MIME types "
-			"(WhatsApp Integration Settings); add it there to accept such files."
+			_(
+				"The file's type {mime_type} is not in Inbound media MIME types "
+				"(WhatsApp Integration Settings); add it there to accept such files."
+			).format(mime_type=info.mime_type or _("(none)"))
 		)
 	if info.file_size is not None and info.file_size > max_bytes(max_mb):
 		raise MediaRefused(_too_big(info.file_size, max_mb))
 	if not info.url:
-		raise MediaRefused("Meta gave no download URL for this media.")
+		raise MediaRefused(_("Meta gave no download URL for this media."))
 
 
 def check_content(content: bytes, info: MediaInfo, max_mb: float, truncated: bool = False) -> None:
@@ -141,8 +146,10 @@ def check_content(content: bytes, info: MediaInfo, max_mb: float, truncated: boo
 		raise MediaRefused(_too_big(len(content), max_mb, at_least=truncated))
 	if info.sha256 and not sha256_matches(content, info.sha256):
 		raise MediaRefused(
-			"The downloaded file does not match the SHA-256 Meta gave for it (changed or damaged "
-			"on the way); it was not stored."
+			_(
+				"The downloaded file does not match the SHA-256 Meta gave for it (changed or damaged "
+				"on the way); it was not stored."
+			)
 		)
 
 
@@ -166,8 +173,12 @@ def stored_filename(media_id: str, filename: str | None, mime_type: str | None) 
 
 
 def _too_big(size: int, max_mb: float, at_least: bool = False) -> str:
-	amount = f"more than {max_bytes(max_mb):,}" if at_least else f"{size:,}"
-	return (
-		f"The file has {amount} bytes, over Inbound media max size ({max_mb:g} MB, WhatsApp "
+	if at_least:
+		return _(
+			"The file has more than {size:,} bytes, over Inbound media max size ({max_mb:g} MB, WhatsApp "
+			"Integration Settings); raise the limit to accept such files."
+		).format(size=max_bytes(max_mb), max_mb=max_mb)
+	return _(
+		"The file has {size:,} bytes, over Inbound media max size ({max_mb:g} MB, WhatsApp "
 		"Integration Settings); raise the limit to accept such files."
-	)
+	).format(size=size, max_mb=max_mb)
