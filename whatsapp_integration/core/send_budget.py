@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.vocabulary import DeviceMode
 
 HOST_SLACK_SECONDS = 5.0  # Redis round trips and the host picking the command up
@@ -49,4 +50,4 @@ def worst_case_seconds(mode: str, config: WhatsAppConfig) -> float:
 		return web_send_budget(config).worst_case
 	if mode == DeviceMode.SANDBOX:
 		return SANDBOX_SEND_SECONDS
-	raise ConfigurationError(f"Mode {mode!r} has no known send time.")
+	raise ConfigurationError(_("Mode {mode!r} has no known send time.").format(mode=mode))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from whatsapp_integration.core.errors import ConfigurationError
+from whatsapp_integration.core.i18n import _
 
 REGISTRY_PATH = Path(__file__).with_name("selectors.json")
 
@@ -56,7 +57,9 @@ def load_registry(path: Path = REGISTRY_PATH) -> SelectorRegistry:
 		texts = {key: tuple(value.lower() for value in values) for key, values in data["texts"].items()}
 		return SelectorRegistry(int(data["version"]), selectors, texts)
 	except (OSError, ValueError, KeyError, TypeError) as error:
-		raise ConfigurationError(f"The WhatsApp Web selectors file {path} is unreadable: {error}.")
+		raise ConfigurationError(
+			_("The WhatsApp Web selectors file {path} is unreadable: {error}.").format(path=path, error=error)
+		)
 
 
 @dataclass(frozen=True)
