@@ -3,7 +3,9 @@
 (it applies the webhooks, downloads inbound media and sends read receipts); screenshots go to
 test-artifacts/chat-*.png.
 
-	su - frappe -c "cd $BENCH && DEV_SERVER=true bench serve --port 8012"   # realtime needs socket.io
+	# realtime needs Frappe's socket.io server (node apps/frappe/socketio.js) and DEV_SERVER; name the
+	# site: a bench with a default_site serves that one to every Host
+	su - frappe -c "cd $BENCH && DEV_SERVER=true bench --site a2.localhost serve --port 8012"
 	.venv/bin/python scripts/chat_browser_checks.py --url http://127.0.0.1:8012 --site a2.localhost \\
 		--bench /opt/frappe-bench --graph-port 8712
 
