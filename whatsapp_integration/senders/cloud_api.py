@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from whatsapp_integration.core.errors import ErrorAction, GraphApiError
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.interactive import Interactive
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.phone import digits
@@ -101,7 +102,7 @@ def _receipt(body: dict[str, Any]) -> SendReceipt:
 		isinstance(messages, list) and messages and isinstance(messages[0], dict) and messages[0].get("id")
 	):
 		raise GraphApiError(
-			"Meta's API accepted the request but returned no message id; it will be retried.",
+			_("Meta's API accepted the request but returned no message id; it will be retried."),
 			action=ErrorAction.RETRY,
 		)
 	contacts = body.get("contacts") or [{}]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError, DeviceUnavailable
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.senders.base import WhatsAppSender
 from whatsapp_integration.senders.cloud_api import CloudApiSender
@@ -49,7 +50,9 @@ class SenderFactory:
 	def for_device(self, device: DeviceProfile, config: WhatsAppConfig) -> WhatsAppSender:
 		if not device.enabled:
 			raise DeviceUnavailable(
-				f"WhatsApp Device {device.name} is disabled. Enable it or pick another device."
+				_("WhatsApp Device {device} is disabled. Enable it or pick another device.").format(
+					device=device.name
+				)
 			)
 		key = _identity(device, config)
 		with self._lock:
@@ -62,8 +65,12 @@ class SenderFactory:
 	def _build(self, device: DeviceProfile, config: WhatsAppConfig) -> WhatsAppSender:
 		builder = self._builders.get(device.mode)
 		if builder is None:
-			hint = " Start the WhatsApp Web session host." if device.mode == DeviceMode.WEB else ""
-			raise DeviceUnavailable(f"Mode {device.mode!r} of device {device.name} cannot send here.{hint}")
+			refusal = (
+				_("Mode {mode!r} of device {device} cannot send here. Start the WhatsApp Web session host.")
+				if device.mode == DeviceMode.WEB
+				else _("Mode {mode!r} of device {device} cannot send here.")
+			)
+			raise DeviceUnavailable(refusal.format(mode=device.mode, device=device.name))
 		return builder(device, config)
 
 
@@ -98,7 +105,9 @@ def build_cloud_sender(
 ) -> CloudApiSender:
 	if not device.phone_number_id:
 		raise ConfigurationError(
-			f"Device {device.name} has no Phone Number ID. Copy it from the Meta app dashboard."
+			_("Device {device} has no Phone Number ID. Copy it from the Meta app dashboard.").format(
+				device=device.name
+			)
 		)
 	return CloudApiSender(graph_client_for(device, config), device.phone_number_id, media)
 
@@ -108,7 +117,10 @@ def graph_client_for(device: DeviceProfile, config: WhatsAppConfig) -> GraphClie
 	token = device.access_token or config.access_token
 	if not token:
 		raise ConfigurationError(
-			"No access token is set. Paste a system-user token into WhatsApp Integration Settings "
-			f"or into device {device.name}."
+			_(
+				"No access token is set. Paste a system-user token into WhatsApp Integration Settings "
+				"or into device {device}."
+			).format(device=device.name)
 		)
+
 	return GraphClient(config.graph_api_root, token, timeout=config.request_timeout)

@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from whatsapp_integration.core.errors import ErrorAction, GraphApiError, advice_for, classify
+from whatsapp_integration.core.i18n import _
 
 
 class GraphClient:
@@ -77,12 +78,16 @@ class GraphClient:
 			return self._session.request(method, url, headers=headers, timeout=self._timeout, **kwargs)
 		except requests.Timeout:
 			raise GraphApiError(
-				f"Meta's API did not answer within {self._timeout:g} seconds; it will be retried.",
+				_("Meta's API did not answer within {timeout:g} seconds; it will be retried.").format(
+					timeout=self._timeout
+				),
 				action=ErrorAction.RETRY,
 			)
 		except requests.RequestException as error:
 			raise GraphApiError(
-				f"Could not reach Meta's API at {self.api_root} ({type(error).__name__}); it will be retried.",
+				_("Could not reach Meta's API at {api_root} ({error}); it will be retried.").format(
+					api_root=self.api_root, error=type(error).__name__
+				),
 				action=ErrorAction.RETRY,
 			)
 
@@ -127,7 +132,9 @@ def _error_from(http_status: int, body: Any) -> GraphApiError:
 	error = body.get("error") if isinstance(body, dict) else None
 	if not isinstance(error, dict):
 		return GraphApiError(
-			f"Meta's API answered HTTP {http_status} without an error description.",
+			_("Meta's API answered HTTP {http_status} without an error description.").format(
+				http_status=http_status
+			),
 			http_status=http_status,
 			action=classify(None, http_status),
 		)
@@ -141,9 +148,14 @@ def _error_from(http_status: int, body: Any) -> GraphApiError:
 	details = (
 		(error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else None
 	) or (user_words or None)
-	reason = advice_for(code) or details or title or f"Meta's API answered HTTP {http_status}."
+	reason = (
+		advice_for(code)
+		or details
+		or title
+		or _("Meta's API answered HTTP {http_status}.").format(http_status=http_status)
+	)
 	return GraphApiError(
-		f"{reason} (Meta error {code})" if code is not None else reason,
+		_("{reason} (Meta error {code})").format(reason=reason, code=code) if code is not None else reason,
 		code=code,
 		http_status=http_status,
 		title=title or None,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from whatsapp_integration.core.errors import ErrorAction, GraphApiError, InvalidMessage, SendFailed
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.media import MEDIA_ID_CACHE_SECONDS, MediaFile, check_file
 from whatsapp_integration.core.message import Media
 from whatsapp_integration.core.vocabulary import MessageType
@@ -56,7 +57,7 @@ class MediaUploader:
 		number has no live id for its content. Refusals raise `SendFailed` (fix the input)."""
 		if self._sources is None:
 			raise SendFailed(
-				"This sender cannot read the site's files; send the media by link or media id.",
+				_("This sender cannot read the site's files; send the media by link or media id."),
 				action=ErrorAction.FIX_INPUT,
 			)
 		try:
@@ -78,7 +79,7 @@ class MediaUploader:
 		)
 		if not body.get("id"):
 			raise GraphApiError(
-				"Meta's API accepted the upload but returned no media id; it will be retried.",
+				_("Meta's API accepted the upload but returned no media id; it will be retried."),
 				action=ErrorAction.RETRY,
 			)
 		return str(body["id"])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.interactive import Interactive
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.phone import digits
@@ -97,13 +98,18 @@ def sandbox_sender_builder(on_send: Callable[[SandboxSend], None]) -> SenderBuil
 	def build(device: DeviceProfile, config: WhatsAppConfig) -> SandboxSender:
 		if not device.phone_number_id:
 			raise ConfigurationError(
-				f"Sandbox device {device.name} has no Phone Number ID: save the device once to get one."
+				_("Sandbox device {device} has no Phone Number ID: save the device once to get one.").format(
+					device=device.name
+				)
 			)
 		if not config.app_secret:
 			raise ConfigurationError(
-				f"Sandbox device {device.name} reports its statuses as signed webhooks: set an App secret "
-				"in WhatsApp Integration Settings (any long random text on a site without a Meta app)."
+				_(
+					"Sandbox device {device} reports its statuses as signed webhooks: set an App secret "
+					"in WhatsApp Integration Settings (any long random text on a site without a Meta app)."
+				).format(device=device.name)
 			)
+
 		return SandboxSender(
 			SandboxDevice(device.phone_number_id, device.phone_number, device.waba_id), on_send
 		)
