@@ -30,6 +30,7 @@ from whatsapp_integration.core.campaign.rendering import Renderer, sandboxed_ren
 from whatsapp_integration.core.caps import cap_reached_reason, has_daily_cap, start_of_day
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import RateLimited, SendFailed, WhatsAppError
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.ratelimit import RateLimiter, pace
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import CampaignStatus, RecipientState
@@ -303,7 +304,7 @@ class CampaignDispatcher:
 			slack=slot.slack,
 			sleep=self._sleep,
 			clock=lambda: self._now().timestamp(),
-			what=f"device {batch.device.name}",
+			what=_("device {device}").format(device=batch.device.name),
 		)
 
 	def _room(self, device: DeviceProfile, now: datetime) -> tuple[int, str | None]:
@@ -311,7 +312,10 @@ class CampaignDispatcher:
 		waits; the daily cap bounds the batch."""
 		cooldown = self.repository.device_cooldown(device.name)
 		if cooldown and cooldown > now:
-			return 0, f"Device {device.name} has to wait; sending resumes at {cooldown:%H:%M:%S}."
+			return 0, _("Device {device} has to wait; sending resumes at {time}.").format(
+				device=device.name, time=f"{cooldown:%H:%M:%S}"
+			)
+
 		used = (
 			self._devices.count_outbound_since(device.name, start_of_day(now))
 			if has_daily_cap(device.daily_cap)

@@ -31,6 +31,7 @@ from whatsapp_integration.core.errors import (
 	SendFailed,
 	WhatsAppError,
 )
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.interactive import check_interactive
 from whatsapp_integration.core.phone import normalize
 from whatsapp_integration.core.ratelimit import RateLimiter, acquire
@@ -119,7 +120,9 @@ class MessageService:
 		record = self.repository.get_message(name)
 		if record.direction != Direction.OUTBOUND or record.status != MessageStatus.FAILED:
 			raise InvalidMessage(
-				f"Only failed outbound messages can be retried; {name} is {record.direction} and {record.status}."
+				_("Only failed outbound messages can be retried; {name} is {direction} and {status}.").format(
+					name=name, direction=record.direction, status=record.status
+				)
 			)
 		self._check_allowed(record.to_number or "")
 		self._check_recipient(record.to_number or "")
@@ -170,7 +173,11 @@ class MessageService:
 		else:
 			media = rules.check_media(message.media or rules.Media(record.message_type))
 			if media.kind != record.message_type:
-				raise InvalidMessage(f"The media is a {media.kind}, the message a {record.message_type}.")
+				raise InvalidMessage(
+					_("The media is a {kind}, the message a {message_type}.").format(
+						kind=media.kind, message_type=record.message_type
+					)
+				)
 			record.media_link, record.media_caption, record.media_filename = (
 				media.link or None,
 				media.caption,
@@ -182,13 +189,17 @@ class MessageService:
 		return self.repository.find_by_idempotency_key(key) if key else None
 
 	def _raise_duplicate(self, record: MessageRecord) -> MessageRecord:
-		raise InvalidMessage(f"A message with idempotency key {record.idempotency_key!r} already exists.")
+		raise InvalidMessage(
+			_("A message with idempotency key {key!r} already exists.").format(key=record.idempotency_key)
+		)
 
 	def _check_recipient(self, number: str) -> None:
 		if self.repository.is_opted_out(number):
 			raise RecipientOptedOut(
-				f"{number} has asked not to receive WhatsApp messages (see WhatsApp Opt Out). "
-				"Remove the opt-out only if the customer asked to hear from you again."
+				_(
+					"{number} has asked not to receive WhatsApp messages (see WhatsApp Opt Out). "
+					"Remove the opt-out only if the customer asked to hear from you again."
+				).format(number=number)
 			)
 
 	def _check_window(self, record: MessageRecord, device: DeviceProfile) -> None:
@@ -210,14 +221,16 @@ class MessageService:
 		used = self.repository.count_outbound_since(device.name, start_of_day(self._now()))
 		if cap_reached(device.daily_cap, used):
 			raise DeviceUnavailable(
-				f"{cap_reached_reason(device.name, device.daily_cap)} Raise the cap on the device or send tomorrow."
+				_("{reason} Raise the cap on the device or send tomorrow.").format(
+					reason=cap_reached_reason(device.name, device.daily_cap)
+				)
 			)
 
 	def _charge_user(self, user: str | None) -> None:
 		if not user:
 			return
 		limit = self.config.user_send_limit_per_minute
-		acquire(self.limiter, f"user:{user}", limit / 60.0, limit, what="your WhatsApp sends")
+		acquire(self.limiter, f"user:{user}", limit / 60.0, limit, what=_("your WhatsApp sends"))
 
 	def _retry(self, record: MessageRecord) -> None:
 		try:
@@ -255,7 +268,7 @@ class MessageService:
 			burst,
 			max_wait=self._max_pacing_wait,
 			sleep=self._sleep,
-			what=f"device {device.name}",
+			what=_("device {device}").format(device=device.name),
 		)
 
 	def _paced_out(self, record: MessageRecord, limited: RateLimited) -> SendOutcome:
@@ -341,10 +354,14 @@ def caller_key(user: str | None, key: str | None) -> str | None:
 		return None
 	if key.startswith(RESERVED_KEY_PREFIX):
 		raise InvalidMessage(
-			f"Idempotency keys starting with {RESERVED_KEY_PREFIX!r} are reserved for campaigns; choose another key."
+			_(
+				"Idempotency keys starting with {prefix!r} are reserved for campaigns; choose another key."
+			).format(prefix=RESERVED_KEY_PREFIX)
 		)
 	if len(key) > MAX_CALLER_KEY_LENGTH:
-		raise InvalidMessage(f"The idempotency key is longer than {MAX_CALLER_KEY_LENGTH} characters.")
+		raise InvalidMessage(
+			_("The idempotency key is longer than {limit} characters.").format(limit=MAX_CALLER_KEY_LENGTH)
+		)
 	if not user:
 		return key
 	return f"user:{hashlib.sha256(user.encode()).hexdigest()[:USER_HASH_LENGTH]}:{key}"
@@ -353,5 +370,10 @@ def caller_key(user: str | None, key: str | None) -> str | None:
 def _idempotency_key(key: str | None) -> str:
 	key = (key or "").strip() or uuid.uuid4().hex
 	if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
-		raise InvalidMessage(f"The idempotency key is longer than {MAX_IDEMPOTENCY_KEY_LENGTH} characters.")
+		raise InvalidMessage(
+			_("The idempotency key is longer than {limit} characters.").format(
+				limit=MAX_IDEMPOTENCY_KEY_LENGTH
+			)
+		)
+
 	return key
