@@ -12,7 +12,8 @@ test-artifacts/chat-*.png.
 Checks, each against this run's own device, customers and messages:
 - inbound: an open conversation shows a new text and an image (downloaded in the background)
   without a reload; customer text carrying HTML stays text;
-- reply: a reply sent from the composer shows ✓, then ✓✓ and blue ✓✓ as status webhooks arrive,
+- reply: a reply to the first message, sent from the composer, carries Meta's context and shows
+  the message it answers, then ✓, ✓✓ and blue ✓✓ as status webhooks arrive,
   and opening the conversation sent Meta a read receipt;
 - window: a customer who wrote 2 days ago gets the template picker instead of the text box,
   and the text box back when they write again;
@@ -193,7 +194,7 @@ def open_conversation(driver: WebDriver, base: str, conversation: str, search: s
 
 
 def check_inbound(driver: WebDriver, run: Run) -> str:
-	first = run.customer_writes(run.customer, f"Hello from the chat check {run.id}")
+	first = run.first_wamid = run.customer_writes(run.customer, f"Hello from the chat check {run.id}")
 	conversation = run.log(first)["conversation"]
 	open_conversation(driver, run.desk.site_url, conversation)
 	wait_for_text(driver, ".wa-messages", f"Hello from the chat check {run.id}")
@@ -224,10 +225,20 @@ def check_inbound(driver: WebDriver, run: Run) -> str:
 
 def check_reply(driver: WebDriver, run: Run, conversation: str) -> None:
 	text = f"Thanks, it ships today {run.id}"
+	answered = driver.find_element(By.CSS_SELECTOR, ".wa-in .wa-reply-action")  # the first message
+	driver.execute_script("arguments[0].click()", answered)  # shown on hover
+	wait_for(driver, ".wa-replying .wa-replying-text")
 	driver.find_element(By.CSS_SELECTOR, ".wa-input").send_keys(text)
 	driver.find_element(By.CSS_SELECTOR, ".wa-send").click()
 	wait_for_text(driver, ".wa-out", text)
 	reply = run.outbound(conversation, text)
+	sent = next(
+		r.body for r in run.graph.message_requests() if (r.body.get("text") or {}).get("body") == text
+	)
+	assert sent["context"] == {"message_id": run.first_wamid}, f"the reply answers {sent.get('context')}"
+	wait_for_text(
+		driver, f".wa-row[data-name='{reply['name']}'] .wa-quote", f"Hello from the chat check {run.id}"
+	)
 	wait_for(driver, f".wa-row[data-name='{reply['name']}'] .wa-tick-sent")
 	for state in ("delivered", "read"):
 		run.webhook(statuses=[payloads.status(reply["wamid"], state, int(time.time()), run.customer)])
