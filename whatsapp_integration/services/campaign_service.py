@@ -27,6 +27,7 @@ from whatsapp_integration.core.campaign.rendering import (
 from whatsapp_integration.core.campaign.schedule import Schedule, is_due, next_run, run_after, to_utc
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import CampaignStateError, InvalidCampaign
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.templates.status import unusable
 from whatsapp_integration.core.vocabulary import CampaignStatus, MessageType, RecipientState
@@ -151,7 +152,9 @@ class CampaignService:
 			counts.get(state) for state in planning.SUCCESS_STATES
 		):
 			failed = counts[RecipientState.FAILED]
-			reason = f"All {failed} attempted recipients failed; see their errors in Recipients."
+			reason = _("All {failed} attempted recipients failed; see their errors in Recipients.").format(
+				failed=failed
+			)
 			self._end_run(campaign, CampaignStatus.FAILED, status_reason=reason)
 		else:
 			self._end_run(campaign, CampaignStatus.COMPLETED)
@@ -186,10 +189,12 @@ class CampaignService:
 	def validate(self, campaign: CampaignRecord) -> None:
 		"""Raise `InvalidCampaign` for what would fail every recipient."""
 		if not campaign.device and not campaign.devices:
-			raise InvalidCampaign("Choose the WhatsApp Device the campaign sends from (or several devices).")
+			raise InvalidCampaign(
+				_("Choose the WhatsApp Device the campaign sends from (or several devices).")
+			)
 		if campaign.message_type == MessageType.TEMPLATE:
 			if not campaign.template_name:
-				raise InvalidCampaign("Choose the approved template to send.")
+				raise InvalidCampaign(_("Choose the approved template to send."))
 			_check_template(campaign)
 			_check_header(campaign)
 			if campaign.template_parameter_count is not None:
@@ -197,9 +202,9 @@ class CampaignService:
 					campaign.template_name, campaign.template_parameter_count, len(campaign.template_params)
 				)
 		elif not (campaign.text or "").strip() and not (campaign.media_link or campaign.media_file_url):
-			raise InvalidCampaign("Write the message to send, or choose a template.")
+			raise InvalidCampaign(_("Write the message to send, or choose a template."))
 		elif campaign.media_link and campaign.media_file_url:
-			raise InvalidCampaign("Give the campaign's media as a link or as a file, not both.")
+			raise InvalidCampaign(_("Give the campaign's media as a link or as a file, not both."))
 		self._schedule(campaign, campaign.scheduled_start or self._now())
 		self._check_placeholders(campaign, [row.context for row in self._sendable(campaign.name)])
 
@@ -263,7 +268,9 @@ class CampaignService:
 	def _set_status(self, campaign: CampaignRecord, target: CampaignStatus, **values: Any) -> None:
 		if not self.repository.update_campaign(campaign.name, [campaign.status], status=target, **values):
 			raise CampaignStateError(
-				f"Campaign {campaign.name} changed while it was being updated. Reload it and try again."
+				_("Campaign {campaign} changed while it was being updated. Reload it and try again.").format(
+					campaign=campaign.name
+				)
 			)
 
 	def _utc_now(self) -> datetime:
@@ -294,8 +301,10 @@ def _check_header(campaign: CampaignRecord) -> None:
 	kind = (campaign.template_header_format or "").lower()
 	if kind in rules.HEADER_MEDIA_KINDS and not campaign.template_header_file:
 		raise InvalidCampaign(
-			f"Template {campaign.template_name} has a media header ({kind}): attach the file to show "
-			"in it (Template Header File)."
+			_(
+				"Template {template} has a media header ({kind}): attach the file to show "
+				"in it (Template Header File)."
+			).format(template=campaign.template_name, kind=kind)
 		)
 
 

@@ -23,6 +23,7 @@ from whatsapp_integration.core.chat import (
 )
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import InvalidMessage
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.message import Media, OutboundMessage, Template
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.core.vocabulary import DeviceMode, MessageType
@@ -93,7 +94,11 @@ class ChatService:
 		"""One message of `conversation` (a realtime event names it), with its quote."""
 		bubble = self.repository.message(conversation, name)
 		if bubble is None:
-			raise InvalidMessage(f"Message {name} is not part of conversation {conversation}.")
+			raise InvalidMessage(
+				_("Message {name} is not part of conversation {conversation}.").format(
+					name=name, conversation=conversation
+				)
+			)
 		self._quote(conversation, [bubble])
 		return bubble
 
@@ -102,8 +107,10 @@ class ChatService:
 		summary = self.repository.get_conversation(conversation)
 		if not summary.contact_number:
 			raise InvalidMessage(
-				f"Conversation {conversation} has no phone number (the customer is known only by their "
-				"user id), so WhatsApp cannot be sent a reply to it."
+				_(
+					"Conversation {conversation} has no phone number (the customer is known only by their "
+					"user id), so WhatsApp cannot be sent a reply to it."
+				).format(conversation=conversation)
 			)
 		message = OutboundMessage(
 			to=summary.contact_number,
@@ -139,8 +146,10 @@ class ChatService:
 		answered = self.repository.message(conversation, name)
 		if answered is None or not answered.wamid:
 			raise InvalidMessage(
-				f"Message {name} is not a sent or received message of this conversation; "
-				"choose another message to reply to."
+				_(
+					"Message {name} is not a sent or received message of this conversation; "
+					"choose another message to reply to."
+				).format(name=name)
 			)
 		return answered.wamid
 
@@ -161,7 +170,8 @@ def _content(reply: Reply) -> dict:
 	"""The OutboundMessage fields of the one kind of content `reply` carries."""
 	kinds = [kind for kind in (reply.text, reply.template, reply.media) if kind]
 	if len(kinds) != 1:
-		raise InvalidMessage("Send either a text, a template or a file, one at a time.")
+		raise InvalidMessage(_("Send either a text, a template or a file, one at a time."))
+
 	if reply.template:
 		return {"message_type": MessageType.TEMPLATE, "template": reply.template}
 	if reply.media:

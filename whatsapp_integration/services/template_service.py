@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from whatsapp_integration.core.errors import ConfigurationError, ErrorAction, GraphApiError, WhatsAppError
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.media import MediaFile
 from whatsapp_integration.core.templates.components import (
 	MEDIA_FORMATS,
@@ -91,8 +92,10 @@ class TemplateSubmitter:
 		and after an interruption continue from the offset Meta has."""
 		if not self.app_id:
 			raise ConfigurationError(
-				"Set the Meta App ID in WhatsApp Integration Settings (Meta app > App settings > Basic): "
-				"header samples are uploaded to your app."
+				_(
+					"Set the Meta App ID in WhatsApp Integration Settings (Meta app > App settings > Basic): "
+					"header samples are uploaded to your app."
+				)
 			)
 		sample = self.read_sample(file_url)
 		problem = sample_problem(header_format, sample.mime_type, len(sample.content))
@@ -111,19 +114,23 @@ class TemplateSubmitter:
 				handle = self.graph.upload_chunk(session, content[offset:], offset).get("h")
 			except GraphApiError as error:
 				if error.action is not ErrorAction.RETRY or attempt == MAX_RESUMES:
-					raise TemplateRefused(f"The header sample could not be uploaded: {error}") from error
+					raise TemplateRefused(
+						_("The header sample could not be uploaded: {error}").format(error=error.reason)
+					) from error
 				offset = int(self.graph.get(session).get("file_offset") or 0)
 				continue
 			if handle:
 				return str(handle)
-		raise TemplateRefused("Meta's upload answered without a file handle; submit the template again.")
+		raise TemplateRefused(_("Meta's upload answered without a file handle; submit the template again."))
 
 
 def refusal_text(error: GraphApiError) -> str:
 	"""Meta's own explanation (error_user_title / error_user_msg, else details or message)."""
 	said = error.details or error.title or error.reason
 	codes = "/".join(str(code) for code in (error.code, error.subcode) if code is not None)
-	return f"Meta refused the template: {said}" + (f" (Meta error {codes})" if codes else "")
+	if codes:
+		return _("Meta refused the template: {said} (Meta error {codes})").format(said=said, codes=codes)
+	return _("Meta refused the template: {said}").format(said=said)
 
 
 class TemplateStore(Protocol):
@@ -176,7 +183,12 @@ def category_changes(update: TemplateUpdate) -> dict[str, Any]:
 		when = (
 			datetime.fromtimestamp(update.category_update_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 			if update.category_update_at
-			else "soon"
+			else _("soon")
 		)
-		return {"category_change": f"Meta will change the category to {update.correct_category} on {when}."}
+		return {
+			"category_change": _("Meta will change the category to {category} on {when}.").format(
+				category=update.correct_category, when=when
+			)
+		}
+
 	return {"category": update.category, "category_change": ""}

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from whatsapp_integration.core.errors import ConfigurationError, DeviceUnavailable
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition
 from whatsapp_integration.senders.factory import DeviceProfile
@@ -39,8 +40,13 @@ def check_web_device(device: DeviceProfile) -> DeviceProfile:
 	"""`device`, if it is an enabled WhatsApp Web device; a clear error otherwise."""
 	if device.mode != DeviceMode.WEB:
 		raise ConfigurationError(
-			f"Device {device.name} uses {device.mode} mode; only WhatsApp Web devices are linked with a QR code."
+			_(
+				"Device {device} uses {mode} mode; only WhatsApp Web devices are linked with a QR code."
+			).format(device=device.name, mode=device.mode)
 		)
 	if not device.enabled:
-		raise DeviceUnavailable(f"Device {device.name} is disabled. Enable it before linking.")
+		raise DeviceUnavailable(
+			_("Device {device} is disabled. Enable it before linking.").format(device=device.name)
+		)
+
 	return device

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.operations.alerts import Incident, session_host_down_incident
 from whatsapp_integration.core.web.states import ACTIVE_STATES
 from whatsapp_integration.services.web_session_repository import WebSessionRepository
@@ -37,8 +38,11 @@ def local_time(epoch: float) -> str:
 
 
 def host_gone_reason(since: str | None) -> str:
-	gone = f"since {since}" if since else "(no heartbeat on record)"
-	return f"The session host is not running {gone}; start it, then click Link."
+	if since:
+		return _("The session host is not running since {since}; start it, then click Link.").format(
+			since=since
+		)
+	return _("The session host is not running (no heartbeat on record); start it, then click Link.")
 
 
 class SessionCleanup:
@@ -72,5 +76,6 @@ class SessionCleanup:
 		since = self.format_time(last_seen) if last_seen is not None else None
 		stopped = self.repository.stop_sessions(ACTIVE_STATES, host_gone_reason(since))
 		if stopped:
-			self.alert(session_host_down_incident(stopped, since or "an unknown time"))
+			self.alert(session_host_down_incident(stopped, since or _("an unknown time")))
+
 		return CleanupResult(stopped=stopped)
