@@ -15,7 +15,8 @@ Checks, each against this run's own device, customers and messages:
 - reply: a reply to the first message, sent from the composer, carries Meta's context and shows
   the message it answers, then ✓, ✓✓ and blue ✓✓ as status webhooks arrive,
   and opening the conversation sent Meta a read receipt;
-- window: a customer who wrote 2 days ago gets the template picker instead of the text box,
+- window: a customer who wrote 2 days ago gets the template picker instead of the text box (a
+  template with its parameters goes out from it),
   and the text box back when they write again;
 - contact: the Contact's WhatsApp Chat button opens its conversation, and so does the
   conversation form's Open in chat;
@@ -48,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser_checks import (
 	ARTIFACTS,
 	MARKUP,
+	TEMPLATE,
 	Desk,
 	assert_no_script_ran,
 	bench_execute,
@@ -101,7 +103,7 @@ class Run:
 		phones = [{"phone": "+" + self.customer, "is_primary_mobile_no": 1}]
 		contact = {"first_name": self.contact, "phone_nos": phones}
 		self.contact = self.desk.call("POST", "/api/resource/Contact", json=contact)["data"]["name"]
-		self.desk.template()
+		self.template = self.desk.template()
 
 	def webhook(self, messages: list | None = None, statuses: list | None = None, number: str = "") -> None:
 		contacts = [payloads.contact(number, "Ada <b>Lovelace</b>")] if number else None
@@ -272,9 +274,20 @@ def check_window(driver: WebDriver, run: Run) -> str:
 	assert not driver.find_element(By.CSS_SELECTOR, ".wa-editor").is_displayed(), "text box offered"
 	driver.find_element(By.CSS_SELECTOR, ".wa-template-closed").click()
 	wait_for_text(driver, ".modal.show .modal-title", "Send a template")
+	driver.execute_script("cur_dialog.set_value('template', arguments[0])", run.template)
+	wait_for(driver, ".modal.show .wa-template-body")
+	wait_for(driver, ".modal.show textarea[data-fieldname='parameters']").send_keys("Ada\nSO-0001")
 	settle()
 	driver.save_screenshot(str(ARTIFACTS / "chat-window-closed.png"))
-	driver.execute_script("cur_dialog.hide()")
+	driver.find_element(By.CSS_SELECTOR, ".modal.show .modal-footer .btn-primary").click()
+	sent = wait_until(
+		lambda: [
+			r.body["template"] for r in run.graph.message_requests() if r.body.get("to") == run.late_customer
+		],
+		"the template sent from the picker",
+	)[0]
+	values = [p["text"] for p in sent["components"][0]["parameters"]]
+	assert (sent["name"], values) == (TEMPLATE, ["Ada", "SO-0001"]), sent
 	run.customer_writes(run.late_customer, "Hello again")  # the window opens again
 	wait_for(driver, ".wa-editor .wa-input")
 	assert not driver.find_element(By.CSS_SELECTOR, ".wa-window-closed").is_displayed(), "still closed"

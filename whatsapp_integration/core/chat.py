@@ -106,6 +106,7 @@ class Bubble:
 	message_type: str | None = None
 	text: str | None = None
 	wamid: str | None = None
+	received_at: datetime | None = None  # when the customer sent it (inbound)
 	profile_name: str | None = None
 	template_name: str | None = None
 	error_title: str | None = None

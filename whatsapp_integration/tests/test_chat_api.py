@@ -137,7 +137,10 @@ class TestChatApi(FakeGraphTestCase):
 	def test_outside_the_window_free_text_is_refused_and_the_composer_knows(self) -> None:
 		(old,) = customer_writes(new_number(), "Hi", at=time.time() - 2 * DAY)
 		conversation = conversation_of(old)
-		self.assertFalse(api.thread(conversation)["window"]["is_open"])
+		page = api.thread(conversation)
+		self.assertFalse(page["window"]["is_open"])
+		sent_at, logged_at = page["messages"][0]["received_at"], page["messages"][0]["created_at"]
+		self.assertGreater(logged_at[:10], sent_at[:10], "the bubble shows when the customer wrote")
 		with self.assertRaisesRegex(frappe.ValidationError, "Send a template instead"):
 			api.send_reply(conversation, frappe.generate_hash(length=12), text="Hello again")
 		self.assertFalse(self.graph.message_requests())

@@ -178,7 +178,9 @@ frappe.provide("whatsapp_integration.chat");
 
 	chat.footer = (message, actions) => {
 		const footer = chat.el("div", "wa-meta");
-		footer.append(chat.el("span", "wa-time", chat.time(message.created_at, true)));
+		// A customer's message at the time they sent it (it may arrive later), ours when logged.
+		const at = message.received_at || message.created_at;
+		footer.append(chat.el("span", "wa-time", chat.time(at, true)));
 		if (message.direction === "Outbound") {
 			const tick = chat.el(
 				"span",
