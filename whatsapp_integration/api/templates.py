@@ -12,7 +12,7 @@ from frappe.utils import escape_html
 from whatsapp_integration.core.errors import WhatsAppError
 from whatsapp_integration.site import templates as site_templates
 from whatsapp_integration.site.doctypes import TEMPLATE
-from whatsapp_integration.site.errors import frappe_exception_for
+from whatsapp_integration.site.errors import frappe_exception_for, translated
 
 
 @frappe.whitelist(methods=["POST"])
@@ -24,9 +24,9 @@ def submit(name: str) -> dict[str, Any]:
 		return site_templates.submit(name)
 	except WhatsAppError as error:
 		frappe.local.flags.disable_traceback = True
-		problems = getattr(error, "problems", None) or [str(error)]
+		problems = getattr(error, "problems", None) or [error.args[0] if error.args else error]
 		frappe.throw(
-			"<br>".join(escape_html(problem) for problem in problems),
+			"<br>".join(escape_html(translated(problem)) for problem in problems),
 			exc=frappe_exception_for(error),
 			title=_("WhatsApp template not submitted"),
 		)

@@ -25,6 +25,7 @@ from whatsapp_integration.repositories import analytics
 from whatsapp_integration.repositories.redis_stores import RedisIncidentStore
 from whatsapp_integration.site import cache_keys
 from whatsapp_integration.site.doctypes import DEVICE, TEMPLATE
+from whatsapp_integration.site.errors import translated
 from whatsapp_integration.site.roles import MANAGERS
 from whatsapp_integration.site.settings import get_config
 
@@ -136,23 +137,25 @@ def recipients() -> list[str]:
 
 
 def notify(incident: Incident) -> None:
+	"""Tell the managers, in the site's language (a background job runs in it)."""
 	users = recipients()
+	title, message = translated(incident.title), translated(incident.message)
 	for user in users:
 		frappe.get_doc(
 			{
 				"doctype": "Notification Log",
 				"for_user": user,
 				"type": "Alert",
-				"subject": incident.title,
-				"email_content": incident.message,
+				"subject": title,
+				"email_content": message,
 				"link": _link(incident),
 			}
 		).insert(ignore_permissions=True)
 	if users:
 		try:
-			frappe.sendmail(recipients=users, subject=incident.title, message=incident.message, delayed=True)
+			frappe.sendmail(recipients=users, subject=title, message=message, delayed=True)
 		except frappe.OutgoingEmailError:  # no outgoing Email Account: the Notification Log still shows it
-			frappe.log_error(f"WhatsApp alert email not sent: {incident.title}")
+			frappe.log_error(f"WhatsApp alert email not sent: {title}")
 
 
 def _link(incident: Incident) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import frappe
+from frappe import _
 from frappe.utils import now_datetime
 from frappe.utils.password import get_decrypted_password
 
@@ -64,7 +65,7 @@ def _probe(name: str, check: Callable[[], Check]) -> Check:
 		return check()
 	except Exception as error:
 		status = DOWN if name in ("database", "redis") else health.DEGRADED
-		return Check(name, status, f"{type(error).__name__}: the check could not run.")
+		return Check(name, status, _("{0}: the check could not run.").format(type(error).__name__))
 
 
 def _database() -> Check:

@@ -21,6 +21,7 @@ from whatsapp_integration.operations.doctor import FrappeDoctorReaders, run_doct
 from whatsapp_integration.repositories import analytics
 from whatsapp_integration.session_host.qr_terminal import LinkView, watch_link
 from whatsapp_integration.site.doctypes import DEVICE, MESSAGE_LOG
+from whatsapp_integration.site.errors import message_of, translated
 from whatsapp_integration.site.services import message_service
 from whatsapp_integration.site.web import qr_service
 
@@ -38,9 +39,9 @@ def doctor(as_json: bool) -> int:
 	width = max((len(finding.check) for finding in findings), default=10)
 	for finding in findings:
 		label = click.style(f"{finding.status:<8}", fg=_COLOURS[finding.status], bold=True)
-		click.echo(f"{label} {finding.check:<{width}}  {finding.detail}")
+		click.echo(f"{label} {finding.check:<{width}}  {translated(finding.detail)}")
 		if finding.fix:
-			click.echo(f"{'':<8} {'':<{width}}  {_('fix')}: {finding.fix}")
+			click.echo(f"{'':<8} {'':<{width}}  {_('fix')}: {translated(finding.fix)}")
 	return exit_code(findings)
 
 
@@ -68,7 +69,7 @@ def send(
 		record = message_service().send(message)
 	except WhatsAppError as error:
 		frappe.db.rollback()
-		click.echo(_("Refused: {0}").format(error), err=True)
+		click.echo(_("Refused: {0}").format(message_of(error)), err=True)
 		return 1
 	frappe.db.commit()
 	click.echo(f"{record.name}  {record.status}  {record.wamid or ''}".rstrip())
@@ -82,7 +83,7 @@ def link(device: str, timeout: float = LINK_TIMEOUT_SECONDS) -> int:
 	try:
 		qr_service().start_session(device)
 	except WhatsAppError as error:
-		click.echo(_("Cannot link {0}: {1}").format(device, error), err=True)
+		click.echo(_("Cannot link {0}: {1}").format(device, message_of(error)), err=True)
 		return 1
 	frappe.db.commit()
 	click.echo(_("Scan the code with WhatsApp on the phone: Linked devices > Link a device."))

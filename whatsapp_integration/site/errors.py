@@ -40,10 +40,15 @@ def user_errors() -> Iterator[None]:
 		# An expected, explained error: the response carries the message, not a traceback.
 		frappe.local.flags.disable_traceback = True
 		frappe.throw(
-			translated(error.args[0] if error.args else error),
+			message_of(error),
 			exc=frappe_exception_for(error),
 			title=_("WhatsApp"),
 		)
+
+
+def message_of(error: errors.WhatsAppError) -> str:
+	"""A core error's message in the user's language."""
+	return translated(error.args[0] if error.args else error)
 
 
 def translated(message: object) -> str:

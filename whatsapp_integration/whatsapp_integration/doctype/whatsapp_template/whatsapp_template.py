@@ -57,11 +57,12 @@ class WhatsAppTemplate(Document):
 		self.parameter_count = len(variables_in(self.body or ""))
 		if self.flags.from_meta:
 			return
+		from whatsapp_integration.site.errors import translated
 		from whatsapp_integration.site.templates import problems
 
 		found = problems(self.as_dict())
 		if found:
 			frappe.throw(
-				"<br>".join(escape_html(problem) for problem in found),
+				"<br>".join(escape_html(translated(problem)) for problem in found),
 				title=frappe._("Meta would refuse this template"),
 			)
