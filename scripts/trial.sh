@@ -178,7 +178,7 @@ else
 	bench_do "bench new-site '$SITE' --db-root-password '$DB_ROOT_PASSWORD' --admin-password '$ADMIN_PASSWORD'" \
 		2>&1 | quiet_progress
 	[ -f "$BENCH_DIR/sites/$SITE/site_config.json" ] || die "bench new-site failed (see above)"
-	bench_do "bench --site '$SITE' execute frappe.db.set_single_value --args \"['System Settings', {'setup_complete': 1, 'language': 'en', 'time_zone': 'UTC'}]\" && bench --site '$SITE' clear-cache" >/dev/null
+	bench_do "bench --site '$SITE' execute frappe.db.set_single_value --args \"['System Settings', {'setup_complete': 1, 'language': 'en', 'time_zone': 'UTC'}]\" && bench --site '$SITE' execute frappe.db.set_value --args \"['User', 'Administrator', 'time_zone', 'UTC']\" && bench --site '$SITE' clear-cache" >/dev/null
 fi
 bench_do "bench use '$SITE'"
 if bench_do "bench --site '$SITE' list-apps" | grep -q whatsapp_integration; then done_already "app installed"
