@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 from whatsapp_integration.core.errors import InvalidMessage
-from whatsapp_integration.core.i18n import Text, _, joined
+from whatsapp_integration.core.i18n import Text, _, from_data, joined, to_data
 
 
 def test_a_sentence_is_its_english_text() -> None:
@@ -43,3 +46,22 @@ def test_joined_sentences_keep_each_sentence() -> None:
 	assert message.args == (first, second)
 	assert isinstance(message.args[1].kwargs["problem"], Text)
 	assert joined([]) == ""
+
+
+def test_a_sentence_survives_json_with_its_template_and_values() -> None:
+	inner = _("Button {position}'s title").format(position=2)
+	sentence = _("{what} has {length} characters; WhatsApp allows at most {limit}. Shorten it.").format(
+		what=inner, length=30, limit=20
+	)
+	back = from_data(json.loads(json.dumps(to_data(sentence))))
+	assert back == sentence and isinstance(back, Text)
+	assert back.template == sentence.template and back.kwargs["length"] == 30
+	assert (
+		isinstance(back.kwargs["what"], Text) and back.kwargs["what"].template == "Button {position}'s title"
+	)
+
+
+def test_plain_text_and_values_json_cannot_carry_stay_english() -> None:
+	assert to_data("plain") == "plain" and from_data("plain") == "plain"
+	sentence = _("Valid until {when}.").format(when=datetime(2026, 1, 2))
+	assert to_data(sentence) == "Valid until 2026-01-02 00:00:00."

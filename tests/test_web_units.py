@@ -4,6 +4,7 @@ errors, the selectors registry and the ownership-tagged process registry."""
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ from PIL import Image
 from tests.web_harness import web_config
 from whatsapp_integration.core import errors
 from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.i18n import Text
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.core.web.selectors import load_registry
 from whatsapp_integration.core.web.states import (
@@ -295,3 +297,12 @@ def test_the_host_applies_changed_settings_before_each_sweep(redis_url: str, tmp
 	finally:
 		host.stopping.set()
 		serving.join(30)
+
+
+def test_a_host_error_keeps_its_sentence_for_translation() -> None:
+	error = errors.IllegalSessionTransition("Shop", "WORKING", "STARTING")
+	rebuilt = rebuild_error(json.loads(json.dumps(error_reply(error))))
+	message = rebuilt.args[0]
+	assert isinstance(message, Text) and message == str(error)
+	assert message.template.startswith("The WhatsApp Web session of device {device} is {current}")
+	assert message.kwargs == {"device": "Shop", "current": "WORKING", "target": "STARTING"}

@@ -44,3 +44,34 @@ def joined(sentences: Sequence[str], separator: str = " ") -> Text:
 		.join(f"{{{index}}}" for index in range(len(sentences)))
 	)
 	return Text(template, tuple(sentences))
+
+
+_JSON_VALUES = (str, int, float, bool, type(None))
+
+
+def to_data(text: str) -> str | dict[str, Any]:
+	"""`text` as JSON data that `from_data` turns back into the same `Text` (for a message sent
+	to another process); a plain `str`, or a `Text` with values JSON cannot carry, stays as it is."""
+	if not isinstance(text, Text) or not all(
+		isinstance(value, _JSON_VALUES) for value in (*text.args, *text.kwargs.values())
+	):
+		return text
+	return {
+		"template": text.template,
+		"args": [to_data(value) if isinstance(value, Text) else value for value in text.args],
+		"kwargs": {
+			key: to_data(value) if isinstance(value, Text) else value for key, value in text.kwargs.items()
+		},
+	}
+
+
+def from_data(data: str | dict[str, Any]) -> str:
+	"""The text `to_data` made `data` from."""
+	if not isinstance(data, dict):
+		return data
+	args = tuple(from_data(value) if isinstance(value, dict) else value for value in data.get("args", ()))
+	kwargs = {
+		key: from_data(value) if isinstance(value, dict) else value
+		for key, value in data.get("kwargs", {}).items()
+	}
+	return Text(data["template"], args, kwargs)

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from whatsapp_integration.core import errors
+from whatsapp_integration.core.i18n import _, from_data, to_data
 
 HEARTBEAT_TTL = 15.0
 ACTIONS = ("ping", "start", "stop", "logout", "status", "send", "canary", "sweep")
@@ -84,13 +85,17 @@ _REMOTE_ERRORS: dict[str, type[errors.WhatsAppError]] = {
 
 
 def error_reply(error: Exception) -> dict[str, Any]:
+	"""The reply carrying `error`; its message keeps its template and values (`text`), so the
+	desk can show it in the user's language."""
 	if not isinstance(error, errors.WhatsAppError):
-		return {"ok": False, "error": "WhatsAppError", "message": f"The session host failed: {error}"}
+		message = _("The session host failed: {error}").format(error=str(error))
+		return {"ok": False, "error": "WhatsAppError", "message": message, "text": to_data(message)}
 	action = getattr(error, "action", None)
 	return {
 		"ok": False,
 		"error": type(error).__name__,
 		"message": str(error),
+		"text": to_data(error.args[0]) if error.args else str(error),
 		"retry_after": getattr(error, "retry_after", None),
 		"action": action.value if action else None,
 	}
@@ -99,7 +104,7 @@ def error_reply(error: Exception) -> dict[str, Any]:
 def rebuild_error(reply: dict[str, Any]) -> errors.WhatsAppError:
 	"""The host's error as an instance of the same class, with its message, action and retry_after."""
 	cls = _REMOTE_ERRORS.get(reply.get("error", ""), errors.WhatsAppError)
-	message = reply.get("message") or "The session host failed."
+	message = from_data(reply.get("text") or reply.get("message") or _("The session host failed."))
 	error = cls.__new__(cls)
 	Exception.__init__(error, message)
 	if issubclass(cls, errors.SendFailed):
