@@ -42,6 +42,21 @@ frappe.provide("whatsapp_integration.chat");
 			.replace(/\n/g, "<br>");
 		const node = chat.el("div", className);
 		node.innerHTML = html;
+		node.dir = "auto"; // a customer's text in its own direction, also inside a right-to-left desk
+		return node;
+	};
+
+	// A conversation's name in its own direction; without a name, its number left to right.
+	chat.name_el = (className, row) => {
+		const node = chat.el("span", className, chat.conversation_name(row));
+		node.dir = row.title ? "auto" : "ltr";
+		return node;
+	};
+
+	// Phone numbers read left to right also inside Persian or Arabic text.
+	chat.number_el = (tag, className, number) => {
+		const node = chat.el(tag, className, number);
+		node.dir = "ltr";
 		return node;
 	};
 
@@ -53,6 +68,13 @@ frappe.provide("whatsapp_integration.chat");
 		if (!stamp) return "";
 		const local = frappe.datetime.convert_to_user_tz(String(stamp).replace("T", " "));
 		return moment(local).format(with_date ? "D MMM HH:mm" : "HH:mm");
+	};
+
+	// A time in the direction of its words ("30 Nov 08:12" left to right also in a Persian desk).
+	chat.time_el = (className, stamp) => {
+		const node = chat.el("span", className, chat.time(stamp, true));
+		node.dir = "auto";
+		return node;
 	};
 
 	chat.conversation_name = (row) => row.title || row.contact_number || row.name;
@@ -125,7 +147,8 @@ frappe.provide("whatsapp_integration.chat");
 			const node = chat.el("div", "wa-contact-card");
 			node.append(chat.el("div", "wa-contact-name", `👤 ${card.name || __("Contact")}`));
 			if (card.organization) node.append(chat.el("div", "text-muted", card.organization));
-			for (const phone of card.phones || []) node.append(chat.el("div", "", phone.phone));
+			for (const phone of card.phones || [])
+				node.append(chat.number_el("div", "wa-contact-phone", phone.phone));
 			for (const email of card.emails || []) node.append(chat.el("div", "", email));
 			box.append(node);
 		}
@@ -180,7 +203,7 @@ frappe.provide("whatsapp_integration.chat");
 		const footer = chat.el("div", "wa-meta");
 		// A customer's message at the time they sent it (it may arrive later), ours when logged.
 		const at = message.received_at || message.created_at;
-		footer.append(chat.el("span", "wa-time", chat.time(at, true)));
+		footer.append(chat.time_el("wa-time", at));
 		if (message.direction === "Outbound") {
 			const tick = chat.el(
 				"span",
@@ -345,10 +368,8 @@ frappe.provide("whatsapp_integration.chat");
 			item.dataset.name = row.name;
 			item.classList.toggle("active", row.name === this.active);
 			const top = chat.el("div", "wa-item-top");
-			top.append(chat.el("span", "wa-item-title", chat.conversation_name(row)));
-			top.append(
-				chat.el("span", "wa-item-time text-muted", chat.time(row.last_message_at, true))
-			);
+			top.append(chat.name_el("wa-item-title", row));
+			top.append(chat.time_el("wa-item-time text-muted", row.last_message_at));
 			const bottom = chat.el("div", "wa-item-bottom");
 			const arrow = row.last_direction === "Outbound" ? "↪ " : "";
 			bottom.append(
@@ -437,10 +458,14 @@ frappe.provide("whatsapp_integration.chat");
 
 		render_header(conversation) {
 			const title = chat.el("div", "wa-thread-title");
-			title.append(chat.el("span", "wa-thread-name", chat.conversation_name(conversation)));
+			title.append(chat.name_el("wa-thread-name", conversation));
 			if (conversation.title && conversation.contact_number) {
 				title.append(
-					chat.el("span", "wa-thread-number text-muted", conversation.contact_number)
+					chat.number_el(
+						"span",
+						"wa-thread-number text-muted",
+						conversation.contact_number
+					)
 				);
 			}
 			const about = chat.el("div", "wa-thread-about text-muted");
