@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from whatsapp_integration.core.errors import InvalidMessage
-from whatsapp_integration.core.i18n import Text, _, from_data, joined, to_data
+from whatsapp_integration.core.i18n import Text, _, from_data, joined, sentence_of, to_data
 
 
 def test_a_sentence_is_its_english_text() -> None:
@@ -65,3 +65,9 @@ def test_plain_text_and_values_json_cannot_carry_stay_english() -> None:
 	assert to_data("plain") == "plain" and from_data("plain") == "plain"
 	sentence = _("Valid until {when}.").format(when=datetime(2026, 1, 2))
 	assert to_data(sentence) == "Valid until 2026-01-02 00:00:00."
+
+
+def test_the_sentence_of_an_error_keeps_its_template() -> None:
+	error = InvalidMessage(_("Shorten it by {0} characters.").format(12))
+	assert sentence_of(error).template == "Shorten it by {0} characters."
+	assert sentence_of(ValueError(3)) == "3" and sentence_of(ValueError()) == ""

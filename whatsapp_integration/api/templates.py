@@ -10,6 +10,7 @@ from frappe import _
 from frappe.utils import escape_html
 
 from whatsapp_integration.core.errors import WhatsAppError
+from whatsapp_integration.core.i18n import sentence_of
 from whatsapp_integration.site import templates as site_templates
 from whatsapp_integration.site.doctypes import TEMPLATE
 from whatsapp_integration.site.errors import frappe_exception_for, translated
@@ -24,7 +25,7 @@ def submit(name: str) -> dict[str, Any]:
 		return site_templates.submit(name)
 	except WhatsAppError as error:
 		frappe.local.flags.disable_traceback = True
-		problems = getattr(error, "problems", None) or [error.args[0] if error.args else error]
+		problems = getattr(error, "problems", None) or [sentence_of(error)]
 		frappe.throw(
 			"<br>".join(escape_html(translated(problem)) for problem in problems),
 			exc=frappe_exception_for(error),

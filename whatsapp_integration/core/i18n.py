@@ -75,3 +75,8 @@ def from_data(data: str | dict[str, Any]) -> str:
 		for key, value in data.get("kwargs", {}).items()
 	}
 	return Text(data["template"], args, kwargs)
+
+
+def sentence_of(error: BaseException) -> str:
+	"""An error's message as it was made (a `Text` keeps its template; `str(error)` would not)."""
+	return error.args[0] if error.args and isinstance(error.args[0], str) else str(error)

@@ -14,6 +14,7 @@ from typing import Protocol
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import WhatsAppError
 from whatsapp_integration.core.graph_api import GraphReader
+from whatsapp_integration.core.i18n import _, sentence_of
 from whatsapp_integration.core.operations import doctor as rules
 from whatsapp_integration.core.operations.doctor import OK, Finding
 from whatsapp_integration.core.vocabulary import DeviceMode
@@ -92,7 +93,7 @@ class Doctor:
 			)
 			findings += [rules.web_session_finding(device.name, device.web_state) for device in web]
 		findings += [
-			Finding(f"sandbox:{device.name}", OK, "Sandbox device: nothing leaves the site.")
+			Finding(f"sandbox:{device.name}", OK, _("Sandbox device: nothing leaves the site."))
 			for device in devices
 			if device.mode == DeviceMode.SANDBOX
 		]
@@ -152,6 +153,8 @@ class Doctor:
 		try:
 			return check()
 		except WhatsAppError as error:  # Meta refused (its code and advice are in the text), or a setup gap
-			return rules.check_failed(name, str(error))
+			return rules.check_failed(name, sentence_of(error))
 		except Exception as error:
-			return rules.check_failed(name, f"the check could not run ({type(error).__name__})")
+			return rules.check_failed(
+				name, _("the check could not run ({error})").format(error=type(error).__name__)
+			)

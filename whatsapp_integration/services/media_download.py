@@ -20,6 +20,7 @@ from typing import Protocol
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ErrorAction, GraphApiError, WhatsAppError
+from whatsapp_integration.core.i18n import _, sentence_of
 from whatsapp_integration.core.inbound_media import (
 	MediaInfo,
 	MediaJob,
@@ -128,7 +129,9 @@ class MediaDownloader:
 			if error.http_status not in _EXPIRED_URL_STATUSES:
 				raise
 			raise GraphApiError(
-				f"The download URL Meta gave had expired before it was used (HTTP {error.http_status}).",
+				_("The download URL Meta gave had expired before it was used (HTTP {http_status}).").format(
+					http_status=error.http_status
+				),
 				http_status=error.http_status,
 				action=ErrorAction.RETRY,
 			) from error
@@ -142,10 +145,13 @@ class MediaDownloader:
 		action = error.action if isinstance(error, GraphApiError) else ErrorAction.FIX_INPUT
 		delay = retry_delay(action, attempts, self.config)
 		if delay is None:
-			reason = f"The media could not be downloaded: {error}"
+			reason = _("The media could not be downloaded: {error}").format(error=sentence_of(error))
 			self.store.save_state(job, MediaStatus.FAILED, reason, attempts, None)
 			return MediaStatus.FAILED
 		retry_at = self._now() + timedelta(seconds=delay)
-		reason = f"Download attempt {attempts} failed: {error} It is tried again automatically."
+		reason = _("Download attempt {attempts} failed: {error} It is tried again automatically.").format(
+			attempts=attempts, error=sentence_of(error)
+		)
+
 		self.store.save_state(job, MediaStatus.PENDING, reason, attempts, retry_at)
 		return MediaStatus.PENDING

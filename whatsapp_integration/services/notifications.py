@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from whatsapp_integration.core.errors import InvalidMessage, RecipientOptedOut, WhatsAppError
+from whatsapp_integration.core.i18n import _, sentence_of
 from whatsapp_integration.core.message import Media, OutboundMessage
 from whatsapp_integration.core.notification.recipients import resolve
 from whatsapp_integration.core.notification.rule import (
@@ -106,7 +107,7 @@ class NotificationService:
 			if not self.site.passes_condition(rule, document):
 				return result
 		except InvalidMessage as error:
-			return self._broken(result, f"{document.doctype} {document.name}: {error}", 1)
+			return self._broken(result, _failure(document, error), 1)
 		resolution = resolve(self.site.recipient_numbers(rule, document), self.default_country)
 		result.errors += resolution.skipped
 		numbers = self._not_sent(rule, document, occasion, resolution.numbers)
@@ -115,7 +116,7 @@ class NotificationService:
 		try:
 			made = content(rule, document, self.site.header(rule, document) if rule.attach_print else None)
 		except InvalidMessage as error:
-			return self._broken(result, f"{document.doctype} {document.name}: {error}", len(numbers))
+			return self._broken(result, _failure(document, error), len(numbers))
 		for number in numbers:
 			self._send_one(rule, document, made, number, occasion, result)
 		return result
@@ -145,7 +146,8 @@ class NotificationService:
 			return
 		except WhatsAppError as error:
 			result.failed += 1
-			result.errors.append(f"{number}: {error}")
+			result.errors.append(_("{number}: {error}").format(number=number, error=sentence_of(error)))
+
 			return
 		result.message_logs.append(record.name or "")
 		if record.status != MessageStatus.FAILED:
@@ -166,3 +168,9 @@ class NotificationService:
 		self.site.record_run(rule.name, result)
 		if result.broken:
 			self.on_broken(rule.name, result.broken)
+
+
+def _failure(document: Document, error: WhatsAppError) -> str:
+	return _("{doctype} {name}: {error}").format(
+		doctype=document.doctype, name=document.name, error=sentence_of(error)
+	)

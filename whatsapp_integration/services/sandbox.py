@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import ConfigurationError
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.sandbox import (
 	DEFAULT_PROFILE_NAME,
 	REPORTED_AFTER,
@@ -119,9 +120,12 @@ class SandboxService:
 		secret = self.config.app_secret
 		if not secret:
 			raise ConfigurationError(
-				"Sandbox events are signed like Meta's webhooks: set an App secret in WhatsApp "
-				"Integration Settings (any long random text on a site without a Meta app)."
+				_(
+					"Sandbox events are signed like Meta's webhooks: set an App secret in WhatsApp "
+					"Integration Settings (any long random text on a site without a Meta app)."
+				)
 			)
+
 		raw = encode(body)
 		verify_signature(raw, sign(raw, secret), secret)  # the check the webhook endpoint makes
 		name = self.inbox.accept(raw)

@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 
 from whatsapp_integration.core import errors
-from whatsapp_integration.core.i18n import Text
+from whatsapp_integration.core.i18n import Text, sentence_of
 
 # Most specific first: the first matching class decides the Frappe exception (and HTTP status).
 _FRAPPE_EXCEPTIONS: tuple[tuple[type[errors.WhatsAppError], type[Exception]], ...] = (
@@ -48,7 +48,7 @@ def user_errors() -> Iterator[None]:
 
 def message_of(error: errors.WhatsAppError) -> str:
 	"""A core error's message in the user's language."""
-	return translated(error.args[0] if error.args else error)
+	return translated(sentence_of(error))
 
 
 def translated(message: object) -> str:

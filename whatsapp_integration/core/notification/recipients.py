@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whatsapp_integration.core.errors import InvalidPhoneNumber
-from whatsapp_integration.core.i18n import _
+from whatsapp_integration.core.i18n import _, sentence_of
 from whatsapp_integration.core.phone import normalize
 
 CONTACT = "Contact"
@@ -93,7 +93,7 @@ def resolve(raw_numbers: Iterable[tuple[str, str]], default_country: str | None)
 		try:
 			number = normalize(raw, default_country)
 		except InvalidPhoneNumber as error:
-			resolution.skipped.append(_("{what}: {reason}").format(what=what, reason=error.args[0]))
+			resolution.skipped.append(_("{what}: {reason}").format(what=what, reason=sentence_of(error)))
 
 			continue
 		if number not in resolution.numbers:
