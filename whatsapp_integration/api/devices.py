@@ -20,8 +20,6 @@ from whatsapp_integration.site.services import charge_user, message_service
 from whatsapp_integration.site.settings import get_config
 from whatsapp_integration.site.web import qr_service
 
-DEFAULT_TEST_TEXT = "Test message from {site}: this WhatsApp device works."
-
 
 @frappe.whitelist(methods=["POST"])
 def start_session(device: str) -> dict[str, Any]:
@@ -68,7 +66,7 @@ def send_test(device: str, to: str, text: str | None = None) -> dict[str, Any]:
 	_check(device, "write")
 	message = OutboundMessage(
 		to=to,
-		text=text or DEFAULT_TEST_TEXT.format(site=frappe.local.site),
+		text=text or _("Test message from {0}: this WhatsApp device works.").format(frappe.local.site),
 		device=device,
 		requested_by=frappe.session.user,
 	)

@@ -101,10 +101,12 @@ def alert_webhook_event_failed(name: str, attempts: int, error: str) -> None:
 	incident = Incident(
 		WEBHOOK_EVENT_FAILED,
 		"inbox",
-		f"A WhatsApp webhook event could not be processed ({name})",
-		f"WhatsApp Webhook Event {name} failed {attempts} times and is no longer retried; the messages "
-		f"and statuses in it are not applied. Last error: {error[:500]}. Fix the cause (see Error Log), "
-		"then set the event's State back to Queued.",
+		_("A WhatsApp webhook event could not be processed ({0})").format(name),
+		_(
+			"WhatsApp Webhook Event {0} failed {1} times and is no longer retried; the messages "
+			"and statuses in it are not applied. Last error: {2}. Fix the cause (see Error Log), "
+			"then set the event's State back to Queued."
+		).format(name, attempts, error[:500]),
 	)
 	raise_incident(incident)
 

@@ -65,7 +65,7 @@ class FrappeCampaignRepository:
 	def get_campaign(self, name: str) -> CampaignRecord:
 		doc = frappe.db.get_value(CAMPAIGN, name, "*", as_dict=True)
 		if not doc:
-			raise LookupError(f"WhatsApp Campaign {name!r} does not exist.")
+			raise LookupError(frappe._("WhatsApp Campaign {0} does not exist.").format(repr(name)))
 		return campaign_from(doc)
 
 	def campaigns_with_status(

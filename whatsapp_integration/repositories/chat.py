@@ -69,7 +69,7 @@ class FrappeChatRepository:
 	def get_conversation(self, name: str) -> ConversationSummary:
 		row = frappe.db.get_value(CONVERSATION, name, list(_SUMMARY_FIELDS), as_dict=True)
 		if not row:
-			raise LookupError(f"WhatsApp Conversation {name!r} does not exist.")
+			raise LookupError(frappe._("WhatsApp Conversation {0} does not exist.").format(repr(name)))
 		return _summary(row, _device_modes())
 
 	def thread(self, conversation: str, before: ThreadCursor | None, limit: int) -> list[Bubble]:

@@ -108,7 +108,7 @@ def find(
 def get(name: str, *, lock: bool = False) -> ConversationState:
 	row = frappe.db.get_value(CONVERSATION, name, list(FIELDS), as_dict=True, for_update=lock)
 	if not row:
-		raise LookupError(f"WhatsApp Conversation {name!r} does not exist.")
+		raise LookupError(frappe._("WhatsApp Conversation {0} does not exist.").format(repr(name)))
 	return state_from(row)
 
 

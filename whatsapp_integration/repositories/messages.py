@@ -29,11 +29,11 @@ class FrappeMessageRepository:
 		wanted = name or frappe.db.get_value(DEVICE, {"is_default": 1, "enabled": 1}, "name")
 		if not wanted:
 			raise DeviceNotFound(
-				"No default WhatsApp Device is set. Open a WhatsApp Device and tick Default device."
+				frappe._("No default WhatsApp Device is set. Open a WhatsApp Device and tick Default device.")
 			)
 		row = frappe.db.get_value(DEVICE, wanted, _DEVICE_FIELDS, as_dict=True)
 		if not row:
-			raise DeviceNotFound(f"WhatsApp Device {wanted!r} does not exist.")
+			raise DeviceNotFound(frappe._("WhatsApp Device {0} does not exist.").format(repr(wanted)))
 		token = get_decrypted_password(DEVICE, row.name, "access_token", raise_exception=False)
 		return DeviceProfile(
 			name=row.name,
@@ -53,7 +53,7 @@ class FrappeMessageRepository:
 
 	def get_message(self, name: str) -> MessageRecord:
 		if not frappe.db.exists(MESSAGE_LOG, name):
-			raise LookupError(f"WhatsApp Message Log {name!r} does not exist.")
+			raise LookupError(frappe._("WhatsApp Message Log {0} does not exist.").format(repr(name)))
 		values = frappe.get_doc(MESSAGE_LOG, name).as_dict()
 		return message_log.record_from(values, values.get("status_events") or [])
 
