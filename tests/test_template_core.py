@@ -368,3 +368,13 @@ def test_a_synced_media_header_needs_its_sample_attached_again() -> None:
 	)
 	assert any("Attach a sample image" in problem for problem in draft_problems(synced))
 	assert draft_problems(replace(synced, header_handle="4::aGFuZGxl")) == []
+
+
+def test_the_preview_words_come_in_the_users_language() -> None:
+	words = {"Video": "ویدیو", "Copy offer code": "<کپی کد>"}
+	html = render(
+		replace(FULL, header_format="VIDEO", buttons=(Button("COPY_CODE", ""),)),
+		translate=lambda text: words.get(text, text),
+	)
+	assert '<div class="wa-media">ویدیو</div>' in html and "&lt;کپی کد&gt;" in html
+	assert "Copy offer code" in render(replace(FULL, buttons=(Button("COPY_CODE", ""),)))

@@ -21,6 +21,7 @@ from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.senders.graph import GraphClient
 from whatsapp_integration.services.template_service import TemplateStatusService, TemplateSubmitter
 from whatsapp_integration.site.doctypes import TEMPLATE
+from whatsapp_integration.site.errors import translated
 from whatsapp_integration.site.files import FrappeFileReader
 from whatsapp_integration.site.settings import get_config
 
@@ -94,7 +95,7 @@ def sync_device(device: str) -> int:
 
 def preview_html(values: dict[str, Any]) -> str:
 	"""The escaped WhatsApp bubble of a template's (possibly unsaved) field values."""
-	return render(store.draft_from_doc(values), values.get("header_sample") or None)
+	return render(store.draft_from_doc(values), values.get("header_sample") or None, translate=translated)
 
 
 def problems(values: dict[str, Any]) -> list[str]:

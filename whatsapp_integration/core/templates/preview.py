@@ -5,8 +5,10 @@ formatting (*bold*, _italic_, ~strike~, ```mono```) turns into tags."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape
 
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.templates.components import (
 	COPY_CODE,
 	MEDIA_FORMATS,
@@ -24,29 +26,31 @@ _FORMATS = (
 	(re.compile(r"~(\S(?:[^~\n]*?\S)?)~"), "s"),
 )
 ICONS = {URL: "&#8599;", PHONE_NUMBER: "&#9742;", COPY_CODE: ""}  # the copy glyph is missing in common fonts
-MEDIA_LABELS = {"IMAGE": "Image", "VIDEO": "Video", "DOCUMENT": "Document"}
+MEDIA_LABELS = {"IMAGE": _("Image"), "VIDEO": _("Video"), "DOCUMENT": _("Document")}
+COPY_CODE_LABEL = _("Copy offer code")
 
 
-def render(draft: TemplateDraft, sample_url: str | None = None) -> str:
-	"""HTML of the bubble; `sample_url` (a site file URL) shows an image header's sample."""
+def render(draft: TemplateDraft, sample_url: str | None = None, translate: Callable[[str], str] = str) -> str:
+	"""HTML of the bubble; `sample_url` (a site file URL) shows an image header's sample;
+	`translate` puts the preview's own words (media header, copy-code button) in the user's language."""
 	parts = ['<div class="wa-preview"><div class="wa-bubble">']
-	parts.append(_header(draft, sample_url))
+	parts.append(_header(draft, sample_url, translate))
 	parts.append(f'<div class="wa-body">{_text(draft.body, draft.body_examples)}</div>')
 	if draft.footer:
 		parts.append(f'<div class="wa-footer">{escape(draft.footer)}</div>')
 	parts.append("</div>")
-	parts.extend(_button(button.type, button.text) for button in draft.buttons)
+	parts.extend(_button(button.type, button.text or translate(COPY_CODE_LABEL)) for button in draft.buttons)
 	parts.append("</div>")
 	return "".join(parts)
 
 
-def _header(draft: TemplateDraft, sample_url: str | None) -> str:
+def _header(draft: TemplateDraft, sample_url: str | None, translate: Callable[[str], str]) -> str:
 	if draft.header_format == "TEXT":
 		return f'<div class="wa-header"><b>{_text(draft.header_text, (draft.header_example,))}</b></div>'
 	if draft.header_format in MEDIA_FORMATS:
 		if draft.header_format == "IMAGE" and sample_url and re.match(r"^/(private/)?files/", sample_url):
 			return f'<div class="wa-media"><img src="{escape(sample_url)}" alt=""></div>'
-		return f'<div class="wa-media">{MEDIA_LABELS[draft.header_format]}</div>'
+		return f'<div class="wa-media">{escape(translate(MEDIA_LABELS[draft.header_format]))}</div>'
 	return ""
 
 
@@ -71,6 +75,6 @@ def _formatted(text: str) -> str:
 
 
 def _button(kind: str, text: str) -> str:
-	label = escape(text or "Copy offer code")
+	label = escape(text)
 	icon = ICONS.get(kind, "&#8617;")
 	return f'<div class="wa-button">{icon + " " if icon else ""}{label}</div>'
