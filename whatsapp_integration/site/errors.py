@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 import frappe
 from frappe import _
+from frappe.translate import get_all_translations
+from frappe.utils import is_html
 
 from whatsapp_integration.core import errors
 from whatsapp_integration.core.i18n import Text, sentence_of
@@ -60,4 +62,14 @@ def translated(message: object) -> str:
 	kwargs = {
 		key: translated(value) if isinstance(value, Text) else value for key, value in message.kwargs.items()
 	}
-	return _(message.template).format(*args, **kwargs) if args or kwargs else _(message.template)
+	template = _template(message.template)
+	return template.format(*args, **kwargs) if args or kwargs else template
+
+
+def _template(template: str) -> str:
+	"""`frappe._(template)`, also for the templates that show <placeholders> (`+<country
+	code><number>`): a core template is plain text, but `frappe._` takes it for HTML and looks up
+	its text without the "tags", which the catalogs do not have."""
+	if not is_html(template):
+		return _(template)
+	return get_all_translations(frappe.local.lang).get(template.strip()) or template

@@ -9,8 +9,10 @@ from __future__ import annotations
 import frappe
 from frappe.core.doctype.translation.translation import clear_user_translation_cache
 from frappe.tests.utils import FrappeTestCase
+from frappe.translate import MERGED_TRANSLATION_KEY, get_all_translations
 
 from whatsapp_integration.core import message as rules
+from whatsapp_integration.core.phone import normalize
 from whatsapp_integration.site.errors import user_errors
 
 TOO_LONG = (
@@ -19,6 +21,10 @@ TOO_LONG = (
 )
 EMPTY = "{what} is empty; WhatsApp rejects empty values."
 PARAMETER = "Template parameter {placeholder}"
+NO_COUNTRY_CODE = (
+	"The phone number {number!r} has no country code. Write it as +<country code><number>, "
+	"or set a default country in WhatsApp Integration Settings."
+)
 PERSIAN = {
 	TOO_LONG: "پیام {length:,} نویسه است؛ واتس‌اپ حداکثر {limit:,} را می‌پذیرد. {excess:,} نویسه کوتاهش کنید.",
 	EMPTY: "{what} خالی است؛ واتس‌اپ مقدار خالی را نمی‌پذیرد.",
@@ -66,3 +72,13 @@ class TestTranslatedErrors(FrappeTestCase):
 			str(error),
 			"The message is 5,000 characters long; WhatsApp allows at most 4,096. Shorten it by 904 characters.",
 		)
+
+	def test_a_sentence_showing_angle_brackets_is_translated_from_the_catalog(self) -> None:
+		# What the app's catalog (fa.mo) would hold: frappe._ alone takes the sentence for HTML.
+		catalog = {
+			**get_all_translations("fa"),
+			NO_COUNTRY_CODE: "شماره {number!r} کد کشور ندارد: +<کد کشور><شماره>.",
+		}
+		frappe.cache.hset(MERGED_TRANSLATION_KEY, "fa", catalog)
+		error = self.thrown(lambda: normalize("0612345678"))
+		self.assertEqual(str(error), "شماره '0612345678' کد کشور ندارد: +<کد کشور><شماره>.")
