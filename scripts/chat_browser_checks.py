@@ -36,27 +36,30 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import requests
 from PIL import Image, ImageDraw
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_checks import (
+from browser_support import (
 	ARTIFACTS,
 	MARKUP,
 	TEMPLATE,
 	Desk,
+	argument_parser,
+	as_bench_user,
 	assert_no_script_ran,
 	bench_execute,
 	browser,
+	fake_meta,
+	screenshot,
 	settle,
 	wait_for,
 	wait_for_text,
+	wait_until,
 )
 
 from whatsapp_integration.testing import fake_graph_chat, fake_graph_media
@@ -65,7 +68,6 @@ from whatsapp_integration.testing.fake_graph import FakeGraphApi
 
 TOKEN = "chat-check-token"
 APP_SECRET = "chat-check-app-secret"
-SETTINGS = "/api/resource/WhatsApp Integration Settings/WhatsApp Integration Settings"
 LOG = "WhatsApp Message Log"
 CONVERSATION = "WhatsApp Conversation"
 CHAT_USER = "wa-chat-check@example.com"
@@ -87,16 +89,6 @@ class Run:
 		self.contact = f"WA Chat Check {self.id}"
 
 	def set_up(self) -> None:
-		self.desk.call(
-			"PUT",
-			SETTINGS,
-			json={
-				"graph_api_base_url": self.graph.url,
-				"access_token": TOKEN,
-				"app_secret": APP_SECRET,
-				"send_read_receipts": 1,
-			},
-		)
 		device = {"device_name": self.device, "mode": "Official", "enabled": 1, "is_default": 0}
 		device |= {"phone_number_id": self.phone_number_id, "phone_number": "+14155552671"}
 		self.desk.call("POST", "/api/resource/WhatsApp Device", json=device)
@@ -135,11 +127,10 @@ class Run:
 	def log(self, wamid: str, timeout: float = 60) -> dict[str, Any]:
 		fields = '["name","conversation","status","media_status"]'
 		params = {"filters": json.dumps([["wamid", "=", wamid]]), "fields": fields}
-		return wait_until(
-			lambda: (self.desk.call("GET", f"/api/resource/{LOG}", params=params)["data"] or [None])[0],
-			f"Message Log of {wamid}",
-			timeout,
-		)
+		return wait_until(lambda: self.first_log(params), f"Message Log of {wamid}", timeout)
+
+	def first_log(self, params: dict[str, str]) -> dict[str, Any] | None:
+		return (self.desk.call("GET", f"/api/resource/{LOG}", params=params)["data"] or [None])[0]
 
 	def newest_inbound_wamid(self) -> str:
 		params = {
@@ -152,18 +143,9 @@ class Run:
 
 	def outbound(self, conversation: str, text: str) -> dict[str, Any]:
 		filters = [["conversation", "=", conversation], ["direction", "=", "Outbound"], ["text", "=", text]]
+		filters.append(["wamid", "is", "set"])  # Meta accepted it
 		params = {"filters": json.dumps(filters), "fields": '["name","wamid","status"]'}
-		return wait_until(
-			lambda: next(
-				(
-					row
-					for row in self.desk.call("GET", f"/api/resource/{LOG}", params=params)["data"]
-					if row["wamid"]
-				),
-				None,
-			),
-			f"the reply {text!r}",
-		)
+		return wait_until(lambda: self.first_log(params), f"the reply {text!r}")
 
 
 def photo() -> bytes:
@@ -173,16 +155,6 @@ def photo() -> bytes:
 	buffer = io.BytesIO()
 	image.save(buffer, format="PNG")
 	return buffer.getvalue()
-
-
-def wait_until(probe: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-	deadline = time.monotonic() + timeout
-	while time.monotonic() < deadline:
-		found = probe()
-		if found:
-			return found
-		time.sleep(0.5)
-	raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 def open_conversation(driver: WebDriver, base: str, conversation: str, search: str = "") -> None:
@@ -221,7 +193,7 @@ def check_inbound(driver: WebDriver, run: Run) -> str:
 	assert driver.execute_script("return window.__loaded_once") == 1, "the page reloaded"
 	assert_no_script_ran(driver, "chat thread")
 	settle()
-	driver.save_screenshot(str(ARTIFACTS / "chat-inbound.png"))
+	screenshot(driver, "chat-inbound.png")
 	return conversation
 
 
@@ -247,7 +219,7 @@ def check_reply(driver: WebDriver, run: Run, conversation: str) -> None:
 		wait_for(driver, f".wa-row[data-name='{reply['name']}'] .wa-tick-{state}", 60)
 	check_read_receipt(run)
 	settle()
-	driver.save_screenshot(str(ARTIFACTS / "chat-reply-ticks.png"))
+	screenshot(driver, "chat-reply-ticks.png")
 
 
 def check_read_receipt(run: Run) -> None:
@@ -278,7 +250,7 @@ def check_window(driver: WebDriver, run: Run) -> str:
 	wait_for(driver, ".modal.show .wa-template-body")
 	wait_for(driver, ".modal.show textarea[data-fieldname='parameters']").send_keys("Ada\nSO-0001")
 	settle()
-	driver.save_screenshot(str(ARTIFACTS / "chat-window-closed.png"))
+	screenshot(driver, "chat-window-closed.png")
 	driver.find_element(By.CSS_SELECTOR, ".modal.show .modal-footer .btn-primary").click()
 	sent = wait_until(
 		lambda: [
@@ -300,7 +272,7 @@ def check_contact(driver: WebDriver, run: Run, conversation: str) -> None:
 	wait_for(driver, f".wa-list-item.active[data-name='{conversation}']")
 	wait_for_text(driver, ".wa-linked", run.contact)
 	settle()
-	driver.save_screenshot(str(ARTIFACTS / "chat-from-contact.png"))
+	screenshot(driver, "chat-from-contact.png")
 	driver.get(f"{run.desk.site_url}/app/whatsapp-conversation/{conversation}")
 	button = wait_for(driver, "button[data-label='Open%20in%20chat']")
 	driver.execute_script("arguments[0].click()", button)
@@ -327,7 +299,7 @@ def check_sandbox(driver: WebDriver, run: Run) -> None:
 
 	wait_until(in_chat, "the simulated reply in the open chat")
 	settle()
-	driver.save_screenshot(str(ARTIFACTS / "chat-sandbox.png"))
+	screenshot(driver, "chat-sandbox.png")
 
 
 def check_user(run: Run, mine: str, other: str) -> None:
@@ -342,7 +314,7 @@ def check_user(run: Run, mine: str, other: str) -> None:
 		"PUT", f"/api/resource/User/{CHAT_USER}", json={"roles": roles, "new_password": USER_PASSWORD}
 	)
 	run.desk.call("PUT", f"/api/resource/{CONVERSATION}/{mine}", json={"assigned_to": CHAT_USER})
-	driver = browser_as(run, CHAT_USER, USER_PASSWORD)
+	driver = browser(run.desk, run.args.site, USER_PASSWORD, user=CHAT_USER)
 	try:
 		driver.get(f"{run.desk.site_url}{PAGE}")
 		wait_for(driver, f".wa-list-item[data-name='{mine}']")
@@ -352,28 +324,18 @@ def check_user(run: Run, mine: str, other: str) -> None:
 		driver.find_element(By.CSS_SELECTOR, f".wa-list-item[data-name='{mine}']").click()
 		wait_for(driver, ".wa-thread-name")
 		settle()
-		driver.save_screenshot(str(ARTIFACTS / "chat-whatsapp-user.png"))
+		screenshot(driver, "chat-whatsapp-user.png")
 	finally:
 		driver.quit()
-
-
-def browser_as(run: Run, user: str, password: str) -> WebDriver:
-	session = requests.Session()
-	session.headers["Host"] = run.args.site
-	session.post(f"{run.desk.url}/api/method/login", data={"usr": user, "pwd": password}).raise_for_status()
-	driver = browser(run.desk, run.args.site, run.args.password)
-	driver.delete_all_cookies()
-	for cookie in session.cookies:
-		driver.add_cookie({"name": cookie.name, "value": cookie.value, "path": "/"})
-	return driver
 
 
 def start_worker(args: argparse.Namespace) -> subprocess.Popen:
 	"""An RQ worker of the bench (serves every site) for the run; stopped with its process group."""
 	log = open(Path(tempfile.gettempdir()) / "chat-check-worker.log", "w")  # the run's lifetime
 	command = f"cd {args.bench} && exec bench worker --queue short,default,long"
-	prefix = ["su", "-", args.bench_user, "-c"] if os.geteuid() == 0 else ["bash", "-c"]
-	return subprocess.Popen([*prefix, command], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+	return subprocess.Popen(
+		as_bench_user(args, command), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+	)
 
 
 def run_checks(args: argparse.Namespace, desk: Desk, graph: FakeGraphApi) -> None:
@@ -396,7 +358,7 @@ def run_checks(args: argparse.Namespace, desk: Desk, graph: FakeGraphApi) -> Non
 			check_sandbox(driver, run)
 			print("ok: sandbox")
 	except Exception:
-		driver.save_screenshot(str(ARTIFACTS / "chat-failure.png"))
+		screenshot(driver, "chat-failure.png")
 		raise
 	finally:
 		driver.quit()
@@ -406,28 +368,21 @@ def run_checks(args: argparse.Namespace, desk: Desk, graph: FakeGraphApi) -> Non
 
 
 def main() -> int:
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	parser.add_argument("--url", default="http://127.0.0.1:8012")
-	parser.add_argument("--site", default="a2.localhost")
-	parser.add_argument("--password", default="admin")
-	parser.add_argument("--bench", default=os.environ.get("FRAPPE_BENCH", "/opt/frappe-bench"))
-	parser.add_argument("--bench-user", default="frappe")
+	parser = argument_parser(__doc__.splitlines()[0], url="http://127.0.0.1:8012", site="a2.localhost")
 	parser.add_argument("--graph-port", type=int, default=8712)
 	parser.add_argument("--only", action="append", choices=CHECKS, help="(inbound and window always run)")
 	args = parser.parse_args()
 	ARTIFACTS.mkdir(exist_ok=True)
 	assert fake_graph_chat.route and fake_graph_media.route  # their routes serve this run
-	desk = Desk(args.url, args.site, args.password)
-	desk.site_url = f"http://{args.site}:{args.url.rsplit(':', 1)[-1].strip('/')}"
-	previous = desk.call("GET", SETTINGS)["data"].get("graph_api_base_url")
+	desk = Desk.of(args)
 	worker = start_worker(args)
 	try:
-		with FakeGraphApi(access_token=TOKEN, port=args.graph_port) as graph:
+		secrets = {"app_secret": APP_SECRET, "send_read_receipts": 1}
+		with fake_meta(desk, TOKEN, args.graph_port, **secrets) as graph:
 			run_checks(args, desk, graph)
 	finally:
 		os.killpg(worker.pid, signal.SIGTERM)
 		worker.wait(timeout=30)
-		desk.call("PUT", SETTINGS, json={"graph_api_base_url": previous or ""})
 	print(f"screenshots in {ARTIFACTS}")
 	return 0
 

@@ -15,12 +15,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser_support import (
+	ARTIFACTS,
+	Desk,
+	argument_parser,
+	as_bench_user,
+	assert_no_script_ran,
+	browser,
+	screenshot,
+	wait_for,
+	wait_for_text,
+)
 
 MARKUP = '<img src=x onerror="window.__xss=1">'
 
@@ -60,36 +72,31 @@ def setup(site: str) -> dict[str, str]:
 def on_site(args: argparse.Namespace) -> dict[str, str]:
 	command = shlex.join(["../env/bin/python", str(Path(__file__).resolve()), "--setup", "--site", args.site])
 	shell = f"cd {shlex.quote(args.bench)}/sites && {command}"
-	runner = ["su", "-", args.bench_user, "-c", shell] if os.geteuid() == 0 else ["bash", "-c", shell]
-	output = subprocess.run(runner, check=True, capture_output=True, text=True).stdout
+	output = subprocess.run(as_bench_user(args, shell), check=True, capture_output=True, text=True).stdout
 	return json.loads(output.strip().splitlines()[-1])
 
 
 def check(args: argparse.Namespace, made: dict[str, str]) -> None:
-	sys.path.insert(0, str(Path(__file__).resolve().parent))
-	from browser_checks import ARTIFACTS, Desk, assert_no_script_ran, browser, wait_for, wait_for_text
-
 	ARTIFACTS.mkdir(exist_ok=True)
-	desk = Desk(args.url, args.site, args.password)
-	desk.site_url = f"http://{args.site}:{args.url.rsplit(':', 1)[-1].strip('/')}"
+	desk = Desk.of(args)
 	driver = browser(desk, args.site, args.password)
 	try:
 		driver.get(f"{desk.site_url}/app/contact/{made['contact']}")
 		wait_for_text(driver, ".new-timeline", f"Hi {MARKUP}")
 		driver.execute_script("document.querySelector('.whatsapp-timeline-item').scrollIntoView()")
 		time.sleep(1)
-		driver.save_screenshot(str(ARTIFACTS / "conversation-contact-timeline.png"))
+		screenshot(driver, "conversation-contact-timeline.png")
 		assert_no_script_ran(driver, "Contact timeline")
 		driver.get(f"{desk.site_url}/app/whatsapp-conversation/{made['conversation']}")
 		wait_for_text(driver, ".page-actions", "Open in chat")
 		wait_for_text(driver, ".page-actions", "Resolve")
 		wait_for_text(driver, ".frappe-control[data-fieldname='last_message_preview']", f"Hi {MARKUP}")
-		driver.save_screenshot(str(ARTIFACTS / "conversation-form.png"))
+		screenshot(driver, "conversation-form.png")
 		assert_no_script_ran(driver, "Conversation form")
 		driver.get(f"{desk.site_url}/app/whatsapp-conversation?name={made['conversation']}")
 		wait_for(driver, ".frappe-list .result")
 		time.sleep(1)
-		driver.save_screenshot(str(ARTIFACTS / "conversation-list.png"))
+		screenshot(driver, "conversation-list.png")
 		assert_no_script_ran(driver, "Conversation list")
 	finally:
 		driver.quit()
@@ -97,19 +104,12 @@ def check(args: argparse.Namespace, made: dict[str, str]) -> None:
 
 
 def main() -> int:
-	parser = argparse.ArgumentParser(description=__doc__)
-	parser.add_argument("--url", default="http://127.0.0.1:8011")
-	parser.add_argument("--site", default="test.localhost")
-	parser.add_argument("--password", default="admin")
-	parser.add_argument("--bench", default=os.environ.get("FRAPPE_BENCH"), help="the bench folder")
-	parser.add_argument("--bench-user", default="frappe")
+	parser = argument_parser(__doc__, url="http://127.0.0.1:8011", site="test.localhost")
 	parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
 	args = parser.parse_args()
 	if args.setup:
 		print(json.dumps(setup(args.site)))
 		return 0
-	if not args.bench:
-		parser.error("--bench (or $FRAPPE_BENCH) is required: the bench folder")
 	check(args, on_site(args))
 	return 0
 

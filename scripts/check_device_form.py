@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 import urllib.request
+from pathlib import Path
 from urllib.parse import quote
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser_support import chromium
 
 QR_IMAGE = "img[alt='WhatsApp QR code']"
 
@@ -36,17 +40,14 @@ def main() -> None:
 	for name in ("--site-url", "--fake-url", "--user", "--password", "--device"):
 		parser.add_argument(name, required=True)
 	arguments = parser.parse_args()
-	options = webdriver.ChromeOptions()
-	for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
-		options.add_argument(argument)
-	driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+	driver = chromium(window_size="1400,1000")
 	try:
 		check(driver, arguments)
 	finally:
 		driver.quit()
 
 
-def check(driver: webdriver.Chrome, arguments: argparse.Namespace) -> None:
+def check(driver: WebDriver, arguments: argparse.Namespace) -> None:
 	wait = WebDriverWait(driver, 40)
 	driver.get(f"{arguments.site_url}/login")
 	wait.until(lambda page: page.find_element(By.ID, "login_email")).send_keys(arguments.user)

@@ -13,7 +13,6 @@ test-artifacts/notification-*.png. Exits non-zero when a check fails.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -22,14 +21,16 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_checks import (
+from browser_support import (
 	ARTIFACTS,
 	MARKUP,
-	SETTINGS,
 	Desk,
+	argument_parser,
 	assert_no_script_ran,
 	bench_execute,
 	browser,
+	fake_meta,
+	screenshot,
 	settle,
 	unique_suffix,
 	wait_for,
@@ -63,7 +64,7 @@ def check_preview(driver: WebDriver, base: str, rule: str, todo: str) -> None:
 	driver.get(f"{base}/app/whatsapp-notification/{rule}")
 	wait_for(driver, ".frappe-control[data-fieldname='recipients']")
 	settle()
-	driver.save_screenshot(str(ARTIFACTS / "notification-form.png"))
+	screenshot(driver, "notification-form.png")
 	button = next(
 		b for b in driver.find_elements(By.CSS_SELECTOR, ".page-actions button") if b.text == "Preview"
 	)
@@ -78,7 +79,7 @@ def check_preview(driver: WebDriver, base: str, rule: str, todo: str) -> None:
 	assert "<img src=" in result, f"the description's markup is not shown as text: {result!r}"
 	assert NUMBER in result, f"the recipient is missing from the preview: {result!r}"
 	settle(0.5)
-	driver.save_screenshot(str(ARTIFACTS / "notification-preview.png"))
+	screenshot(driver, "notification-preview.png")
 	assert_no_script_ran(driver, "notification preview")
 
 
@@ -89,52 +90,45 @@ def check_activity(driver: WebDriver, base: str, rule: str) -> None:
 	element = driver.find_element(By.CSS_SELECTOR, ".frappe-control[data-fieldname='activity_html']")
 	driver.execute_script("arguments[0].scrollIntoView()", element)
 	settle(0.5)
-	driver.save_screenshot(str(ARTIFACTS / "notification-activity.png"))
+	screenshot(driver, "notification-activity.png")
 	assert "Sent" in element.text, f"the activity shows no sent message: {element.text!r}"
 	assert_no_script_ran(driver, "notification activity")
 
 
+def run_checks(args: argparse.Namespace, desk: Desk, graph: FakeGraphApi) -> None:
+	driver = browser(desk, args.site, args.password)
+	rule = new_rule(desk, desk.template())
+	try:
+		todo = desk.call("POST", "/api/resource/ToDo", json={"description": f"Call Ada {MARKUP}"})["data"]
+		check_preview(driver, desk.site_url, rule, todo["name"])
+		print("ok: preview")
+		bench_execute(
+			args,
+			"whatsapp_integration.site.notifications.evaluate_document",
+			"ToDo",
+			todo["name"],
+			{rule: "New"},
+			todo["modified"],
+		)
+		assert [r.body["to"] for r in graph.message_requests()] == [NUMBER.lstrip("+")]
+		check_activity(driver, desk.site_url, rule)
+		print("ok: activity")
+	except Exception:
+		screenshot(driver, "failure.png")
+		raise
+	finally:
+		driver.quit()
+		desk.call("PUT", f"{RULE}/{rule}", json={"enabled": 0})
+
+
 def main() -> int:
-	parser = argparse.ArgumentParser(description=__doc__)
-	parser.add_argument("--url", default="http://127.0.0.1:8021")
-	parser.add_argument("--site", default="b1.localhost")
-	parser.add_argument("--password", default="admin")
-	parser.add_argument("--bench", default=os.environ.get("FRAPPE_BENCH"), help="the bench folder")
-	parser.add_argument("--bench-user", default="frappe")
+	parser = argument_parser(__doc__, url="http://127.0.0.1:8021", site="b1.localhost")
 	parser.add_argument("--graph-port", type=int, default=8721)
 	args = parser.parse_args()
-	if not args.bench:
-		parser.error("--bench (or $FRAPPE_BENCH) is required: the bench folder")
 	ARTIFACTS.mkdir(exist_ok=True)
-	desk = Desk(args.url, args.site, args.password)
-	desk.site_url = f"http://{args.site}:{args.url.rsplit(':', 1)[-1].strip('/')}"
-	previous = desk.call("GET", SETTINGS)["data"]["graph_api_base_url"]
-	with FakeGraphApi(access_token=TOKEN, port=args.graph_port) as graph:
-		desk.call("PUT", SETTINGS, json={"graph_api_base_url": graph.url, "access_token": TOKEN})
-		driver = browser(desk, args.site, args.password)
-		rule = new_rule(desk, desk.template())
-		try:
-			todo = desk.call("POST", "/api/resource/ToDo", json={"description": f"Call Ada {MARKUP}"})["data"]
-			check_preview(driver, desk.site_url, rule, todo["name"])
-			print("ok: preview")
-			bench_execute(
-				args,
-				"whatsapp_integration.site.notifications.evaluate_document",
-				"ToDo",
-				todo["name"],
-				{rule: "New"},
-				todo["modified"],
-			)
-			assert [r.body["to"] for r in graph.message_requests()] == [NUMBER.lstrip("+")]
-			check_activity(driver, desk.site_url, rule)
-			print("ok: activity")
-		except Exception:
-			driver.save_screenshot(str(ARTIFACTS / "failure.png"))
-			raise
-		finally:
-			driver.quit()
-			desk.call("PUT", f"{RULE}/{rule}", json={"enabled": 0})
-			desk.call("PUT", SETTINGS, json={"graph_api_base_url": previous or ""})
+	desk = Desk.of(args)
+	with fake_meta(desk, TOKEN, args.graph_port) as graph:
+		run_checks(args, desk, graph)
 	print(f"screenshots in {ARTIFACTS}")
 	return 0
 
