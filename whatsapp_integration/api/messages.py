@@ -29,8 +29,7 @@ def send(
 ) -> dict[str, Any]:
 	"""Send a text message. Returns the Message Log name, its status and WhatsApp's message id."""
 	_check_can_send(reference_doctype, reference_name)
-	message = _outbound(to, device, reference_doctype, reference_name, idempotency_key, text=text)
-	return _send(message)
+	return _send(to, device, reference_doctype, reference_name, idempotency_key, text=text)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -62,7 +61,7 @@ def send_template(
 			header_text=header_text,
 			buttons=request_content.buttons_from(_json(buttons)),
 		)
-	message = _outbound(
+	return _send(
 		to,
 		device,
 		reference_doctype,
@@ -71,7 +70,6 @@ def send_template(
 		message_type=MessageType.TEMPLATE,
 		template=content,
 	)
-	return _send(message)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -95,10 +93,9 @@ def send_media(
 	with user_errors():
 		media = request_content.media_from({**values, "caption": caption, "filename": filename})
 		_check_file(media)
-	message = _outbound(
+	return _send(
 		to, device, reference_doctype, reference_name, idempotency_key, message_type=kind, media=media
 	)
-	return _send(message)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -115,7 +112,7 @@ def send_interactive(
 	with user_errors():
 		content = request_content.interactive_from(_json(interactive))
 		_check_file(content.header_media)
-	message = _outbound(
+	return _send(
 		to,
 		device,
 		reference_doctype,
@@ -124,7 +121,6 @@ def send_interactive(
 		message_type=MessageType.INTERACTIVE,
 		interactive=content,
 	)
-	return _send(message)
 
 
 def _json(value: Any) -> Any:
@@ -143,16 +139,16 @@ def _check_file(media: Media | None) -> None:
 		check_can_send_file(media.file_url)
 
 
-def _outbound(
+def _send(
 	to: str,
 	device: str | None,
 	reference_doctype: str | None,
 	reference_name: str | None,
 	idempotency_key: str | None,
 	**content: Any,
-) -> OutboundMessage:
-	"""The send request of the current user."""
-	return OutboundMessage(
+) -> dict[str, Any]:
+	"""Send `content` as the current user; the Message Log's name, status and wamid."""
+	message = OutboundMessage(
 		to=to,
 		device=device,
 		reference_doctype=reference_doctype,
@@ -161,6 +157,9 @@ def _outbound(
 		requested_by=frappe.session.user,
 		**content,
 	)
+	with user_errors():
+		record = message_service().send(message)
+	return _result(record)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -170,12 +169,6 @@ def retry(name: str) -> dict[str, Any]:
 	frappe.has_permission(MESSAGE_LOG, "read", name, throw=True)
 	with user_errors():
 		record = message_service().retry(name)
-	return _result(record)
-
-
-def _send(message: OutboundMessage) -> dict[str, Any]:
-	with user_errors():
-		record = message_service().send(message)
 	return _result(record)
 
 
