@@ -18,6 +18,7 @@ from selenium.webdriver.chrome.service import Service
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import BrowserUnavailable
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.session_host.processes import ProcessRegistry, is_alive
 
 logger = logging.getLogger(__name__)
@@ -78,9 +79,11 @@ def launch(config: WhatsAppConfig, profile_dir: Path, registry: ProcessRegistry)
 			continue
 		return _managed(driver, profile_dir, tag, name, config)
 	raise BrowserUnavailable(
-		"No browser could be started for WhatsApp Web. Install the chromium and chromium-driver "
-		"packages, set Chromedriver path in WhatsApp Integration Settings, or set a Selenium Grid "
-		f"URL. Tried: {'; '.join(problems)}."
+		_(
+			"No browser could be started for WhatsApp Web. Install the chromium and chromium-driver "
+			"packages, set Chromedriver path in WhatsApp Integration Settings, or set a Selenium Grid "
+			"URL. Tried: {problems}."
+		).format(problems="; ".join(problems))
 	)
 
 
@@ -119,8 +122,10 @@ def _remote(url: str, options: webdriver.ChromeOptions) -> Any:
 		return webdriver.Remote(command_executor=url, options=options)
 	except WebDriverException as error:
 		raise BrowserUnavailable(
-			f"The Selenium Grid at {url} did not start a browser ({error.msg}). Check the Grid URL "
-			"in WhatsApp Integration Settings and that the Grid has a free Chrome node."
+			_(
+				"The Selenium Grid at {url} did not start a browser ({error}). Check the Grid URL "
+				"in WhatsApp Integration Settings and that the Grid has a free Chrome node."
+			).format(url=url, error=error.msg)
 		)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import SessionHostUnavailable
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.interactive import Interactive
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.send_budget import web_send_budget
@@ -17,7 +18,7 @@ from whatsapp_integration.senders.base import SendReceipt
 from whatsapp_integration.senders.factory import DeviceProfile, SenderBuilder
 from whatsapp_integration.session_host.protocol import Command, keys, rebuild_error, reply_key
 
-HOST_NOT_RUNNING = (
+HOST_NOT_RUNNING = _(
 	"The WhatsApp Web session host is not running, so Web devices cannot link or send. Start it "
 	"with `bench --site {site} whatsapp-web-host` (or its line in the Procfile / supervisor)."
 )
@@ -56,9 +57,12 @@ class HostClient:
 		)
 		if answer is None:
 			raise SessionHostUnavailable(
-				f"The WhatsApp Web session host did not answer within {timeout:g} s. Check its log; "
-				"the message (if any) stays queued and is retried."
+				_(
+					"The WhatsApp Web session host did not answer within {timeout:g} s. Check its log; "
+					"the message (if any) stays queued and is retried."
+				).format(timeout=timeout)
 			)
+
 		reply = json.loads(answer[1])
 		if not reply.get("ok"):
 			raise rebuild_error(reply)

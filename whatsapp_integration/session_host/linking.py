@@ -14,6 +14,7 @@ from typing import Protocol
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import WhatsAppError
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.web.selectors import SelectorRegistry
 from whatsapp_integration.core.web.states import SessionState
 from whatsapp_integration.session_host.browser import ManagedDriver
@@ -63,7 +64,9 @@ class LinkWatcher:
 			target.fail(session, generation, str(error))
 			return
 		except Exception as error:
-			target.fail(session, generation, f"The browser could not start: {error}")
+			target.fail(
+				session, generation, _("The browser could not start: {error}").format(error=str(error))
+			)
 			return
 		if not target.attach(session, generation, driver):
 			target.park(driver)
@@ -73,7 +76,11 @@ class LinkWatcher:
 				driver.webdriver.get(target.config.web_base_url)
 			self._watch(driver)
 		except Exception as error:
-			target.fail(session, generation, f"The browser failed: {getattr(error, 'msg', None) or error}")
+			target.fail(
+				session,
+				generation,
+				_("The browser failed: {error}").format(error=getattr(error, "msg", None) or str(error)),
+			)
 
 	def _watch(self, driver: ManagedDriver) -> None:
 		target, session, generation = self.target, self.session, self.generation
@@ -96,10 +103,11 @@ class LinkWatcher:
 		config, session = self.target.config, self.session
 		elapsed = self._monotonic() - session.phase_started
 		if session.state is SessionState.STARTING:
-			limit, problem = config.page_load_timeout, "WhatsApp Web did not load"
+			limit = config.page_load_timeout
+			message = _("WhatsApp Web did not load within {limit:g} s. Click Link to try again.")
 		else:
-			limit, problem = config.qr_session_ttl, "The QR code was not scanned"
+			limit = config.qr_session_ttl
+			message = _("The QR code was not scanned within {limit:g} s. Click Link to try again.")
 		if elapsed <= limit:
 			return False
-		message = f"{problem} within {limit:g} s. Click Link to try again."
-		return self.target.fail(session, self.generation, message)
+		return self.target.fail(session, self.generation, message.format(limit=limit))

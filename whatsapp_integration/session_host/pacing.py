@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from whatsapp_integration.core.errors import RateLimited
+from whatsapp_integration.core.i18n import _
 
 
 class DailyCounter(Protocol):
@@ -90,8 +91,10 @@ class SendPacer:
 			slot = now if previous is None else max(now, previous + self.min_gap + self.jitter * self._rand())
 			if slot - now > max_wait:
 				raise RateLimited(
-					f"Device {device} sends at most one WhatsApp Web message every {self.min_gap:g} s "
-					f"(plus up to {self.jitter:g} s); the next slot is in {slot - now:.1f} s.",
+					_(
+						"Device {device} sends at most one WhatsApp Web message every {gap:g} s "
+						"(plus up to {jitter:g} s); the next slot is in {wait:.1f} s."
+					).format(device=device, gap=self.min_gap, jitter=self.jitter, wait=slot - now),
 					retry_after=slot - now,
 				)
 			self._last_slot[device] = slot
@@ -110,9 +113,11 @@ class SendPacer:
 		now = self._today()
 		midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 		raise RateLimited(
-			f"Device {device} has sent its WhatsApp Web daily cap of {self.daily_cap} messages. "
-			"Sending resumes tomorrow; raise Web daily cap in WhatsApp Integration Settings only "
-			"if the number is well established.",
+			_(
+				"Device {device} has sent its WhatsApp Web daily cap of {cap} messages. "
+				"Sending resumes tomorrow; raise Web daily cap in WhatsApp Integration Settings only "
+				"if the number is well established."
+			).format(device=device, cap=self.daily_cap),
 			retry_after=(midnight - now).total_seconds(),
 		)
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from whatsapp_integration.core.errors import DriverPoolExhausted
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.session_host.browser import ManagedDriver
 
 Launcher = Callable[[Path], ManagedDriver]
@@ -119,9 +120,11 @@ class DriverPool:
 				lambda: self._closed or profile_dir not in self._held, self.handoff_timeout
 			)
 			if self._closed:
-				raise DriverPoolExhausted("The WhatsApp Web session host is shutting down.")
+				raise DriverPoolExhausted(_("The WhatsApp Web session host is shutting down."))
 			if not free:
-				raise DriverPoolExhausted("The browser of this device is still busy. Try again in a moment.")
+				raise DriverPoolExhausted(
+					_("The browser of this device is still busy. Try again in a moment.")
+				)
 			warm = self._idle.pop(profile_dir, None)
 			if warm is not None:
 				self._busy.add(warm)
@@ -134,8 +137,10 @@ class DriverPool:
 	def _evict_oldest_idle(self) -> ManagedDriver:
 		if not self._idle:
 			raise DriverPoolExhausted(
-				f"All {self.max_size} WhatsApp Web browsers are busy with other devices. Stop a session "
-				"or raise Driver pool size in WhatsApp Integration Settings."
+				_(
+					"All {count} WhatsApp Web browsers are busy with other devices. Stop a session "
+					"or raise Driver pool size in WhatsApp Integration Settings."
+				).format(count=self.max_size)
 			)
 		oldest = min(self._idle.values(), key=lambda driver: driver.last_used)
 		return self._idle.pop(oldest.profile_dir)
@@ -158,7 +163,8 @@ class DriverPool:
 		if closed:
 			self._quit(driver)
 			self._started(profile_dir, None)
-			raise DriverPoolExhausted("The WhatsApp Web session host is shutting down.")
+			raise DriverPoolExhausted(_("The WhatsApp Web session host is shutting down."))
+
 		self._started(profile_dir, driver)
 		return driver
 

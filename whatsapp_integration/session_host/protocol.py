@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from whatsapp_integration.core import errors
-from whatsapp_integration.core.i18n import _, from_data, to_data
+from whatsapp_integration.core.i18n import _, from_data, sentence_of, to_data
 
 HEARTBEAT_TTL = 15.0
 ACTIONS = ("ping", "start", "stop", "logout", "status", "send", "canary", "sweep")
@@ -95,7 +95,7 @@ def error_reply(error: Exception) -> dict[str, Any]:
 		"ok": False,
 		"error": type(error).__name__,
 		"message": str(error),
-		"text": to_data(error.args[0]) if error.args else str(error),
+		"text": to_data(sentence_of(error)),
 		"retry_after": getattr(error, "retry_after", None),
 		"action": action.value if action else None,
 	}

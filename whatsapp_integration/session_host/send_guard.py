@@ -10,17 +10,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from whatsapp_integration.core.errors import SendFailed, SendInDoubt
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.web.states import SessionState
 from whatsapp_integration.senders.base import SendReceipt
 from whatsapp_integration.session_host.pacing import SendPacer
 from whatsapp_integration.session_host.sender import WebSender
 from whatsapp_integration.session_host.sent_keys import SentKeys
 
-LATE = (
+LATE = _(
 	"The send was not made: its deadline passed {where} (the caller stopped waiting for it). "
 	"Nothing went to WhatsApp; it will be retried."
 )
-ALREADY_CLICKED = (
+ALREADY_CLICKED = _(
 	"This message (idempotency key {key!r}) was already sent through WhatsApp Web and its outcome "
 	"is unknown, so it was not sent again: check the chat on the phone."
 )
@@ -37,7 +38,7 @@ class SendGuard:
 		"""Wait for the device's previous send, at most until the deadline."""
 		timeout = -1 if self.click_by is None else max(0.0, self.click_by - time.time())
 		if not lock.acquire(timeout=timeout):
-			raise SendFailed(LATE.format(where="while the device's previous send ran"))
+			raise SendFailed(LATE.format(where=_("while the device's previous send ran")))
 		try:
 			yield
 		finally:
@@ -61,7 +62,7 @@ class SendGuard:
 
 	def clicking(self) -> None:
 		"""Right before the click: check the deadline once more and record the click."""
-		self.remaining("before the send button was clicked")
+		self.remaining(_("before the send button was clicked"))
 		if self.key and not self.keys.claim(self.key):
 			raise SendInDoubt(ALREADY_CLICKED.format(key=self.key))
 
@@ -78,7 +79,7 @@ class SendGuard:
 		(booked only within the deadline), then the deadline is checked and the click recorded."""
 
 		def before_click() -> None:
-			time.sleep(pacer.reserve(device, min(max_wait, self.remaining("before the pacing slot"))))
+			time.sleep(pacer.reserve(device, min(max_wait, self.remaining(_("before the pacing slot")))))
 			self.clicking()
 
 		try:
@@ -92,7 +93,7 @@ class SendGuard:
 
 def not_ready(device: str, state: SessionState) -> str:
 	"""Why a device cannot send now, and what to do."""
-	return (
-		f"The WhatsApp Web session of device {device} is {state.value}, not WORKING. Open the device, "
+	return _(
+		"The WhatsApp Web session of device {device} is {state}, not WORKING. Open the device, "
 		"click Link and scan the QR code with the phone; the message will be retried."
-	)
+	).format(device=device, state=state.value)

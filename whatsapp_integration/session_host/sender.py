@@ -25,6 +25,7 @@ from whatsapp_integration.core.errors import (
 	WebRecipientInvalid,
 	WebSessionLoggedOut,
 )
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.message import Media, Template
 from whatsapp_integration.core.phone import digits
 from whatsapp_integration.core.web.content import media_as_text, template_refused
@@ -75,7 +76,9 @@ class WebSender:
 				return self._send(to, text)
 			except WebDriverException as error:
 				raise SendFailed(
-					f"The WhatsApp Web browser failed while sending ({error.msg}); it will be retried.",
+					_("The WhatsApp Web browser failed while sending ({error}); it will be retried.").format(
+						error=error.msg
+					),
 					action=ErrorAction.RETRY,
 				)
 			finally:
@@ -89,14 +92,14 @@ class WebSender:
 
 	def _send(self, to: str, text: str) -> SendReceipt:
 		self._driver.webdriver.get(send_url(self._base_url, to, text))
-		view = self._wait(self._chat_or_refusal, "the chat")
+		view = self._wait(self._chat_or_refusal, _("the chat"))
 		self._raise_for_page(view, to)
 		before = view.outgoing
 		if self._before_send is not None:
 			self._before_send()
 		try:
 			self._click_send()
-			self._wait(lambda view: view.outgoing > before, "the sent message")
+			self._wait(lambda view: view.outgoing > before, _("the sent message"))
 			return SendReceipt(message_id=self._confirm_sent(text), recipient_id=digits(to))
 		except Exception as error:
 			raise _in_doubt(error)
@@ -113,8 +116,10 @@ class WebSender:
 			raise _popup_error(view.popup, to, self._registry)
 		if not view.compose:
 			raise WebSessionLoggedOut(
-				"WhatsApp Web shows a QR code: the phone unlinked this device. Open the WhatsApp "
-				"Device and click Relink, then scan the code with the phone."
+				_(
+					"WhatsApp Web shows a QR code: the phone unlinked this device. Open the WhatsApp "
+					"Device and click Relink, then scan the code with the phone."
+				)
 			)
 
 	def _click_send(self) -> None:
@@ -142,8 +147,10 @@ class WebSender:
 				return view
 			if time.monotonic() >= deadline:
 				raise SendFailed(
-					f"WhatsApp Web did not show {what} within {self._timeout:g} s. "
-					"If this keeps happening, run the selectors canary.",
+					_(
+						"WhatsApp Web did not show {what} within {timeout:g} s. "
+						"If this keeps happening, run the selectors canary."
+					).format(what=what, timeout=self._timeout),
 					action=ErrorAction.RETRY,
 				)
 			time.sleep(self._poll)
@@ -152,9 +159,11 @@ class WebSender:
 def _in_doubt(error: Exception) -> SendInDoubt:
 	detail = getattr(error, "msg", None) or str(error)
 	return SendInDoubt(
-		f"WhatsApp Web failed after the send button was clicked ({detail}). The message may have "
-		"been delivered, so it was not sent again: check the chat on the phone and send it again "
-		"only if it is missing."
+		_(
+			"WhatsApp Web failed after the send button was clicked ({detail}). The message may have "
+			"been delivered, so it was not sent again: check the chat on the phone and send it again "
+			"only if it is missing."
+		).format(detail=detail)
 	)
 
 
@@ -162,9 +171,15 @@ def _popup_error(popup_text: str, to: str, registry: SelectorRegistry) -> SendFa
 	text = (popup_text.strip().splitlines() or [""])[0]
 	lowered = text.lower()
 	if any(phrase in lowered for phrase in registry.texts["not_on_whatsapp"]):
-		return RecipientNotOnWhatsApp(f"{to} is not on WhatsApp (WhatsApp Web said: {text!r}).")
+		return RecipientNotOnWhatsApp(
+			_("{to} is not on WhatsApp (WhatsApp Web said: {text!r}).").format(to=to, text=text)
+		)
 	if any(phrase in lowered for phrase in registry.texts["invalid_number"]):
 		return WebRecipientInvalid(
-			f"WhatsApp Web says the phone number {to} is invalid. Check the number and its country code."
+			_(
+				"WhatsApp Web says the phone number {to} is invalid. Check the number and its country code."
+			).format(to=to)
 		)
-	return SendFailed(f"WhatsApp Web refused the message: {text!r}.", action=ErrorAction.FIX_INPUT)
+	return SendFailed(
+		_("WhatsApp Web refused the message: {text!r}.").format(text=text), action=ErrorAction.FIX_INPUT
+	)

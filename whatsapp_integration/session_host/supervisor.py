@@ -22,6 +22,7 @@ from typing import Protocol
 
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import WebSessionLoggedOut, WebSessionNotReady, WhatsAppError
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.web.selectors import CanaryReport, SelectorRegistry, run_canary
 from whatsapp_integration.core.web.states import (
 	ACTIVE_STATES,
@@ -171,7 +172,10 @@ class SessionSupervisor:
 			session = self._sessions.get(device)
 		driver = session.driver if session else None
 		if driver is None:
-			raise WebSessionNotReady(f"Device {device} has no open WhatsApp Web session to check.")
+			raise WebSessionNotReady(
+				_("Device {device} has no open WhatsApp Web session to check.").format(device=device)
+			)
+
 		with driver.lock:
 			view = probe(driver.webdriver, self.selectors)
 			pages = ("main", "chat_in") if view.incoming else ("main",)
