@@ -36,6 +36,7 @@ import requests
 
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.site import campaigns as site_campaigns
+from whatsapp_integration.site.doctypes import DEVICE as DEVICE_DOCTYPE
 from whatsapp_integration.site.doctypes import SETTINGS
 from whatsapp_integration.site.settings import clear_config_cache
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
@@ -51,27 +52,38 @@ RECIPIENT = "WhatsApp Campaign Recipient"
 
 
 def configure(graph_url: str, rate: float, batch_size: int) -> None:
+	configure_sending(graph_url, TOKEN, rate, batch_size, lease_seconds=60)
+	official_device(DEVICE, PHONE_NUMBER_ID)
+	frappe.db.commit()
+	clear_config_cache()
+
+
+def configure_sending(graph_url: str, token: str, rate: float, batch_size: int, lease_seconds: int) -> None:
+	"""Settings at the fake API, each device sending at `rate` msg/s in campaign batches of
+	`batch_size` (saved, not committed)."""
 	settings = frappe.get_single(SETTINGS)
 	settings.update(
 		{
 			"graph_api_base_url": graph_url,
-			"access_token": TOKEN,
+			"access_token": token,
 			"send_rate_per_second": rate,
 			"send_burst": max(1, int(rate)),
 			"pair_rate_seconds": 6,
 			"campaign_batch_size": batch_size,
-			"campaign_lease_seconds": 60,
+			"campaign_lease_seconds": lease_seconds,
 		}
 	)
 	settings.save(ignore_permissions=True)
-	if not frappe.db.exists("WhatsApp Device", DEVICE):
-		device = frappe.new_doc("WhatsApp Device")
-		device.device_name = DEVICE
-		device.update({"mode": "Official", "enabled": 1, "phone_number_id": PHONE_NUMBER_ID})
+
+
+def official_device(name: str, phone_number_id: str) -> None:
+	"""An enabled Official device without a daily cap (made once; not committed)."""
+	if not frappe.db.exists(DEVICE_DOCTYPE, name):
+		device = frappe.new_doc(DEVICE_DOCTYPE)
+		device.device_name = name
+		device.update({"mode": "Official", "enabled": 1, "phone_number_id": phone_number_id})
 		device.insert(ignore_permissions=True)
-	frappe.db.set_value("WhatsApp Device", DEVICE, "daily_cap", 0)
-	frappe.db.commit()
-	clear_config_cache()
+	frappe.db.set_value(DEVICE_DOCTYPE, name, "daily_cap", 0)
 
 
 def numbers(count: int, start: int) -> list[RecipientInput]:

@@ -37,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import campaign as single
 
 from whatsapp_integration.site import campaigns as site_campaigns
-from whatsapp_integration.site.doctypes import DEVICE, SETTINGS
+from whatsapp_integration.site.doctypes import DEVICE
 from whatsapp_integration.site.settings import clear_config_cache
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 from whatsapp_integration.testing.pacing import achieved_rate, record_arrivals
-from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
+from whatsapp_integration.testing.processes import start_process, stop_process
 from whatsapp_integration.tests.campaign_utils import approved_template
 
 TOKEN = "benchmark-devices-token"
@@ -50,27 +50,11 @@ DEVICES = {"_Benchmark Devices A": "700800900201", "_Benchmark Devices B": "7008
 
 def configure(graph_url: str, rate: float, batch_size: int) -> None:
 	"""Settings at the fake API with device rate `rate`; two healthy devices without a limit."""
-	settings = frappe.get_single(SETTINGS)
-	settings.update(
-		{
-			"graph_api_base_url": graph_url,
-			"access_token": TOKEN,
-			"send_rate_per_second": rate,
-			"send_burst": max(1, int(rate)),
-			"pair_rate_seconds": 6,
-			"campaign_batch_size": batch_size,
-			"campaign_lease_seconds": 10,
-		}
-	)
-	settings.save(ignore_permissions=True)
+	single.configure_sending(graph_url, TOKEN, rate, batch_size, lease_seconds=10)
 	for name, number_id in DEVICES.items():
-		if not frappe.db.exists(DEVICE, name):
-			device = frappe.new_doc(DEVICE)
-			device.device_name = name
-			device.update({"mode": "Official", "enabled": 1, "phone_number_id": number_id})
-			device.insert(ignore_permissions=True)
+		single.official_device(name, number_id)
 		health = {"quality_rating": "GREEN", "messaging_limit_tier": "TIER_UNLIMITED", "number_status": ""}
-		frappe.db.set_value(DEVICE, name, {"daily_cap": 0, "health_error": None, **health})
+		frappe.db.set_value(DEVICE, name, {"health_error": None, **health})
 	frappe.db.commit()
 	clear_config_cache()
 

@@ -55,6 +55,11 @@ MESSAGE_COLUMNS = (*BASE, "conversation", "device", "direction", "status", "mess
 MESSAGE_COLUMNS += ("from_number", "to_number")
 
 
+def base_values(at: datetime) -> tuple:
+	"""The BASE columns of a generated row made at `at`."""
+	return (uuid.uuid4().hex, at, at, "Administrator", "Administrator")
+
+
 def conversations(count: int, now: datetime) -> list[tuple]:
 	rand = random.Random(11)
 	rows = []
@@ -63,11 +68,7 @@ def conversations(count: int, now: datetime) -> list[tuple]:
 		number = f"+4917{index:09d}"
 		rows.append(
 			(
-				uuid.uuid4().hex,
-				at,
-				at,
-				"Administrator",
-				"Administrator",
+				*base_values(at),
 				BENCH_DEVICE,
 				number,
 				KEY_PREFIX + number,
@@ -91,11 +92,7 @@ def thread(conversation: str, number: str, count: int, now: datetime) -> list[tu
 		inbound = index % 2 == 0
 		rows.append(
 			(
-				uuid.uuid4().hex,
-				at,
-				at,
-				"Administrator",
-				"Administrator",
+				*base_values(at),
 				conversation,
 				BENCH_DEVICE,
 				"Inbound" if inbound else "Outbound",
