@@ -116,25 +116,21 @@ class MediaDownloader:
 	def _download(self, client: MediaClient, media_id: str) -> tuple[MediaInfo, Download]:
 		"""The URL step and the download; a URL that expired in between is fetched once more."""
 		limit = max_bytes(self.config.inbound_media_max_mb)
-		info = self._info(client, media_id)
-		try:
-			return info, client.download(info.url or "", limit)
-		except GraphApiError as error:
-			if error.http_status not in _EXPIRED_URL_STATUSES:
-				raise
-		info = self._info(client, media_id)
-		try:
-			return info, client.download(info.url or "", limit)
-		except GraphApiError as error:
-			if error.http_status not in _EXPIRED_URL_STATUSES:
-				raise
-			raise GraphApiError(
-				_("The download URL Meta gave had expired before it was used (HTTP {http_status}).").format(
-					http_status=error.http_status
-				),
-				http_status=error.http_status,
-				action=ErrorAction.RETRY,
-			) from error
+		for _attempt in range(2):
+			info = self._info(client, media_id)
+			try:
+				return info, client.download(info.url or "", limit)
+			except GraphApiError as error:
+				if error.http_status not in _EXPIRED_URL_STATUSES:
+					raise
+				expired = error
+		raise GraphApiError(
+			_("The download URL Meta gave had expired before it was used (HTTP {http_status}).").format(
+				http_status=expired.http_status
+			),
+			http_status=expired.http_status,
+			action=ErrorAction.RETRY,
+		) from expired
 
 	def _info(self, client: MediaClient, media_id: str) -> MediaInfo:
 		info = MediaInfo.from_graph(client.get(media_id))
