@@ -371,14 +371,10 @@ frappe.provide("whatsapp_integration.chat");
 			top.append(chat.name_el("wa-item-title", row));
 			top.append(chat.time_el("wa-item-time text-muted", row.last_message_at));
 			const bottom = chat.el("div", "wa-item-bottom");
-			const arrow = row.last_direction === "Outbound" ? "↪ " : "";
-			bottom.append(
-				chat.el(
-					"span",
-					"wa-item-preview text-muted",
-					arrow + (row.last_message_preview || "")
-				)
-			);
+			const preview = chat.el("span", "wa-item-preview text-muted", row.last_message_preview);
+			if (row.last_direction === "Outbound")
+				preview.prepend(chat.el("span", "wa-arrow", "↪"), " ");
+			bottom.append(preview);
 			if (row.unread_count)
 				bottom.append(chat.el("span", "wa-unread badge", row.unread_count));
 			const about = chat.el("div", "wa-item-about text-muted");
