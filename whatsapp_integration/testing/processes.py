@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -25,6 +26,14 @@ def log_dir() -> Path:
 	path = Path(configured)
 	path.mkdir(parents=True, exist_ok=True)
 	return path
+
+
+def free_port() -> int:
+	"""A TCP port on 127.0.0.1 that nothing listens on now, chosen by the kernel: test runs of
+	other sites on the same machine start the same servers, so a fixed port may answer with theirs."""
+	with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+		probe.bind(("127.0.0.1", 0))
+		return probe.getsockname()[1]
 
 
 def start_process(command: Sequence[str], log: str, cwd: str | Path | None = None) -> subprocess.Popen:

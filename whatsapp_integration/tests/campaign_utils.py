@@ -15,7 +15,7 @@ from frappe.utils import get_bench_path
 
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.site import campaigns as site_campaigns
-from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
+from whatsapp_integration.testing.processes import free_port, start_process, stop_process, wait_until
 from whatsapp_integration.tests.utils import (
 	TEST_DEVICE,
 	TEST_TOKEN,
@@ -51,8 +51,12 @@ def stop(process: subprocess.Popen) -> None:
 class FakeGraphProcess:
 	"""`python -m whatsapp_integration.testing.fake_graph` on 127.0.0.1, scripted over HTTP."""
 
-	def __init__(self, port: int, no_bodies: bool = False) -> None:
+	def __init__(self, port: int | None = None, no_bodies: bool = False) -> None:
+		"""On `port`, else on a free one. A port another run's server answers on is refused: its
+		requests and scripted failures would mix with this test's."""
+		port = port or free_port()
 		self.url = f"http://127.0.0.1:{port}"
+		assert not self._up(), f"port {port} is taken; stop what runs there or choose another"
 		extra = ["--no-bodies"] if no_bodies else []
 		module = ("-m", "whatsapp_integration.testing.fake_graph", "--port", str(port))
 		self.process = start_bench_process(*module, "--access-token", TEST_TOKEN, *extra, log=f"graph-{port}")

@@ -16,7 +16,7 @@ from frappe.utils.background_jobs import get_job
 from whatsapp_integration.site import notifications
 from whatsapp_integration.site.doctypes import NOTIFICATION, REPLY_ACTION, TEMPLATE
 from whatsapp_integration.site.roles import SYSTEM_MANAGER, has_any_role
-from whatsapp_integration.testing.processes import wait_until
+from whatsapp_integration.testing.processes import free_port, wait_until
 from whatsapp_integration.tests.campaign_utils import (
 	FakeGraphProcess,
 	point_settings_at,
@@ -25,11 +25,11 @@ from whatsapp_integration.tests.utils import unique_digits
 
 DOCTYPE = "WA Test Appointment"
 TEMPLATE_NAME = "wn_test_appointment"
-PORT = int(os.environ.get("WHATSAPP_NOTIFICATION_GRAPH_PORT", "8721"))
+PORT = int(os.environ.get("WHATSAPP_NOTIFICATION_GRAPH_PORT") or free_port())
 APP_SECRET = "bench-notification-secret"
 MANAGER = "wa-notification-manager@example.com"
 SENDER = "wa-notification-user@example.com"
-SERVE_PORT = int(os.environ.get("WHATSAPP_NOTIFICATION_SERVE_PORT", "8021"))
+SERVE_PORT = int(os.environ.get("WHATSAPP_NOTIFICATION_SERVE_PORT") or free_port())
 
 
 def site_up(port: int) -> bool:

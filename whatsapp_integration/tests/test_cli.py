@@ -20,7 +20,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
 from whatsapp_integration.core.vocabulary import DeviceMode
-from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
+from whatsapp_integration.testing.processes import free_port, start_process, stop_process, wait_until
 from whatsapp_integration.tests.campaign_utils import numbers
 from whatsapp_integration.tests.utils import (
 	TEST_TOKEN,
@@ -30,7 +30,7 @@ from whatsapp_integration.tests.utils import (
 	unique_digits,
 )
 
-PORT = int(os.environ.get("WHATSAPP_CLI_TEST_PORT", "8741"))
+PORT = int(os.environ.get("WHATSAPP_CLI_TEST_PORT") or free_port())
 RUN = frappe.generate_hash(length=6)
 OFFICIAL = f"_Test CLI Official {RUN}"
 SANDBOX = f"_Test CLI Sandbox {RUN}"

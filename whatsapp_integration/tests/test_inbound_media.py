@@ -1,8 +1,8 @@
 """Inbound media end to end on a site: a signed image webhook POSTed to `bench serve` ends, through
 the inbox drain and the download job of an RQ worker, as a private File attached to its Message
 Log row (media_status Downloaded); a type off the allowlist ends Refused with its reason. The
-fake Graph API runs as its own process (port 8714, `WHATSAPP_MEDIA_TEST_GRAPH_PORT`), the server
-on 8014 (`WHATSAPP_MEDIA_TEST_PORT`).
+fake Graph API runs as its own process (a free port, or `WHATSAPP_MEDIA_TEST_GRAPH_PORT`), the server
+on another (`WHATSAPP_MEDIA_TEST_PORT`).
 
 Run: CI=1 bench --site a4.localhost run-tests --module whatsapp_integration.tests.test_inbound_media
 """
@@ -26,7 +26,7 @@ from whatsapp_integration.core.webhook import sign
 from whatsapp_integration.site.doctypes import MESSAGE_LOG
 from whatsapp_integration.tasks import process_pending_webhook_events, retry_inbound_media
 from whatsapp_integration.testing import webhook_payloads as payloads
-from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
+from whatsapp_integration.testing.processes import free_port, start_process, stop_process, wait_until
 from whatsapp_integration.tests.utils import configure_settings
 from whatsapp_integration.tests.webhook_utils import (
 	APP_SECRET,
@@ -35,8 +35,8 @@ from whatsapp_integration.tests.webhook_utils import (
 	unique_number,
 )
 
-PORT = int(os.environ.get("WHATSAPP_MEDIA_TEST_PORT", "8014"))
-GRAPH_PORT = int(os.environ.get("WHATSAPP_MEDIA_TEST_GRAPH_PORT", "8714"))
+PORT = int(os.environ.get("WHATSAPP_MEDIA_TEST_PORT") or free_port())
+GRAPH_PORT = int(os.environ.get("WHATSAPP_MEDIA_TEST_GRAPH_PORT") or free_port())
 BASE = f"http://127.0.0.1:{PORT}"
 GRAPH = f"http://127.0.0.1:{GRAPH_PORT}"
 TOKEN = "bench-media-token"

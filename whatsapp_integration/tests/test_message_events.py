@@ -41,7 +41,6 @@ from whatsapp_integration.tests.webhook_utils import (
 	unique_number,
 )
 
-PORT = 8793
 HERE = "whatsapp_integration.tests.test_message_events"
 SECOND_APP_HOOKS = {
 	HOOK: {
@@ -116,7 +115,7 @@ class TestSecondAppMessageEvents(FrappeTestCase):
 		)
 
 	def test_each_campaign_send_is_one_outbound_event(self) -> None:
-		graph = FakeGraphProcess(PORT)
+		graph = FakeGraphProcess()
 		self.addCleanup(graph.stop)
 		point_settings_at(graph)
 		clear_dispatchers()

@@ -1,5 +1,5 @@
 """WhatsApp Notification on a real site: a submittable test DocType and the fake Graph API in its
-own process (port 8721, `WHATSAPP_NOTIFICATION_GRAPH_PORT`). A commit enqueues the evaluation job
+own process (a free port, or `WHATSAPP_NOTIFICATION_GRAPH_PORT`). A commit enqueues the evaluation job
 (the save itself sends nothing); the test fetches that job from the queue by its id and runs it
 here, so the bench's other workers (other sites' code versions) never decide a result. A job
 run twice, here and by a worker, still sends once: that is the idempotency under test."""

@@ -1,5 +1,5 @@
 """Number health and multi-device campaigns on the bench, against the fake Graph API in its own
-process (port WHATSAPP_NUMBER_HEALTH_TEST_PORT, default 8733): the hourly check and Meta's quality
+process (port WHATSAPP_NUMBER_HEALTH_TEST_PORT, default a free one): the hourly check and Meta's quality
 webhook update the devices and alert the managers; a campaign of 1,000 recipients over two
 devices with capacities 300 and 1,000 sends each recipient exactly once within them."""
 
@@ -18,6 +18,7 @@ from whatsapp_integration.api import number_health as number_health_api
 from whatsapp_integration.core.vocabulary import CampaignStatus
 from whatsapp_integration.site import campaigns as site_campaigns
 from whatsapp_integration.site.services import webhook_service
+from whatsapp_integration.testing.processes import free_port
 from whatsapp_integration.tests.campaign_utils import (
 	FakeGraphProcess,
 	approved_template,
@@ -28,7 +29,7 @@ from whatsapp_integration.tests.campaign_utils import (
 )
 from whatsapp_integration.tests.utils import TEST_TOKEN, ensure_device, ensure_user, unique_digits
 
-PORT = int(os.environ.get("WHATSAPP_NUMBER_HEALTH_TEST_PORT", "8733"))
+PORT = int(os.environ.get("WHATSAPP_NUMBER_HEALTH_TEST_PORT") or free_port())
 MANAGER = "number-health-manager@example.com"
 READER = "number-health-reader@example.com"
 DEVICE = "WhatsApp Device"

@@ -1,6 +1,6 @@
 """Template authoring on a real site: a WhatsApp Template created and submitted from the desk API
-against the fake Graph API (port 8731, WHATSAPP_TEMPLATE_GRAPH_PORT), its approval and a pause
-received as signed webhooks over HTTP (`bench serve` started here on port 8031,
+against the fake Graph API (a free port, or WHATSAPP_TEMPLATE_GRAPH_PORT), its approval and a pause
+received as signed webhooks over HTTP (`bench serve` started here on a free port,
 WHATSAPP_TEMPLATE_SERVE_PORT), the pause stopping a running campaign and a notification.
 
 Run: CI=1 bench --site c1.localhost run-tests --module whatsapp_integration.tests.test_templates
@@ -27,7 +27,7 @@ from whatsapp_integration.site.doctypes import CAMPAIGN, NOTIFICATION, TEMPLATE
 from whatsapp_integration.site.services import webhook_inbox
 from whatsapp_integration.testing import fake_graph_templates, webhook_payloads
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
-from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
+from whatsapp_integration.testing.processes import free_port, start_process, stop_process, wait_until
 from whatsapp_integration.tests.utils import (
 	TEST_TOKEN,
 	configure_settings,
@@ -36,8 +36,8 @@ from whatsapp_integration.tests.utils import (
 	unique_digits,
 )
 
-GRAPH_PORT = int(os.environ.get("WHATSAPP_TEMPLATE_GRAPH_PORT", "8731"))
-SERVE_PORT = int(os.environ.get("WHATSAPP_TEMPLATE_SERVE_PORT", "8031"))
+GRAPH_PORT = int(os.environ.get("WHATSAPP_TEMPLATE_GRAPH_PORT") or free_port())
+SERVE_PORT = int(os.environ.get("WHATSAPP_TEMPLATE_SERVE_PORT") or free_port())
 APP_SECRET = "template-test-secret-5d2e"
 APP_ID = "987654321"
 WABA_ID = unique_digits(15)

@@ -1,4 +1,5 @@
-"""The webhook over real HTTP: `bench serve` and an RQ worker started by this test on port 8004.
+"""The webhook over real HTTP: `bench serve` and an RQ worker started by this test on a free port
+(`WHATSAPP_WEBHOOK_TEST_PORT`), serving this test's site.
 
 Run: CI=1 bench --site test.localhost run-tests --module whatsapp_integration.tests.test_webhook_http
 """
@@ -24,7 +25,7 @@ from whatsapp_integration.operations.webhook_rejections import rejection_counts
 from whatsapp_integration.site.doctypes import SETTINGS
 from whatsapp_integration.site.settings import clear_config_cache
 from whatsapp_integration.testing import webhook_payloads as payloads
-from whatsapp_integration.testing.processes import start_process, stop_process, wait_until
+from whatsapp_integration.testing.processes import free_port, start_process, stop_process, wait_until
 from whatsapp_integration.tests.utils import configure_settings
 from whatsapp_integration.tests.webhook_utils import (
 	APP_SECRET,
@@ -35,7 +36,7 @@ from whatsapp_integration.tests.webhook_utils import (
 	messages_change,
 )
 
-PORT = int(os.environ.get("WHATSAPP_WEBHOOK_TEST_PORT", "8004"))
+PORT = int(os.environ.get("WHATSAPP_WEBHOOK_TEST_PORT") or free_port())
 BASE = f"http://127.0.0.1:{PORT}"
 API_PATH = "/api/method/whatsapp_integration.api.webhook.receive"
 READABLE_PATH = "/whatsapp/webhook"
@@ -81,7 +82,9 @@ class TestWebhookOverHttp(FrappeTestCase):
 	def setUpClass(cls) -> None:
 		super().setUpClass()
 		configure_webhook()
-		cls.server = start("serve", "--port", str(PORT), "--noreload", log="serve")
+		cls.server = start(
+			"--site", frappe.local.site, "serve", "--port", str(PORT), "--noreload", log="serve"
+		)
 		cls.worker = start("worker", "--queue", "short,default", log="worker")
 		wait_until(server_up, DEADLINE, f"bench serve on port {PORT}")
 
