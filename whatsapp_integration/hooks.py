@@ -75,6 +75,8 @@ whatsapp_message_events = {
 
 # "Send WhatsApp" on the DocTypes listed in Settings, and sent messages in their timelines
 app_include_js = "whatsapp_integration.bundle.js"
+# Phone numbers left to right in a Persian or Arabic desk (public/css/whatsapp_integration.bundle.css)
+app_include_css = "whatsapp_integration.bundle.css"
 boot_session = "whatsapp_integration.site.desk.boot_session"
 additional_timeline_content = {"*": ["whatsapp_integration.site.desk.timeline_content"]}
 # A WhatsApp Chat button on the forms of the documents conversations link (public/js/chat_button.js)

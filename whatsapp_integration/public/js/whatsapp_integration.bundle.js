@@ -24,10 +24,13 @@ whatsapp_integration.PHONE_FIELDS = [
 // which Frappe runs each time it loads the DocType's meta (for its list and its form alike).
 whatsapp_integration.TEXT_FIELDTYPES = ["Data", "Small Text", "Text", "Long Text", "JSON"];
 
+// A form shows a read-only Data field escaped already (ControlData.set_disp_area, the one caller
+// passing {no_icon, inline}): escaping again would show "&lt;".
+const escaped_already = (df, options) =>
+	Boolean(df && df.fieldtype === "Data" && options && options.no_icon && options.inline);
+
 whatsapp_integration.as_text = (value, df, options) => {
-	// A form shows a read-only Data field escaped already (ControlData.set_disp_area, the one
-	// caller passing {no_icon, inline}): escaping again would show "&lt;".
-	if (df && df.fieldtype === "Data" && options && options.no_icon && options.inline) {
+	if (escaped_already(df, options)) {
 		return value == null ? "" : value;
 	}
 	// Frappe's Text formatter may already have turned newlines into <br>: those stay line breaks.
@@ -37,10 +40,70 @@ whatsapp_integration.as_text = (value, df, options) => {
 		.replace(/\n/g, "<br>");
 };
 
+// Phone numbers, wamids, Meta's ids and codes read left to right also inside Persian or Arabic
+// text: "+31 6 1234 5678" would otherwise show its groups in reverse order. Escaped first; only the
+// isolating wrapper is markup.
+whatsapp_integration.LTR_FIELDS = [
+	"number",
+	"contact_number",
+	"phone_number",
+	"phone_number_id",
+	"waba_id",
+	"web_linked_number",
+	"to_number",
+	"from_number",
+	"from_user_id",
+	"bsuid",
+	"wamid",
+	"reply_to_wamid",
+	"reaction_to_wamid",
+	"media_id",
+	"fbtrace_id",
+	"meta_id",
+	"messaging_limit_tier",
+];
+
+const isolate_ltr = (escaped) => `<bdi dir="ltr" class="whatsapp-ltr">${escaped}</bdi>`;
+
+whatsapp_integration.ltr = (value) =>
+	value == null || value === "" ? "" : isolate_ltr(frappe.utils.escape_html(String(value)));
+
+whatsapp_integration.as_ltr_text = (value, df, options) => {
+	if (value == null || value === "") return "";
+	return escaped_already(df, options) ? isolate_ltr(value) : whatsapp_integration.ltr(value);
+};
+
+// Numbers in the app's own translated help ("e.g. +91 98765 43210", a prefix "+49176*") isolated
+// the same way. Trusted text only: customer text goes through ltr() or as_text().
+const NUMBER_IN_HELP = /\+\d[\d ]*\d\*?/g;
+
+whatsapp_integration.ltr_numbers = (html) =>
+	html.includes("whatsapp-ltr") ? html : html.replace(NUMBER_IN_HELP, isolate_ltr);
+
+// A field's description is translated when shown: in a right-to-left desk it is translated here
+// once, with its numbers isolated (the result has no translation of its own, so it shows as is).
+const isolate_description = (df) => {
+	if (df.description && frappe.utils.is_rtl()) {
+		df.description = whatsapp_integration.ltr_numbers(__(df.description));
+	}
+};
+
+// The input of a number: typed and shown left to right, aligned with the labels of a right-to-left desk.
+whatsapp_integration.ltr_input_css = () =>
+	frappe.utils.is_rtl() ? { direction: "ltr", "text-align": "right" } : undefined;
+
+whatsapp_integration.is_ltr_field = (df) =>
+	df.fieldtype === "Data" &&
+	(df.options === "Phone" || whatsapp_integration.LTR_FIELDS.includes(df.fieldname));
+
 whatsapp_integration.show_as_text = (doctype) => {
 	for (const df of frappe.meta.docfield_list[doctype] || []) {
+		isolate_description(df);
 		if (df.fieldtype === "Table") {
 			whatsapp_integration.show_as_text(df.options);
+		} else if (whatsapp_integration.is_ltr_field(df)) {
+			df.formatter = whatsapp_integration.as_ltr_text;
+			df.input_css = whatsapp_integration.ltr_input_css();
 		} else if (whatsapp_integration.TEXT_FIELDTYPES.includes(df.fieldtype)) {
 			df.formatter = whatsapp_integration.as_text;
 		}
@@ -60,8 +123,9 @@ whatsapp_integration.dialog_fields = (frm) => {
 			fieldtype: "Data",
 			options: "Phone",
 			reqd: 1,
+			input_css: whatsapp_integration.ltr_input_css(),
 			default: whatsapp_integration.number_of(frm.doc),
-			description: __("With country code, e.g. +91 98765 43210"),
+			description: whatsapp_integration.ltr_numbers(__("With country code, e.g. +91 98765 43210")),
 		},
 		{ fieldname: "device", label: __("Device"), fieldtype: "Link", options: "WhatsApp Device" },
 		{

@@ -108,10 +108,10 @@ function paste_csv(frm) {
 
 function send_test(frm) {
 	frappe.prompt(
-		[{ fieldname: "to", fieldtype: "Data", options: "Phone", label: __("Send to"),
+		[{ fieldname: "to", fieldtype: "Data", options: "Phone", label: __("Send to"), input_css: whatsapp_integration.ltr_input_css(),
 			description: __("Empty: the mobile number on your user profile.") }],
 		(values) => frappe.call({ method: API + "send_test", freeze: true, args: { name: frm.doc.name, to: values.to } })
-			.then((r) => frappe.show_alert({ message: __("Test sent to {0} ({1})", [frappe.utils.escape_html(r.message.to), r.message.status]), indicator: "green" })),
+			.then((r) => frappe.show_alert({ message: __("Test sent to {0} ({1})", [whatsapp_integration.ltr(r.message.to), __(r.message.status)]), indicator: "green" })),
 		__("Send test message"), __("Send"));
 }
 
@@ -138,7 +138,7 @@ function render_progress(frm, progress) {
 	const open = (counts.Pending || 0) + (counts.Sending || 0);
 	const percent = Math.round((1000 * (total - open)) / total) / 10;
 	const bars = Object.entries(counts).filter(([, n]) => n).map(([state, n]) =>
-		`<span class="indicator-pill ${STATE_COLORS[state] || "gray"}" style="margin-right:6px">${__(state)}: ${n}</span>`).join("");
+		`<span class="indicator-pill ${STATE_COLORS[state] || "gray"}" style="margin-inline-end:6px">${__(state)}: ${n}</span>`).join("");
 	field.$wrapper.html(`
 		<div class="progress" style="height:14px;margin-bottom:8px">
 			<div class="progress-bar" role="progressbar" style="width:${percent}%">${percent}%</div>
@@ -155,7 +155,7 @@ function device_progress(devices) {
 	const rows = names.map((device) => {
 		const counts = devices[device];
 		const pills = Object.entries(counts).filter(([, n]) => n).map(([state, n]) =>
-			`<span class="indicator-pill ${STATE_COLORS[state] || "gray"}" style="margin-right:4px">${__(state)}: ${n}</span>`).join("");
+			`<span class="indicator-pill ${STATE_COLORS[state] || "gray"}" style="margin-inline-end:4px">${__(state)}: ${n}</span>`).join("");
 		const label = device ? frappe.utils.escape_html(device) : `<span class="text-muted">${__("Waiting for a device")}</span>`;
 		return `<tr><td>${label}</td><td>${pills}</td></tr>`;
 	}).join("");

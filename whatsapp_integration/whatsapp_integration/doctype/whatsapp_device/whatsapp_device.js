@@ -43,7 +43,7 @@ function show_number_health(frm) {
 			QUALITY_COLORS[frm.doc.quality_rating] || "gray");
 	}
 	if (frm.doc.messaging_limit_tier) {
-		frm.dashboard.add_indicator(__("Messaging limit: {0}", [esc(frm.doc.messaging_limit_tier)]), "blue");
+		frm.dashboard.add_indicator(__("Messaging limit: {0}", [whatsapp_integration.ltr(frm.doc.messaging_limit_tier)]), "blue");
 	}
 	if (frm.doc.health_error) {
 		frm.set_intro(__("The last number health check failed: {0}", [esc(frm.doc.health_error)]), "red");
@@ -121,8 +121,8 @@ function render_session(frm) {
 	if (frm.doc.web_number_mismatch) {
 		frm.set_intro(
 			__("Linked by {0}, not by this device's number {1}. If that is wrong, Log out and link again with the right phone.", [
-				frappe.utils.escape_html(frm.doc.web_linked_number || ""),
-				frappe.utils.escape_html(frm.doc.phone_number || ""),
+				whatsapp_integration.ltr(frm.doc.web_linked_number),
+				whatsapp_integration.ltr(frm.doc.phone_number),
 			]),
 			"red"
 		);
@@ -183,7 +183,8 @@ function session_call(frm, method) {
 function send_test_message(frm) {
 	frappe.prompt(
 		[
-			{ fieldname: "to", fieldtype: "Data", options: "Phone", label: __("To (with country code)"), reqd: 1 },
+			{ fieldname: "to", fieldtype: "Data", options: "Phone", label: __("To (with country code)"), reqd: 1,
+				input_css: whatsapp_integration.ltr_input_css() },
 			{ fieldname: "text", fieldtype: "Small Text", label: __("Message") },
 		],
 		(values) =>

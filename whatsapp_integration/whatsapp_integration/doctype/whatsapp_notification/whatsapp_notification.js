@@ -55,7 +55,7 @@ const whatsapp_notification = {
 	preview_html(shown) {
 		const rows = [];
 		if (!shown.condition) rows.push(`<p class="text-warning">${__("The condition is false for this document: nothing would be sent.")}</p>`);
-		rows.push(`<p><b>${__("To")}:</b> ${escape(shown.numbers.join(", ")) || __("nobody")}</p>`);
+		rows.push(`<p><b>${__("To")}:</b> ${shown.numbers.map(whatsapp_integration.ltr).join(", ") || __("nobody")}</p>`);
 		if (shown.skipped.length) rows.push(`<p class="text-muted">${__("Skipped")}: ${escape(shown.skipped.join("; "))}</p>`);
 		if (shown.template) {
 			rows.push(`<p><b>${__("Template")}:</b> ${escape(shown.template)} (${escape(shown.language)})</p>`);
@@ -82,7 +82,7 @@ const whatsapp_notification = {
 		const totals = Object.entries(counts).map(([status, count]) => `${escape(__(status))}: <b>${escape(count)}</b>`);
 		const rows = recent.map((log) => `<tr>
 			<td><a href="/app/whatsapp-message-log/${encodeURIComponent(log.name)}">${escape(log.name)}</a></td>
-			<td>${escape(log.to_number)}</td><td>${escape(__(log.status))}</td>
+			<td>${whatsapp_integration.ltr(log.to_number)}</td><td>${escape(__(log.status))}</td>
 			<td>${escape(log.reference_doctype)} ${escape(log.reference_name)}</td>
 			<td>${escape(frappe.datetime.str_to_user(log.creation))}</td><td>${escape(log.error_reason)}</td></tr>`);
 		if (!rows.length) return `<p class="text-muted">${__("No messages yet.")}</p>`;
