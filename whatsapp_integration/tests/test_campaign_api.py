@@ -9,7 +9,13 @@ import frappe
 
 from whatsapp_integration.api import campaigns as api
 from whatsapp_integration.tests.campaign_utils import CAMPAIGN, RECIPIENT, new_campaign, numbers, states
-from whatsapp_integration.tests.utils import RUN_ID, TEST_DEVICE, FakeGraphTestCase, ensure_user
+from whatsapp_integration.tests.utils import (
+	RUN_ID,
+	TEST_DEVICE,
+	FakeGraphTestCase,
+	customer_wrote,
+	ensure_user,
+)
 
 MANAGER = "campaign-api-manager@example.com"
 OUTSIDER = "campaign-api-outsider@example.com"
@@ -66,6 +72,7 @@ class TestCampaignApi(FakeGraphTestCase):
 	def test_send_test_renders_for_the_first_recipient(self) -> None:
 		name = new_campaign([], message="Hello {{ recipient_name }} in {{ city }}")
 		api.import_csv(name, f"number,name,city\n{CSV[2]},Bea,Goa\n")
+		customer_wrote("+14155550177")  # a free-text test goes inside the tester's 24 h window
 		result = api.send_test(name, "+14155550177")
 		self.assertEqual((result["status"], result["to"]), ("Sent", "+14155550177"))
 		body = self.graph.message_requests()[0].body
@@ -87,6 +94,7 @@ class TestCampaignApi(FakeGraphTestCase):
 	def test_a_message_that_names_an_html_file_is_sent_as_text(self) -> None:
 		name = new_campaign([], message="Hi {{ recipient_name }}, see shop.example/catalogue.html")
 		api.import_csv(name, f"number,name\n{CSV[6]},Eve\n")
+		customer_wrote("+14155550180")
 		api.send_test(name, "+14155550180")
 		body = self.graph.message_requests()[0].body
 		self.assertEqual(body["text"]["body"], "Hi Eve, see shop.example/catalogue.html")
