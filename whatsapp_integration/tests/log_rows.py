@@ -30,6 +30,8 @@ COLUMNS = (
 	"error_title",
 )
 BATCH = 5000
+ROWS_NUMBER = "+919876543210"
+"""The customer of every generated row."""
 FAILURES = ((131026, "Message undeliverable"), (131047, "Re-engagement message"), (190, "Session expired"))
 
 
@@ -75,7 +77,7 @@ def _insert(rows: list[LogRow]) -> int:
 			row.direction,
 			row.device,
 			row.status,
-			"+919876543210",
+			ROWS_NUMBER,
 			"text",
 			1,
 			sent_at,

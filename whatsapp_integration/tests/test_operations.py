@@ -16,11 +16,12 @@ from whatsapp_integration.operations import health as site_health
 from whatsapp_integration.operations.retention import clear_message_logs
 from whatsapp_integration.operations.stats_cache import clear_stats_cache
 from whatsapp_integration.site import cache_keys, desk
-from whatsapp_integration.tests.log_rows import LogRow, delete_rows, insert_rows
+from whatsapp_integration.tests.log_rows import ROWS_NUMBER, LogRow, delete_rows, insert_rows
 from whatsapp_integration.tests.utils import (
 	RUN_ID,
 	TEST_DEVICE,
 	configure_settings,
+	customer_wrote,
 	ensure_device,
 	ensure_user,
 	unique_digits,
@@ -295,17 +296,26 @@ class TestOperations(FrappeTestCase):
 
 	def test_retry_requeues_a_failed_message(self) -> None:
 		name = frappe.db.get_value("WhatsApp Message Log", {"device": DEVICE_A, "status": "Failed"})
-		frappe.set_user(MANAGER)
-		with self.assertRaises(frappe.ValidationError):
-			messages.retry(
-				frappe.db.get_value("WhatsApp Message Log", {"device": DEVICE_A, "status": "Read"})
-			)
-		result = messages.retry(name)
-		self.assertEqual(result["status"], "Queued")
-		frappe.set_user(USER)
-		with self.assertRaises(frappe.PermissionError):
-			messages.retry(name)
-		frappe.db.set_value("WhatsApp Message Log", name, "status", "Failed")
+		# A retried text goes out again: its device must exist and the customer's window be open
+		ensure_device(DEVICE_A, phone_number_id=unique_digits(15))
+		customer_wrote(ROWS_NUMBER, DEVICE_A)
+		try:
+			frappe.set_user(MANAGER)
+			with self.assertRaises(frappe.ValidationError):
+				messages.retry(
+					frappe.db.get_value("WhatsApp Message Log", {"device": DEVICE_A, "status": "Read"})
+				)
+			result = messages.retry(name)
+			self.assertEqual(result["status"], "Queued")
+			frappe.set_user(USER)
+			with self.assertRaises(frappe.PermissionError):
+				messages.retry(name)
+		finally:
+			frappe.set_user("Administrator")
+			frappe.db.set_value("WhatsApp Message Log", name, "status", "Failed")
+			frappe.db.delete("WhatsApp Message Log", {"device": DEVICE_A, "direction": "Inbound"})
+			frappe.db.delete("WhatsApp Conversation", {"device": DEVICE_A})
+			frappe.delete_doc("WhatsApp Device", DEVICE_A, force=True)
 
 	def test_sent_messages_show_in_the_documents_timeline(self) -> None:
 		name = frappe.db.get_value("WhatsApp Message Log", {"device": DEVICE_A, "status": "Sent"})
