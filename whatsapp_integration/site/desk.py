@@ -78,6 +78,14 @@ def _timeline_logs(filters: dict[str, Any]) -> list[Any]:
 	)
 
 
+def ltr_html(value: str | None) -> str:
+	"""A phone number (or wamid, code) escaped and isolated left to right, so it reads in order also
+	inside Persian or Arabic text (the bundle's whatsapp_integration.ltr does the same in the desk)."""
+	if not value:
+		return ""
+	return f'<bdi dir="ltr" class="whatsapp-ltr">{escape_html(value)}</bdi>'
+
+
 def _timeline_html(log: Any) -> str:
 	inbound = log.direction == Direction.INBOUND
 	body = log.text or log.media_caption or ""
@@ -89,12 +97,12 @@ def _timeline_html(log: Any) -> str:
 	error = f'<div class="text-muted small">{escape_html(log.error_reason)}</div>' if log.error_reason else ""
 	color = STATUS_COLORS.get(log.status, "gray")
 	if inbound:
-		sender = log.profile_name or log.from_number or ""
-		title = _("WhatsApp from {0}").format(sender)
+		sender = escape_html(log.profile_name) if log.profile_name else ltr_html(log.from_number)
+		title = escape_html(_("WhatsApp from {0}")).format(sender)
 	else:
-		title = _("WhatsApp to {0}").format(log.to_number or "")
+		title = escape_html(_("WhatsApp to {0}")).format(ltr_html(log.to_number))
 	return (
-		f'<div class="whatsapp-timeline-item">{escape_html(title)} '
+		f'<div class="whatsapp-timeline-item">{title} '
 		f'<span class="indicator-pill {color}">{escape_html(_(log.status))}</span> '
 		f'<a href="/app/whatsapp-message-log/{escape_html(log.name)}">{escape_html(log.name)}</a>'
 		f'<div class="text-muted">{snippet}</div>{error}</div>'
