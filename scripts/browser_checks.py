@@ -24,6 +24,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -113,14 +114,32 @@ def check_report(driver: WebDriver, base: str) -> None:
 	screenshot(driver, "report.png")
 
 
-def check_send_dialog(driver: WebDriver, base: str, contact: str) -> None:
+def open_send_dialog(driver: WebDriver, base: str, contact: str) -> Any:
+	"""The contact's form, its Send WhatsApp button clicked: the dialog (a WebElement)."""
 	driver.get(f"{base}/app/contact/{contact}")
-	button = WebDriverWait(driver, 30).until(
+	WebDriverWait(driver, 30).until(
 		ec.element_to_be_clickable((By.XPATH, "//button[contains(normalize-space(.), 'Send WhatsApp')]"))
-	)
-	button.click()
+	).click()
 	dialog = wait_for(driver, ".modal.show")
 	wait_for_text(driver, ".modal.show .modal-title", "Send WhatsApp")
+	return dialog
+
+
+def customer_wrote(desk: Desk, args: argparse.Namespace) -> None:
+	"""The customer (NUMBER) writes to the default device: its 24 h window is open for free text."""
+	device = desk.call("GET", "/api/resource/WhatsApp Device", params={"filters": '[["is_default","=",1]]'})[
+		"data"
+	][0]["name"]
+	bench_execute(args, "whatsapp_integration.tests.utils.customer_wrote", NUMBER, device)
+
+
+def check_send_dialog(
+	driver: WebDriver, base: str, desk: Desk, args: argparse.Namespace, contact: str
+) -> None:
+	"""A text from the contact's Send WhatsApp dialog reaches the timeline (the customer wrote first:
+	free text needs an open 24 h window)."""
+	customer_wrote(desk, args)
+	dialog = open_send_dialog(driver, base, contact)
 	number = dialog.find_element(By.CSS_SELECTOR, "input[data-fieldname='to']").get_attribute("value")
 	assert number.replace(" ", "") == NUMBER, f"the dialog shows {number!r}, not the contact's number"
 	text = f"Hello from the browser check at {time.strftime('%H:%M:%S')}"
@@ -141,11 +160,7 @@ def check_send_dialog(driver: WebDriver, base: str, contact: str) -> None:
 def check_template_dialog(
 	driver: WebDriver, base: str, contact: str, template: str, graph: FakeGraphApi
 ) -> None:
-	driver.get(f"{base}/app/contact/{contact}")
-	WebDriverWait(driver, 30).until(
-		ec.element_to_be_clickable((By.XPATH, "//button[contains(normalize-space(.), 'Send WhatsApp')]"))
-	).click()
-	wait_for_text(driver, ".modal.show .modal-title", "Send WhatsApp")
+	open_send_dialog(driver, base, contact)
 	driver.execute_script("cur_dialog.set_value('kind', 'Template')")
 	driver.execute_script(f"cur_dialog.set_value('template', {template!r})")
 	parameters = wait_for(driver, ".modal.show textarea[data-fieldname='parameters']")
@@ -179,15 +194,8 @@ def check_media_dialog(
 	"""Send WhatsApp with a file: the contact's attachment, sent as a document (uploaded to Meta).
 	A file is free-form: the contact writes to the default device first (the 24 h window)."""
 	file_url = attach_pdf(desk, contact)
-	device = desk.call("GET", "/api/resource/WhatsApp Device", params={"filters": '[["is_default","=",1]]'})[
-		"data"
-	][0]["name"]
-	bench_execute(args, "whatsapp_integration.tests.utils.customer_wrote", NUMBER, device)
-	driver.get(f"{base}/app/contact/{contact}")
-	WebDriverWait(driver, 30).until(
-		ec.element_to_be_clickable((By.XPATH, "//button[contains(normalize-space(.), 'Send WhatsApp')]"))
-	).click()
-	wait_for_text(driver, ".modal.show .modal-title", "Send WhatsApp")
+	customer_wrote(desk, args)
+	open_send_dialog(driver, base, contact)
 	driver.execute_script("cur_dialog.set_value('kind', 'Media')")
 	wait_for(driver, ".modal.show select[data-fieldname='media_file']")
 	driver.execute_script(f"cur_dialog.set_value('media_file', {file_url!r})")
@@ -288,7 +296,7 @@ def run_checks(args: argparse.Namespace, desk: Desk, graph: FakeGraphApi) -> Non
 		checks = {
 			"workspace": lambda: check_workspace(driver, desk.site_url),
 			"report": lambda: check_report(driver, desk.site_url),
-			"send dialog": lambda: check_send_dialog(driver, desk.site_url, contact),
+			"send dialog": lambda: check_send_dialog(driver, desk.site_url, desk, args, contact),
 			"template dialog": lambda: check_template_dialog(driver, desk.site_url, contact, template, graph),
 			"media dialog": lambda: check_media_dialog(driver, desk.site_url, desk, args, contact, graph),
 			"retry button": lambda: check_retry_button(driver, desk.site_url, desk),
