@@ -37,7 +37,7 @@ from whatsapp_integration.services.qr_service import SessionRecorder
 from whatsapp_integration.session_host.host import SessionHost, build_supervisor
 from whatsapp_integration.session_host.pacing import MemoryDailyCounter, RedisDailyCounter, SendPacer
 from whatsapp_integration.session_host.processes import MARKER_VARIABLE, ProcessRegistry, is_alive
-from whatsapp_integration.session_host.protocol import error_reply, rebuild_error
+from whatsapp_integration.session_host.protocol import Command, error_reply, rebuild_error
 from whatsapp_integration.session_host.qr import QrCapture, render_qr
 from whatsapp_integration.session_host.sender import send_url
 from whatsapp_integration.testing.memory_web_sessions import MemoryWebSessionRepository
@@ -306,3 +306,19 @@ def test_a_host_error_keeps_its_sentence_for_translation() -> None:
 	assert isinstance(message, Text) and message == str(error)
 	assert message.template.startswith("The WhatsApp Web session of device {device} is {current}")
 	assert message.kwargs == {"device": "Shop", "current": "WORKING", "target": "STARTING"}
+
+
+def test_an_expired_command_is_refused_in_a_sentence_for_translation(redis_url: str, tmp_path: Path) -> None:
+	recorder = SessionRecorder(MemoryWebSessionRepository([]))
+	config = web_config("http://127.0.0.1:9")
+	supervisor, processes = build_supervisor(config, tmp_path, recorder, MemoryDailyCounter())
+	host = SessionHost(supervisor, redis.Redis.from_url(redis_url), "test:expired:", processes)
+	try:
+		reply = host.handle(Command("send", "Shop", deadline=time.time() - 1))
+	finally:
+		supervisor.shutdown()
+	rebuilt = rebuild_error(json.loads(json.dumps(reply)))
+	assert isinstance(rebuilt, errors.SessionHostUnavailable)
+	assert rebuilt.action is errors.ErrorAction.RETRY
+	message = rebuilt.args[0]
+	assert isinstance(message, Text) and message.template == "The command expired before it ran."

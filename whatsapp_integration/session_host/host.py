@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from whatsapp_integration.core.config import WhatsAppConfig
+from whatsapp_integration.core.errors import SessionHostUnavailable
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.web.selectors import SelectorRegistry, load_registry
 from whatsapp_integration.core.web.states import SessionSnapshot, SessionState, Transition
 from whatsapp_integration.session_host.browser import ManagedDriver, launch, quit_driver
@@ -146,11 +148,7 @@ class SessionHost:
 	def handle(self, command: Command) -> dict[str, Any]:
 		"""Run one command and return its reply (never raises)."""
 		if command.expired():
-			return {
-				"ok": False,
-				"error": "SessionHostUnavailable",
-				"message": "The command expired before it ran.",
-			}
+			return error_reply(SessionHostUnavailable(_("The command expired before it ran.")))
 		try:
 			return {"ok": True, "result": self._dispatch(command)}
 		except Exception as error:
