@@ -47,7 +47,11 @@ def notify_assignee(state: ConversationState, preview: str) -> None:
 			"type": "Alert",
 			"document_type": CONVERSATION,
 			"document_name": state.name,
-			"subject": escape_html(_("New WhatsApp message from {0}").format(state.title or "")),
+			# the name or number isolated (FSI...PDI: the subject is stored as text): a number reads
+			# left to right inside Persian or Arabic text
+			"subject": escape_html(
+				_("New WhatsApp message from {0}").format(f"\u2068{state.title or ''}\u2069")
+			),
 			"email_content": escape_html(preview),
 		},
 	)

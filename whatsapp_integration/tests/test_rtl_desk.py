@@ -1,6 +1,7 @@
 """The desk in Persian and Arabic (issue #15): phone numbers on a document's timeline read left to
 right (escaped and isolated in <bdi dir="ltr"> inside the translated sentence), and the analytics
-report answers each user in their language (its cached figures hold translated words).
+report answers each user in their language (its cached figures hold translated words); the
+assignee's bell notification isolates the customer's name or number.
 
 Run: CI=1 bench --site <site> run-tests --module whatsapp_integration.tests.test_rtl_desk
 """
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import frappe
 
+from whatsapp_integration.core.conversation import ConversationState
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
+from whatsapp_integration.site import conversation_assignment
 from whatsapp_integration.site.desk import ltr_html, timeline_content
 from whatsapp_integration.tests import webhook_utils
 from whatsapp_integration.tests.test_conversations import receive
-from whatsapp_integration.tests.utils import FakeGraphTestCase, configure_settings
+from whatsapp_integration.tests.utils import FakeGraphTestCase, configure_settings, ensure_user
 from whatsapp_integration.whatsapp_integration.report.whatsapp_message_analytics import (
 	whatsapp_message_analytics as analytics_report,
 )
@@ -74,3 +77,15 @@ class TestRtlDesk(FakeGraphTestCase):
 		self.assertEqual(shown["en"], ("Date", "Messages"))
 		self.assertEqual(shown["fa"], (frappe._("Date", lang="fa"), frappe._("Messages", lang="fa")))
 		self.assertNotEqual(shown["fa"], shown["en"])
+
+	def test_the_assignees_notification_isolates_the_customers_number(self) -> None:
+		user = ensure_user(f"wa-rtl-{frappe.generate_hash(length=6)}@example.com", ("WhatsApp User",))
+		name = frappe.generate_hash(length=10)
+		state = ConversationState(
+			device=webhook_utils.DEVICE, conversation_key=name, title="+31 6 <b>", assigned_to=user, name=name
+		)
+		conversation_assignment.notify_assignee(state, "Hi")
+		subject = frappe.db.get_value(
+			"Notification Log", {"for_user": user, "document_name": name}, "subject"
+		)
+		self.assertEqual(subject, "New WhatsApp message from \u2068+31 6 &lt;b&gt;\u2069")
