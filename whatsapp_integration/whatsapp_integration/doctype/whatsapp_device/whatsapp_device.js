@@ -43,7 +43,7 @@ function show_number_health(frm) {
 			QUALITY_COLORS[frm.doc.quality_rating] || "gray");
 	}
 	if (frm.doc.messaging_limit_tier) {
-		frm.dashboard.add_indicator(__("Messaging limit: {0}", [whatsapp_integration.ltr(frm.doc.messaging_limit_tier)]), "blue");
+		frm.dashboard.add_indicator(__("Messaging limit: {0}", [esc(frm.doc.messaging_limit_tier)]), "blue");
 	}
 	if (frm.doc.health_error) {
 		frm.set_intro(__("The last number health check failed: {0}", [esc(frm.doc.health_error)]), "red");
