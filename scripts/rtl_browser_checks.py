@@ -32,7 +32,16 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_checks import ARTIFACTS, Desk, browser, settle, wait_for, wait_for_text
+from browser_support import (
+	ARTIFACTS,
+	Desk,
+	argument_parser,
+	browser,
+	screenshot,
+	settle,
+	wait_for,
+	wait_for_text,
+)
 
 LOCALE = Path(__file__).resolve().parent.parent / "whatsapp_integration" / "locale"
 USER_PASSWORD = "Rtl-check-pw-2026!"
@@ -86,7 +95,7 @@ class Check:
 		self.args, self.desk, self.lang = args, desk, lang
 		self.translations = catalog(lang)
 		self.user = f"wa-rtl-{lang}@example.com"
-		self.driver = self.browser_as(self.user_with_language())
+		self.driver = browser(desk, args.site, USER_PASSWORD, user=self.user_with_language())
 
 	def tr(self, text: str) -> str:
 		translated = self.translations.get(text)
@@ -108,17 +117,6 @@ class Check:
 			self.desk.call("POST", "/api/resource/User", json={**new, **doc})
 		return self.user
 
-	def browser_as(self, user: str) -> WebDriver:
-		session = requests.Session()
-		session.headers["Host"] = self.args.site
-		login = {"usr": user, "pwd": USER_PASSWORD}
-		session.post(f"{self.desk.url}/api/method/login", data=login).raise_for_status()
-		driver = browser(self.desk, self.args.site, self.args.password)
-		driver.delete_all_cookies()
-		for cookie in session.cookies:
-			driver.add_cookie({"name": cookie.name, "value": cookie.value, "path": "/"})
-		return driver
-
 	def open(self, path: str, ready: str) -> None:
 		self.driver.get(f"{self.desk.site_url}{path}")
 		wait_for(self.driver, ready)
@@ -132,7 +130,7 @@ class Check:
 	def screenshot(self, page: str) -> None:
 		self.driver.execute_script("window.scrollTo(0, 0)")  # clicks scroll the page under its sticky head
 		settle()
-		self.driver.save_screenshot(str(ARTIFACTS / f"rtl-{self.lang}-{page}.png"))
+		screenshot(self.driver, f"rtl-{self.lang}-{page}.png")
 
 
 def reads_left_to_right(driver: WebDriver, element: WebElement, starts: str, where: str) -> None:
@@ -175,7 +173,9 @@ def check_device(check: Check) -> None:
 	check.shows(".frappe-control[data-fieldname='phone_number'] .control-label", "Phone Number")
 	number = driver.find_element(By.CSS_SELECTOR, ".frappe-control[data-fieldname='phone_number'] input")
 	input_is_ltr(driver, number, DEVICE_NUMBER, "Device form phone number")
-	tier = wait_for(driver, ".form-dashboard .indicator-column .whatsapp-ltr")
+	tier = wait_for(
+		driver, ".frappe-control[data-fieldname='messaging_limit_tier'] .control-value .whatsapp-ltr"
+	)
 	reads_left_to_right(driver, tier, "TIER_1K", "Device form messaging limit")
 	check.screenshot("device")
 	check.open("/app/whatsapp-device?name=" + requests.utils.quote(DEVICE), ".frappe-list .whatsapp-ltr")
@@ -235,15 +235,11 @@ def check_chat(check: Check) -> None:
 
 
 def main() -> int:
-	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-	parser.add_argument("--url", default="http://127.0.0.1:8051")
-	parser.add_argument("--site", default="demo.localhost")
-	parser.add_argument("--password", default="admin", help="Administrator's password")
+	parser = argument_parser(__doc__.splitlines()[0], url="http://127.0.0.1:8051", site="demo.localhost")
 	parser.add_argument("--only", action="append", choices=CHECKS, help="run only this check (repeatable)")
 	args = parser.parse_args()
 	ARTIFACTS.mkdir(exist_ok=True)
-	desk = Desk(args.url, args.site, args.password)
-	desk.site_url = f"http://{args.site}:{args.url.rsplit(':', 1)[-1].strip('/')}"
+	desk = Desk.of(args)
 	official_device(desk)
 	checks = {
 		"device": check_device,
@@ -264,7 +260,7 @@ def main() -> int:
 				checks[name](check)
 				print(f"ok: {lang} {name}")
 		except Exception:
-			check.driver.save_screenshot(str(ARTIFACTS / f"rtl-{lang}-failure.png"))
+			screenshot(check.driver, f"rtl-{lang}-failure.png")
 			raise
 		finally:
 			check.driver.quit()
