@@ -48,6 +48,7 @@ from browser_support import (
 	unique_suffix,
 	wait_for,
 	wait_for_text,
+	wait_until,
 )
 from form_browser_checks import (
 	DEVICE,
@@ -167,13 +168,20 @@ def check_template_dialog(
 	parameters.send_keys("Ada\nSO-0001")
 	settle(0.5)
 	screenshot(driver, "send-dialog-template.png")
-	driver.find_element(By.CSS_SELECTOR, ".modal.show .modal-footer .btn-primary").click()
-	WebDriverWait(driver, 30).until(
-		lambda _: any("template" in (r.body or {}) for r in graph.message_requests())
-	)
-	sent = next(r.body["template"] for r in graph.message_requests() if "template" in (r.body or {}))
+	sent = submit_to_meta(driver, graph, "template")
 	values = [p["text"] for p in sent["components"][0]["parameters"]]
 	assert (sent["name"], values) == (TEMPLATE, ["Ada", "SO-0001"]), sent
+
+
+def submit_to_meta(driver: WebDriver, graph: FakeGraphApi, kind: str) -> dict[str, Any]:
+	"""Click the dialog's primary button; the `kind` object (template, document...) of the first
+	message request that carries one, once Meta got it."""
+
+	def sent() -> dict[str, Any] | None:
+		return next((r.body[kind] for r in graph.message_requests() if kind in (r.body or {})), None)
+
+	driver.find_element(By.CSS_SELECTOR, ".modal.show .modal-footer .btn-primary").click()
+	return wait_until(sent, f"a {kind} message at the fake Graph API", 30)
 
 
 def attach_pdf(desk: Desk, contact: str) -> str:
@@ -206,11 +214,7 @@ def check_media_dialog(
 	)
 	settle(0.5)
 	screenshot(driver, "send-dialog-media.png")
-	driver.find_element(By.CSS_SELECTOR, ".modal.show .modal-footer .btn-primary").click()
-	WebDriverWait(driver, 30).until(
-		lambda _: any("document" in (r.body or {}) for r in graph.message_requests())
-	)
-	sent = next(r.body["document"] for r in graph.message_requests() if "document" in (r.body or {}))
+	sent = submit_to_meta(driver, graph, "document")
 	(upload,) = [u for u in uploads(graph) if u["filename"] == file_url.rsplit("/", 1)[-1]]
 	assert sent == {"id": upload["id"], "caption": "Your invoice", "filename": upload["filename"]}, sent
 
