@@ -92,6 +92,10 @@ const isolate_description = (df) => {
 whatsapp_integration.ltr_input_css = () =>
 	frappe.utils.is_rtl() ? { direction: "ltr", "text-align": "right" } : undefined;
 
+// Text typed into the app's fields runs in the direction of its own words, line by line: an English
+// reply in a Persian desk (or a Persian one in an English desk) keeps its punctuation in place.
+whatsapp_integration.TEXT_INPUT_CSS = { "unicode-bidi": "plaintext" };
+
 whatsapp_integration.is_ltr_field = (df) =>
 	df.fieldtype === "Data" &&
 	(df.options === "Phone" || whatsapp_integration.LTR_FIELDS.includes(df.fieldname));
@@ -106,6 +110,7 @@ whatsapp_integration.show_as_text = (doctype) => {
 			df.input_css = whatsapp_integration.ltr_input_css();
 		} else if (whatsapp_integration.TEXT_FIELDTYPES.includes(df.fieldtype)) {
 			df.formatter = whatsapp_integration.as_text;
+			df.input_css = whatsapp_integration.TEXT_INPUT_CSS;
 		}
 	}
 };
@@ -141,6 +146,7 @@ whatsapp_integration.dialog_fields = (frm) => {
 			fieldname: "text",
 			label: __("Message"),
 			fieldtype: "Small Text",
+			input_css: whatsapp_integration.TEXT_INPUT_CSS,
 			depends_on: "eval:doc.kind !== 'Template'",
 			mandatory_depends_on: "eval:!['Template', 'Media'].includes(doc.kind)",
 			description: __("The caption of a file; the text above buttons, a list or a link button"),
