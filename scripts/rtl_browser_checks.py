@@ -214,7 +214,10 @@ def check_send_dialog(check: Check) -> None:
 		By.CSS_SELECTOR, ".modal.show .frappe-control[data-fieldname='to'] .whatsapp-ltr"
 	)
 	reads_left_to_right(driver, example, "+91", "Send WhatsApp dialog's example number")
-	driver.find_element(By.CSS_SELECTOR, ".modal.show textarea[data-fieldname='text']").send_keys("سلام")
+	message = driver.find_element(By.CSS_SELECTOR, ".modal.show textarea[data-fieldname='text']")
+	message.send_keys("سلام، سفارش شما ارسال شد.\nHello, your order has shipped!")
+	bidi = driver.execute_script("return getComputedStyle(arguments[0]).unicodeBidi", message)
+	assert bidi == "plaintext", f"the message box sets each line's direction by its words: {bidi}"
 	check.screenshot("send-dialog")
 
 
