@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -9,6 +10,7 @@ import frappe
 from frappe import _
 from frappe.translate import get_all_translations
 from frappe.utils import is_html
+from frappe.utils.jinja_globals import is_rtl
 
 from whatsapp_integration.core import errors
 from whatsapp_integration.core.i18n import Text, sentence_of
@@ -63,7 +65,20 @@ def translated(message: object) -> str:
 		key: translated(value) if isinstance(value, Text) else value for key, value in message.kwargs.items()
 	}
 	template = _template(message.template)
-	return template.format(*args, **kwargs) if args or kwargs else template
+	return _isolating(template).format(*args, **kwargs) if args or kwargs else template
+
+
+# A placeholder ({0}, {number}, {length:,}), not an escaped brace ({{ or }}).
+_PLACEHOLDER = re.compile(r"(?<!\{)\{[^{}]*\}(?!\})")
+
+
+def _isolating(template: str) -> str:
+	"""In a Persian or Arabic sentence each value keeps its own direction ("+31 6 1234 5678" would
+	show its groups in reverse order): FSI ... PDI around each placeholder, plain text, so also in
+	a msgprint, a notification or an email."""
+	if not is_rtl():
+		return template
+	return _PLACEHOLDER.sub(lambda placeholder: f"\u2068{placeholder.group(0)}\u2069", template)
 
 
 def _template(template: str) -> str:

@@ -1,7 +1,7 @@
 """The desk in Persian and Arabic (issue #15): phone numbers on a document's timeline read left to
 right (escaped and isolated in <bdi dir="ltr"> inside the translated sentence), and the analytics
 report answers each user in their language (its cached figures hold translated words); the
-assignee's bell notification isolates the customer's name or number.
+assignee's bell notification and the app's messages (errors, alerts) isolate each value.
 
 Run: CI=1 bench --site <site> run-tests --module whatsapp_integration.tests.test_rtl_desk
 """
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import frappe
 
+from whatsapp_integration.core import i18n
 from whatsapp_integration.core.conversation import ConversationState
 from whatsapp_integration.core.records import MessageRecord
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.site import conversation_assignment
 from whatsapp_integration.site.desk import ltr_html, timeline_content
+from whatsapp_integration.site.errors import translated
 from whatsapp_integration.tests import webhook_utils
 from whatsapp_integration.tests.test_conversations import receive
 from whatsapp_integration.tests.utils import FakeGraphTestCase, configure_settings, ensure_user
@@ -89,3 +91,19 @@ class TestRtlDesk(FakeGraphTestCase):
 			"Notification Log", {"for_user": user, "document_name": name}, "subject"
 		)
 		self.assertEqual(subject, "New WhatsApp message from \u2068+31 6 &lt;b&gt;\u2069")
+
+	def test_each_value_of_a_message_keeps_its_direction_in_persian(self) -> None:
+		sentence = i18n._("{number} may not receive messages; {count:,} left. Use {{ name }}.")
+		message = sentence.format(number="+31 6 1234 5678", count=1200)
+		try:
+			frappe.local.lang = "fa"
+			shown = translated(message)
+		finally:
+			frappe.local.lang = "en"
+		self.assertEqual(
+			shown,
+			"\u2068+31 6 1234 5678\u2069 may not receive messages; \u20681,200\u2069 left. Use { name }.",
+		)
+		self.assertEqual(
+			translated(message), "+31 6 1234 5678 may not receive messages; 1,200 left. Use { name }."
+		)

@@ -32,6 +32,11 @@ PERSIAN = {
 }
 
 
+def isolated(value: str) -> str:
+	"""A value inside a Persian sentence keeps its own direction (FSI ... PDI, site.errors._isolating)."""
+	return f"\u2068{value}\u2069"
+
+
 class TestTranslatedErrors(FrappeTestCase):
 	def setUp(self) -> None:
 		for source, translated in PERSIAN.items():
@@ -58,12 +63,15 @@ class TestTranslatedErrors(FrappeTestCase):
 	def test_a_core_error_is_thrown_in_persian_with_its_values(self) -> None:
 		error = self.thrown(lambda: rules.clean_text("x" * 5000))
 		self.assertEqual(
-			str(error), "پیام 5,000 نویسه است؛ واتس‌اپ حداکثر 4,096 را می‌پذیرد. 904 نویسه کوتاهش کنید."
+			str(error),
+			f"پیام {isolated('5,000')} نویسه است؛ واتس‌اپ حداکثر {isolated('4,096')} را می‌پذیرد. "
+			f"{isolated('904')} نویسه کوتاهش کنید.",
 		)
 
 	def test_a_nested_sentence_is_translated_too(self) -> None:
 		error = self.thrown(lambda: rules.check_template(rules.Template("order_update", "en", (" ",))))
-		self.assertEqual(str(error), "پارامتر الگو {{1}} خالی است؛ واتس‌اپ مقدار خالی را نمی‌پذیرد.")
+		parameter = isolated(f"پارامتر الگو {isolated('{{1}}')}")
+		self.assertEqual(str(error), f"{parameter} خالی است؛ واتس‌اپ مقدار خالی را نمی‌پذیرد.")
 
 	def test_english_stays_as_it_was(self) -> None:
 		frappe.local.lang = "en"
@@ -81,4 +89,6 @@ class TestTranslatedErrors(FrappeTestCase):
 		}
 		frappe.cache.hset(MERGED_TRANSLATION_KEY, "fa", catalog)
 		error = self.thrown(lambda: normalize("0612345678"))
-		self.assertEqual(str(error), "شماره '0612345678' کد کشور ندارد: +<کد کشور><شماره>.")
+		self.assertEqual(
+			str(error), f"شماره {isolated(repr('0612345678'))} کد کشور ندارد: +<کد کشور><شماره>."
+		)
