@@ -64,31 +64,46 @@ def record(message: MessageSeen) -> str | None:
 
 
 def record_many(messages: list[MessageSeen]) -> list[str | None]:
-	"""`record` for a batch of messages to customers (a campaign batch), in a few statements: one
-	locking read, one insert of the new conversations, one update of the others. Returns the
-	conversation of each message. Customers' messages (assignment, notifications) use `record`."""
+	"""`record` for a batch of messages to customers (a campaign batch), in a few statements.
+	Returns the conversation of each message. Customers' messages (assignment, notifications) use
+	`record`. Two batches of one device (two campaign dispatchers) must not deadlock, so nothing
+	here locks a range or a gap (an INSERT of the other batch would wait for it while that batch
+	waits for this one's INSERT): the known conversations are found by a plain read and locked by
+	name, the new ones are inserted in key order (`_insert_new`), the known ones updated by name."""
 	if any(
 		message.direction == Direction.INBOUND or not (message.device and message.number)
 		for message in messages
 	):
 		return [record(message) for message in messages]
-	before = _find_by_numbers(messages)
-	after = dict(before)
+	before = _lock_known(messages)
 	links = _links_for([message.number or "" for message in messages if _key(message) not in before])
-	for message in messages:
-		if _key(message) not in after:
-			message = dataclasses.replace(message, contact=links.get(message.number or ""))
-		after[_key(message)] = apply_message(after.get(_key(message)), message)
+	after = _apply(before, messages, links)
 	new = {
 		key: dataclasses.replace(state, name=frappe.generate_hash(length=10))
 		for key, state in after.items()
 		if key not in before
 	}
-	if not _insert_many(list(new.values())):  # a racing worker created one of them first
-		return [record(message) for message in messages]
-	after.update(new)
+	raced = _insert_new(list(new.values()))
+	if raced:  # a racing batch created some of them first: apply the messages to theirs
+		before.update({(state.device, state.contact_number or ""): state for state in raced})
+		after = _apply(before, messages, links)
+	after.update({key: state for key, state in new.items() if key not in before})
 	_update_many([(state, after[key]) for key, state in before.items()])
 	return [after[_key(message)].name or "" for message in messages]
+
+
+def _apply(
+	before: dict[tuple[str, str], ConversationState],
+	messages: list[MessageSeen],
+	links: dict[str, ContactLink],
+) -> dict[tuple[str, str], ConversationState]:
+	"""The conversations after `messages` (in order), from `before`; a new one gets its Contact."""
+	after = dict(before)
+	for message in messages:
+		if _key(message) not in after:
+			message = dataclasses.replace(message, contact=links.get(message.number or ""))
+		after[_key(message)] = apply_message(after.get(_key(message)), message)
+	return after
 
 
 def find(
@@ -121,22 +136,32 @@ def _key(message: MessageSeen) -> tuple[str, str]:
 	return message.device, message.number or ""
 
 
-def _find_by_numbers(messages: list[MessageSeen]) -> dict[tuple[str, str], ConversationState]:
-	"""The conversations of the messages' customers, locked (in index order: no deadlock)."""
+def _lock_known(messages: list[MessageSeen]) -> dict[tuple[str, str], ConversationState]:
+	"""The conversations the messages' customers have, locked. A locking read by number would lock
+	index ranges and the gaps of new customers; so a plain read finds them and the lock is taken
+	on exactly those rows, by primary key (record locks, in name order)."""
 	numbers: dict[str, set[str]] = {}
 	for message in messages:
 		numbers.setdefault(message.device, set()).add(message.number or "")
-	found = {}
-	for device, wanted in numbers.items():
-		rows = frappe.db.get_values(
-			CONVERSATION,
-			{"device": device, "contact_number": ("in", sorted(wanted))},
-			list(FIELDS),
-			as_dict=True,
-			for_update=True,
+	names = [
+		name
+		for device, wanted in numbers.items()
+		for name in frappe.get_all(
+			CONVERSATION, filters={"device": device, "contact_number": ("in", sorted(wanted))}, pluck="name"
 		)
-		found.update({(device, row.contact_number): state_from(row) for row in rows})
-	return found
+	]
+	if not names:
+		return {}
+	table = frappe.qb.DocType(CONVERSATION)
+	query = (
+		frappe.qb.from_(table)
+		.force_index("PRIMARY")
+		.select(*FIELDS)
+		.where(table.name.isin(sorted(names)))
+		.for_update()
+	)
+	states = [state_from(row) for row in query.run(as_dict=True)]
+	return {(state.device, state.contact_number or ""): state for state in states}
 
 
 def _links_for(numbers: list[str]) -> dict[str, ContactLink]:
@@ -145,21 +170,31 @@ def _links_for(numbers: list[str]) -> dict[str, ContactLink]:
 	return {number: links[contact] for number, contact in contacts.items()}
 
 
-def _insert_many(states: list[ConversationState]) -> bool:
-	"""Insert new conversations at once; False (nothing inserted) when a key is already taken."""
+def _insert_new(states: list[ConversationState]) -> list[ConversationState]:
+	"""Insert new conversations with one statement, in key order. A key a racing batch inserted
+	first is not an error: ON DUPLICATE KEY UPDATE (a no-op) locks that row exclusively instead, in
+	the same order. Returns those conversations of other batches, as stored (a locking read sees
+	rows committed after this transaction's snapshot)."""
 	if not states:
-		return True
+		return []
+	states = sorted(states, key=lambda state: state.conversation_key)
 	fields = [field for field in FIELDS if field != "name"]
-	values = [(*doc_values(state.name), *(getattr(state, field) for field in fields)) for state in states]
-	frappe.db.savepoint("whatsapp_conversations")
-	try:
-		frappe.db.bulk_insert(CONVERSATION, (*DOC_FIELDS, *fields), values)
-	except Exception as error:
-		if not frappe.db.is_duplicate_entry(error):
-			raise
-		frappe.db.rollback(save_point="whatsapp_conversations")
-		return False
-	return True
+	table = frappe.qb.DocType(CONVERSATION)
+	query = frappe.qb.into(table).columns(*DOC_FIELDS, *fields)
+	for state in states:
+		query = query.insert((*doc_values(state.name), *(getattr(state, field) for field in fields)))
+	query.on_duplicate_key_update(table.conversation_key, table.conversation_key).run()
+	keys = [state.conversation_key for state in states]
+	stored = (
+		frappe.qb.from_(table)
+		.force_index("conversation_key")
+		.select(*FIELDS)
+		.where(table.conversation_key.isin(keys))
+		.for_update()
+		.run(as_dict=True)
+	)
+	ours = {state.name for state in states}
+	return [state_from(row) for row in stored if row.name not in ours]
 
 
 def _update_many(pairs: list[tuple[ConversationState, ConversationState]]) -> None:
