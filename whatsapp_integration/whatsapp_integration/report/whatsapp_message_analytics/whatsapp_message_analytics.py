@@ -60,8 +60,8 @@ def _columns() -> list[dict[str, Any]]:
 		column("failed", _("Failed")),
 		column("queued", _("Queued")),
 		column("received", _("Received")),
-		column("delivery_rate", _("Delivery %"), "Percent"),
-		column("read_rate", _("Read %"), "Percent"),
+		column("delivery_rate", _("Delivery %"), "Percent", 120),
+		column("read_rate", _("Read %"), "Percent", 120),
 	]
 
 
