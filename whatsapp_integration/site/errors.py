@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,10 +45,17 @@ def user_errors() -> Iterator[None]:
 		# An expected, explained error: the response carries the message, not a traceback.
 		frappe.local.flags.disable_traceback = True
 		frappe.throw(
-			message_of(error),
+			plain_text_for_desk(message_of(error)),
 			exc=frappe_exception_for(error),
 			title=_("WhatsApp"),
 		)
+
+
+def plain_text_for_desk(message: str) -> str:
+	"""The desk shows a thrown message as HTML, and a core message may quote what a user, a CSV
+	file or a customer typed (a phone number, a placeholder, a file name): `<`, `>` and `&` are
+	escaped so it shows as the text it is. Quotes stay (they are harmless outside tags)."""
+	return html.escape(message, quote=False)
 
 
 def message_of(error: errors.WhatsAppError) -> str:

@@ -90,5 +90,12 @@ class TestTranslatedErrors(FrappeTestCase):
 		frappe.cache.hset(MERGED_TRANSLATION_KEY, "fa", catalog)
 		error = self.thrown(lambda: normalize("0612345678"))
 		self.assertEqual(
-			str(error), f"شماره {isolated(repr('0612345678'))} کد کشور ندارد: +<کد کشور><شماره>."
+			str(error), f"شماره {isolated(repr('0612345678'))} کد کشور ندارد: +&lt;کد کشور&gt;&lt;شماره&gt;."
 		)
+
+	def test_markup_a_user_typed_shows_as_text(self) -> None:
+		frappe.local.lang = "en"
+		typed = "<img src=x onerror=alert(1)>"
+		error = self.thrown(lambda: normalize(typed))
+		self.assertNotIn("<img", str(error))
+		self.assertIn("&lt;img src=x onerror=alert(1)&gt;", str(error))
