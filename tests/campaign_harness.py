@@ -17,6 +17,7 @@ from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
 from whatsapp_integration.services.campaign_dispatch import CampaignDispatcher
 from whatsapp_integration.services.campaign_service import CampaignService, Router
 from whatsapp_integration.services.message_service import MessageService
+from whatsapp_integration.services.repository import TemplateCatalog
 from whatsapp_integration.services.send_journal import SendJournal
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
 from whatsapp_integration.testing.memory_campaign_repository import MemoryCampaignRepository
@@ -38,6 +39,7 @@ class CampaignHarness:
 	senders: SenderFactory = field(default_factory=SenderFactory)
 	config_overrides: dict[str, Any] = field(default_factory=dict)
 	router: Router | None = None  # routes multi-device campaigns (services.campaign_routing)
+	templates: TemplateCatalog | None = None  # the site's stored templates, checked before a send
 
 	def service(self, **overrides: Any) -> CampaignService:
 		"""A new lifecycle service over the shared repositories."""
@@ -60,7 +62,7 @@ class CampaignHarness:
 			devices=self.messages,
 			senders=self.senders,
 			limiter=limiter,
-			build_record=messages.build_record,
+			batch_builder=messages.batch_builder,
 			now=self.clock.now,
 			sleep=sleep,
 			rand=lambda: 0.5,
@@ -77,7 +79,14 @@ class CampaignHarness:
 		self, config: WhatsAppConfig, limiter: RateLimiter, sleep: Callable[[float], None]
 	) -> MessageService:
 		return MessageService(
-			self.messages, config, self.senders, limiter, now=self.clock.now, sleep=sleep, rand=lambda: 0.5
+			self.messages,
+			config,
+			self.senders,
+			limiter,
+			now=self.clock.now,
+			sleep=sleep,
+			rand=lambda: 0.5,
+			templates=self.templates,
 		)
 
 	def _service(self, config: WhatsAppConfig, messages: MessageService) -> CampaignService:

@@ -21,6 +21,7 @@ from whatsapp_integration.senders.factory import DeviceProfile, build_cloud_send
 from whatsapp_integration.services.campaign_dispatch import STATUS_EVERY_SENDS
 from whatsapp_integration.session_host.pacing import MemoryDailyCounter, SendPacer
 from whatsapp_integration.testing.fake_graph import FakeGraphApi
+from whatsapp_integration.testing.memory_template_catalog import MemoryTemplateCatalog
 from whatsapp_integration.testing.pacing import achieved_rate, busiest_second
 
 
@@ -112,6 +113,23 @@ def test_an_opt_out_after_the_start_holds_at_send_time(harness: CampaignHarness)
 	assert skipped.state == RecipientState.SKIPPED
 	assert (skipped.skip_reason or "").startswith(planning.SKIP_OPTED_OUT)
 	assert harness.campaigns.get_campaign("CAMP-1").status == CampaignStatus.COMPLETED
+
+
+def test_a_batch_reads_its_template_once(harness: CampaignHarness) -> None:
+	harness.templates = MemoryTemplateCatalog()
+	harness.templates.add("order_update", "en", [{"type": "BODY", "text": "Hi {{1}}, {{2}} shipped."}])
+	harness.campaign(
+		recipients=10,
+		message_type="template",
+		text=None,
+		template_name="order_update",
+		template_language="en",
+		template_params=("{{ recipient_name }}", "{{ phone }}"),
+		template_parameter_count=2,
+	)
+	harness.service().start("CAMP-1")
+	assert harness.dispatcher(campaign_batch_size=5).dispatch_device(harness.device.name).sent == 10
+	assert harness.templates.reads == [("order_update", "en")] * 2  # once per batch of 5
 
 
 @pytest.mark.parametrize(

@@ -145,6 +145,15 @@ class TestOutbox:
 		message = OutboundMessage(to=TO, message_type="template", template=Template("order_update"))
 		assert harness.service.send(message).status == MessageStatus.SENT
 
+	def test_a_template_does_not_read_the_customers_last_message(self, make_service: MakeService) -> None:
+		harness = make_service(customers_wrote=False)
+		message = OutboundMessage(to=TO, message_type="template", template=Template("order_update"))
+		harness.service.send(message)
+		assert harness.repository.window_reads == []  # templates go without a window
+		harness.repository.add_inbound(harness.device.name, harness.clock.now(), number=TO)
+		harness.service.send(text())
+		assert harness.repository.window_reads == [(harness.device.name, TO)]
+
 	def test_a_queued_retry_is_failed_when_the_window_closed_meanwhile(
 		self, make_service: MakeService
 	) -> None:

@@ -1,9 +1,9 @@
 """Campaign dispatch: leased batches sent through the send path, paced against the clock.
 
 One dispatcher per device claims due recipient rows with a lease, sends each through the
-send path's pieces, injected (`build_record` validates, `dispatch` calls the sender), under the
-device's shared token bucket and Meta's pair rate (`core.campaign.pacing`), and stores the
-batch's outcomes in bulk; the lifecycle service ends the run or pauses the campaign.
+send path's pieces, injected (`batch_builder` gives each batch its validating `build_record`,
+`dispatch` calls the sender), under the device's shared token bucket and Meta's pair rate
+(`core.campaign.pacing`), and stores the batch's outcomes in bulk; the lifecycle service ends the run or pauses the campaign.
 The idempotency key of each (campaign, recipient, run) is checked (send journal and Message
 Log) before every send and travels as `biz_opaque_callback_data`, so a resumed campaign never
 sends twice. Opt-outs are read again after the claim, just before the batch is sent; while it
@@ -75,6 +75,7 @@ class _Batch:
 	send_budget: timedelta
 	checked_at: datetime
 	renew_at: datetime
+	build: RecordBuilder
 	outcomes: list[RecipientOutcome] = field(default_factory=list)
 	stop_reason: str | None = None
 	halted: str | None = None
@@ -93,7 +94,7 @@ class CampaignDispatcher:
 		devices: DeviceLedger,
 		senders: SenderFactory,
 		limiter: RateLimiter,
-		build_record: RecordBuilder,
+		batch_builder: Callable[[], RecordBuilder],
 		render: Renderer = sandboxed_render,
 		on_batch: Callable[[CampaignRecord], None] | None = None,
 		now: Callable[[], datetime] = datetime.now,
@@ -107,7 +108,7 @@ class CampaignDispatcher:
 		self._devices = devices
 		self._senders = senders
 		self._limiter = limiter
-		self._build_record = build_record
+		self._batch_builder = batch_builder
 		self._render = render
 		self._on_batch = on_batch or (lambda campaign: None)
 		self._now = now
@@ -172,7 +173,8 @@ class CampaignDispatcher:
 		if not rows:
 			self.lifecycle.finish(campaign)
 			return BatchResult()
-		batch = _Batch(campaign, device, sender, owner, rows, lease, send, now, now + lease - send)
+		build = self._batch_builder()
+		batch = _Batch(campaign, device, sender, owner, rows, lease, send, now, now + lease - send, build)
 		self._send_batch(batch)
 		self._after_batch(batch)
 		return _result(batch)
@@ -279,7 +281,7 @@ class CampaignDispatcher:
 		message = outbound_message(
 			batch.campaign, batch.device.name, row.number, context, key, reference, self._render
 		)
-		return self._build_record(message, batch.device)
+		return batch.build(message, batch.device)
 
 	# Pacing and caps (the rules: core.campaign.pacing, core.caps)
 

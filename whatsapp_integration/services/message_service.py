@@ -8,6 +8,7 @@ readable reason. The idempotency key is unique, so the same key never sends twic
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import random
@@ -40,10 +41,10 @@ from whatsapp_integration.core.retry import retry_delay
 from whatsapp_integration.core.send_budget import worst_case_seconds
 from whatsapp_integration.core.template_match import check_against
 from whatsapp_integration.core.vocabulary import DeviceMode, Direction, MessageStatus, MessageType
-from whatsapp_integration.core.window import check_window, is_bound
+from whatsapp_integration.core.window import check_window, is_bound, requires_window
 from whatsapp_integration.senders.base import SendReceipt, WhatsAppSender
 from whatsapp_integration.senders.factory import DeviceProfile, SenderFactory
-from whatsapp_integration.services.repository import MessageRepository, TemplateCatalog
+from whatsapp_integration.services.repository import MessageRepository, TemplateCatalog, TemplatesReadOnce
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 140
 LEASE_MARGIN_SECONDS = 30.0  # saving the outcome after the send returned
@@ -156,6 +157,14 @@ class MessageService:
 		record.next_attempt_at = record.created_at + self._lease(device.mode)
 		return record
 
+	def batch_builder(self) -> Callable[[rules.OutboundMessage, DeviceProfile], MessageRecord]:
+		"""`build_record` for one batch of messages (a campaign batch): each template's variables
+		are read once for the batch, not once per message."""
+		batch = copy.copy(self)
+		if self.templates is not None:
+			batch.templates = TemplatesReadOnce(self.templates)
+		return batch.build_record
+
 	def _fill_content(self, record: MessageRecord, message: rules.OutboundMessage) -> None:
 		if record.message_type == MessageType.TEXT:
 			record.text = rules.clean_text(message.text, self.config.blocked_phrases)
@@ -205,8 +214,10 @@ class MessageService:
 	def _check_window(self, record: MessageRecord, device: DeviceProfile) -> None:
 		"""Free-form messages only inside the customer's 24 h window (`core.window`), refused before
 		any request; Web devices only when Settings enforce it for them."""
-		if not is_bound(device.mode, self.config.enforce_window_for_web):
-			return
+		if not requires_window(record.message_type) or not is_bound(
+			device.mode, self.config.enforce_window_for_web
+		):
+			return  # a template goes without a window: nothing to read
 		to = record.to_number or ""
 		last = self.repository.last_inbound_at(device.name, to) if to else None
 		check_window(record.message_type, to, device.name, last, self._now())

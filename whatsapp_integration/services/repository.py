@@ -21,6 +21,19 @@ class TemplateCatalog(Protocol):
 		...
 
 
+class TemplatesReadOnce:
+	"""A `TemplateCatalog` that reads each template's variables once (for one batch)."""
+
+	def __init__(self, catalog: TemplateCatalog) -> None:
+		self._catalog = catalog
+		self._read: dict[tuple[str, str], TemplateVariables | None] = {}
+
+	def variables(self, name: str, language: str) -> TemplateVariables | None:
+		if (name, language) not in self._read:
+			self._read[(name, language)] = self._catalog.variables(name, language)
+		return self._read[(name, language)]
+
+
 class MessageRepository(Protocol):
 	def get_device(self, name: str | None) -> DeviceProfile:
 		"""The named device, or the default one when `name` is None; raises `DeviceNotFound`."""

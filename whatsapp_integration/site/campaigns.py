@@ -61,7 +61,7 @@ def campaign_dispatcher() -> CampaignDispatcher:
 		devices=FrappeMessageRepository(),
 		senders=SENDERS,
 		limiter=rate_limiter(),
-		build_record=message_service().build_record,
+		batch_builder=message_service().batch_builder,
 		on_batch=_after_batch,
 		now=now_datetime,
 	)

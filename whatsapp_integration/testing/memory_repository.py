@@ -35,6 +35,7 @@ class MemoryRepository:
 		self._by_wamid: dict[str, str] = {}
 		self._opt_outs: dict[str, tuple[str, str]] = {}
 		self._inbound: list[tuple[str, str | None, str | None, datetime]] = []
+		self.window_reads: list[tuple[str, str]] = []  # (device, number) of each last_inbound_at
 		self._counter = itertools.count(1)
 
 	def add_device(self, device: DeviceProfile, *, default: bool = False) -> None:
@@ -133,6 +134,7 @@ class MemoryRepository:
 
 	def last_inbound_at(self, device: str, number: str) -> datetime | None:
 		with self._lock:
+			self.window_reads.append((device, number))
 			mine = [row for row in self._inbound if row[0] == device]
 			bsuids = {bsuid for _, from_number, bsuid, _ in mine if from_number == number and bsuid}
 			return latest_inbound(
