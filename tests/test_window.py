@@ -14,7 +14,7 @@ from conftest import FakeClock, ServiceHarness, make_device
 from whatsapp_integration.core.config import WhatsAppConfig
 from whatsapp_integration.core.errors import InvalidMessage, WindowClosed
 from whatsapp_integration.core.message import Media, OutboundMessage, Template
-from whatsapp_integration.core.vocabulary import DeviceMode, MessageStatus, RecipientState
+from whatsapp_integration.core.vocabulary import CampaignStatus, DeviceMode, MessageStatus, RecipientState
 from whatsapp_integration.core.window import (
 	WINDOW,
 	check_window,
@@ -180,7 +180,7 @@ class TestOutbox:
 			enforced.service.build_record(text(), web)
 
 
-def test_a_free_text_campaign_fails_recipients_outside_the_window_without_a_request(
+def test_a_free_text_campaign_skips_recipients_outside_the_window_without_a_request(
 	fake_graph: FakeGraphApi, clock: FakeClock
 ) -> None:
 	harness = make_harness(fake_graph, clock, customers_wrote=False)
@@ -190,8 +190,21 @@ def test_a_free_text_campaign_fails_recipients_outside_the_window_without_a_requ
 	harness.dispatcher().dispatch_device(harness.device.name)
 	assert harness.sent_to() == ["14152000001"]
 	refused = harness.campaigns.recipients("CAMP-1")[0]
-	assert refused.state == RecipientState.FAILED
-	assert "never written" in (refused.last_error or "") and "template" in (refused.last_error or "")
+	assert refused.state == RecipientState.SKIPPED
+	reason = refused.skip_reason or ""
+	assert reason.startswith("Window closed: ") and "never written" in reason and "template" in reason
+
+
+def test_a_free_text_campaign_to_a_cold_list_is_not_paused_for_its_failure_rate(
+	fake_graph: FakeGraphApi, clock: FakeClock
+) -> None:
+	harness = make_harness(fake_graph, clock, customers_wrote=False)
+	harness.campaign(recipients=60)  # nobody wrote: every recipient is outside the window
+	harness.service().start("CAMP-1")
+	harness.dispatcher().dispatch_device(harness.device.name)
+	assert harness.sent_to() == []
+	assert {row.state for row in harness.campaigns.recipients("CAMP-1")} == {RecipientState.SKIPPED}
+	assert harness.campaigns.get_campaign("CAMP-1").status == CampaignStatus.COMPLETED
 
 
 def test_the_web_setting_is_read_as_a_flag_from_settings_values() -> None:

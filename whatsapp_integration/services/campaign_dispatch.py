@@ -29,7 +29,7 @@ from whatsapp_integration.core.campaign.records import CampaignRecord, Recipient
 from whatsapp_integration.core.campaign.rendering import Renderer, sandboxed_render
 from whatsapp_integration.core.caps import cap_reached_reason, has_daily_cap, start_of_day
 from whatsapp_integration.core.config import WhatsAppConfig
-from whatsapp_integration.core.errors import RateLimited, SendFailed, WhatsAppError
+from whatsapp_integration.core.errors import RateLimited, SendFailed, WhatsAppError, WindowClosed
 from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.ratelimit import RateLimiter, pace
 from whatsapp_integration.core.records import MessageRecord
@@ -227,6 +227,8 @@ class CampaignDispatcher:
 			return outcomes.in_doubt(row, now)
 		try:
 			record = self._record(batch, row, key)
+		except WindowClosed as closed:
+			return outcomes.window_closed(row, now, str(closed))
 		except WhatsAppError as error:
 			return RecipientOutcome(
 				row.name, RecipientState.FAILED, row.attempts + 1, now, last_error=str(error)

@@ -39,6 +39,16 @@ def opted_out(row: RecipientRow, now: datetime) -> RecipientOutcome:
 	)
 
 
+def window_closed(row: RecipientRow, now: datetime, reason: str) -> RecipientOutcome:
+	"""Free text to a customer outside the 24 h window: nothing was sent and nothing could be, so
+	the recipient is skipped with the reason (not a failure: a campaign to a cold list is not
+	paused for its failure rate; its report says to send a template)."""
+	skip = f"{planning.SKIP_WINDOW_CLOSED}: {reason}"
+	return RecipientOutcome(
+		row.name, RecipientState.SKIPPED, row.attempts, now, skip_reason=skip, attempted=False
+	)
+
+
 def deferred(row: RecipientRow, now: datetime, seconds: float) -> RecipientOutcome:
 	"""Not attempted: due again after `seconds` (the pair rate)."""
 	return RecipientOutcome(

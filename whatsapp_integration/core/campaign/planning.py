@@ -45,6 +45,7 @@ _NOT_A_WORD = re.compile(r"\W+")
 SKIP_INVALID = "Invalid number"
 SKIP_DUPLICATE = "Duplicate"
 SKIP_OPTED_OUT = "Opted out"
+SKIP_WINDOW_CLOSED = "Window closed"
 
 
 @dataclass(frozen=True)
