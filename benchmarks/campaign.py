@@ -90,6 +90,23 @@ def numbers(count: int, start: int) -> list[RecipientInput]:
 	return [RecipientInput(f"+1415{2000000 + start + i:07d}", f"Customer {start + i}") for i in range(count)]
 
 
+def foreign_workers() -> int:
+	"""RQ workers already listening on the long queue (before this run starts its own): they take
+	dispatcher jobs too, so a run's worker count is not what it says (e.g. workers left behind by
+	an interrupted run: end them first)."""
+	from frappe.utils.background_jobs import get_queue, get_workers
+
+	return len(get_workers(get_queue("long")))
+
+
+def warn_foreign_workers() -> None:
+	if count := foreign_workers():
+		print(
+			f"WARNING: {count} other RQ worker(s) listen on the long queue and take dispatcher jobs "
+			"too: the per-worker figures below do not measure 1 or 2 workers."
+		)
+
+
 def status(name: str) -> str:
 	frappe.db.rollback()
 	return frappe.db.get_value(CAMPAIGN, name, "status")
@@ -205,6 +222,7 @@ def main() -> None:
 	args = parser.parse_args()
 	frappe.init(site=args.site)
 	frappe.connect()
+	warn_foreign_workers()
 	bench = Path(frappe.utils.get_bench_path())
 	python = str(bench / "env" / "bin" / "python")
 	graph_command = [python, "-m", "whatsapp_integration.testing.fake_graph", "--port", str(args.port)]

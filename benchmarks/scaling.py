@@ -37,6 +37,7 @@ def campaign_rates(args: argparse.Namespace, python: str) -> dict[int, float]:
 	worker_command = [python, "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "long"]
 	workers: list = []
 	rates: dict[int, float] = {}
+	campaign.warn_foreign_workers()
 	try:
 		wait_until(lambda: campaign._up(graph_url), 30, "the fake Graph API")
 		campaign.configure(graph_url, 100_000, args.batch)
