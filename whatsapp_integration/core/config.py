@@ -15,6 +15,7 @@ from typing import Any
 from whatsapp_integration.core.allowlist import clean_entries
 from whatsapp_integration.core.chrome_switches import check_chrome_switches
 from whatsapp_integration.core.errors import ConfigurationError
+from whatsapp_integration.core.i18n import _
 from whatsapp_integration.core.inbound_media import (
 	DEFAULT_MEDIA_MAX_MB,
 	DEFAULT_MEDIA_MIME_TYPES,
@@ -133,23 +134,30 @@ class WhatsAppConfig:
 	def __post_init__(self) -> None:
 		if self.meta_app_id and not self.meta_app_id.isdigit():
 			raise ConfigurationError(
-				f"Meta App ID must be the app's number (App settings > Basic), not {self.meta_app_id!r}."
+				_("Meta App ID must be the app's number (App settings > Basic), not {value!r}.").format(
+					value=self.meta_app_id
+				)
 			)
 		if self.default_mode not in tuple(DeviceMode):
 			raise ConfigurationError(
-				f"Default mode must be one of {', '.join(DeviceMode)}, not {self.default_mode!r}."
+				_("Default mode must be one of {modes}, not {value!r}.").format(
+					modes=", ".join(DeviceMode), value=self.default_mode
+				)
 			)
 		if self.conversation_assignment not in tuple(AssignmentRule):
 			raise ConfigurationError(
-				f"Conversation assignment must be one of {', '.join(AssignmentRule)}, "
-				f"not {self.conversation_assignment!r}."
+				_("Conversation assignment must be one of {rules}, not {value!r}.").format(
+					rules=", ".join(AssignmentRule), value=self.conversation_assignment
+				)
 			)
 		for spec in fields(self):
 			minimum = spec.metadata.get("minimum")
 			value = getattr(self, spec.name)
 			if minimum is not None and value < minimum:
 				raise ConfigurationError(
-					f"{_label(spec.name)} must be at least {minimum:g} (it is {value:g})."
+					_("{setting} must be at least {minimum:g} (it is {value:g}).").format(
+						setting=_label(spec.name), minimum=minimum, value=value
+					)
 				)
 		check_chrome_switches(self.chrome_options)
 		object.__setattr__(self, "send_allowlist", clean_entries(self.send_allowlist))
@@ -194,7 +202,9 @@ def _coerce(name: str, type_name: Any, raw: Any) -> Any:
 		if type_text == "bool":
 			return raw.strip().lower() in ("1", "true", "yes") if isinstance(raw, str) else bool(raw)
 	except (TypeError, ValueError):
-		raise ConfigurationError(f"{_label(name)} must be a number, not {raw!r}.")
+		raise ConfigurationError(
+			_("{setting} must be a number, not {value!r}.").format(setting=_label(name), value=raw)
+		)
 	return str(raw).strip() if isinstance(raw, str) else raw
 
 
