@@ -161,6 +161,8 @@ for name in redis_cache redis_queue; do
 done
 
 # ---------------------------------------------------------------- app and site
+# A new site skips the setup wizard: English, UTC (also the Administrator's), the desk's home
+# page set as the wizard sets it (without it the desk has no navbar).
 step "The app (from $APP_DIR)"
 if [ -e "$BENCH_DIR/apps/whatsapp_integration" ]; then done_already "in apps/"
 else
@@ -178,7 +180,7 @@ else
 	bench_do "bench new-site '$SITE' --db-root-password '$DB_ROOT_PASSWORD' --admin-password '$ADMIN_PASSWORD'" \
 		2>&1 | quiet_progress
 	[ -f "$BENCH_DIR/sites/$SITE/site_config.json" ] || die "bench new-site failed (see above)"
-	bench_do "bench --site '$SITE' execute frappe.db.set_single_value --args \"['System Settings', {'setup_complete': 1, 'language': 'en', 'time_zone': 'UTC'}]\" && bench --site '$SITE' execute frappe.db.set_value --args \"['User', 'Administrator', 'time_zone', 'UTC']\" && bench --site '$SITE' clear-cache" >/dev/null
+	bench_do "bench --site '$SITE' execute frappe.db.set_single_value --args \"['System Settings', {'setup_complete': 1, 'language': 'en', 'time_zone': 'UTC'}]\" && bench --site '$SITE' execute frappe.db.set_value --args \"['User', 'Administrator', 'time_zone', 'UTC']\" && bench --site '$SITE' execute frappe.db.set_default --args \"['desktop:home_page', 'workspace']\" && bench --site '$SITE' clear-cache" >/dev/null
 fi
 bench_do "bench use '$SITE'"
 if bench_do "bench --site '$SITE' list-apps" | grep -q whatsapp_integration; then done_already "app installed"
@@ -189,9 +191,11 @@ step "Demo data (Sandbox device, contacts, template, campaigns, conversations)"
 bench_do "bench --site '$SITE' execute whatsapp_integration.site.demo.load_demo_data"
 
 step "Assets"
-if grep -qs '"desk.bundle.js"' "$BENCH_DIR/sites/assets/assets.json"; then
-	done_already "built"
-else bench_do "bench build --force"; fi
+assets="$BENCH_DIR/sites/assets/assets.json"
+if ! grep -qs '"desk.bundle.js"' "$assets"; then bench_do "bench build --force"
+elif [ -n "$(find -L "$BENCH_DIR/apps/whatsapp_integration/whatsapp_integration/public" -newer "$assets" -print -quit)" ]; then
+	bench_do "bench build --app whatsapp_integration" # the app's files changed since the last build
+else done_already "built"; fi
 
 # ---------------------------------------------------------------- start
 step "Starting the web server, socket.io, a worker, the scheduler and the session host"
