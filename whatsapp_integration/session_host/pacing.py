@@ -115,7 +115,7 @@ class SendPacer:
 		raise RateLimited(
 			_(
 				"Device {device} has sent its WhatsApp Web daily cap of {cap} messages. "
-				"Sending resumes tomorrow; raise Web daily cap in WhatsApp Integration Settings only "
+				"Sending resumes tomorrow; raise Daily sends per web device in WhatsApp Integration Settings only "
 				"if the number is well established."
 			).format(device=device, cap=self.daily_cap),
 			retry_after=(midnight - now).total_seconds(),

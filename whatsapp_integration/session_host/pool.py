@@ -139,7 +139,7 @@ class DriverPool:
 			raise DriverPoolExhausted(
 				_(
 					"All {count} WhatsApp Web browsers are busy with other devices. Stop a session "
-					"or raise Driver pool size in WhatsApp Integration Settings."
+					"or raise Browser pool size in WhatsApp Integration Settings."
 				).format(count=self.max_size)
 			)
 		oldest = min(self._idle.values(), key=lambda driver: driver.last_used)

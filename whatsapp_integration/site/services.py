@@ -5,23 +5,23 @@ from __future__ import annotations
 import math
 
 import frappe
-from frappe import _
+from frappe import _, _lt
 from frappe.utils import now_datetime
 
 from whatsapp_integration.core.errors import RateLimited
 from whatsapp_integration.core.vocabulary import DeviceMode
 from whatsapp_integration.operations.alerts import alert_webhook_event_failed
-from whatsapp_integration.repositories.media_cache import FrappeMediaIdCache
 from whatsapp_integration.repositories.conversations import FrappeConversationRepository
+from whatsapp_integration.repositories.media_cache import FrappeMediaIdCache
 from whatsapp_integration.repositories.messages import FrappeMessageRepository
 from whatsapp_integration.repositories.redis_stores import RedisRateLimiter
-from whatsapp_integration.repositories.template_catalog import FrappeTemplateCatalog
 from whatsapp_integration.repositories.sandbox import FrappeSandboxOutbox
+from whatsapp_integration.repositories.template_catalog import FrappeTemplateCatalog
 from whatsapp_integration.repositories.webhook_inbox import FrappeWebhookInbox
 from whatsapp_integration.repositories.webhooks import FrappeWebhookRepository
 from whatsapp_integration.senders.factory import SenderFactory
-from whatsapp_integration.senders.sandbox import sandbox_sender_builder
 from whatsapp_integration.senders.media import MediaSources
+from whatsapp_integration.senders.sandbox import sandbox_sender_builder
 from whatsapp_integration.services.conversations import ConversationService
 from whatsapp_integration.services.message_service import MessageService
 from whatsapp_integration.services.sandbox import SandboxService
@@ -49,6 +49,10 @@ def rate_limiter() -> RedisRateLimiter:
 	return RedisRateLimiter(frappe.cache, prefix=cache_keys.site_prefix("rl"))
 
 
+# What a user is limited in, as `charge_user` names it in its refusal (literal, so it is translated).
+USER_LIMITED_ACTIONS = {"device links": _lt("device links"), "campaign starts": _lt("campaign starts")}
+
+
 def charge_user(action: str, per_minute: int) -> None:
 	"""Count one `action` (e.g. "device links") of the session user against `per_minute` in the
 	shared Redis limiter, like sends; past it `RateLimited` (HTTP 429 through `user_errors`)."""
@@ -59,7 +63,7 @@ def charge_user(action: str, per_minute: int) -> None:
 			_(
 				"You have reached the limit of {0} {1} per minute (WhatsApp Integration Settings). "
 				"Try again in {2} s."
-			).format(per_minute, _(action), math.ceil(wait)),
+			).format(per_minute, USER_LIMITED_ACTIONS.get(action, action), math.ceil(wait)),
 			retry_after=wait,
 		)
 

@@ -74,7 +74,9 @@ class WhatsAppCampaign(Document):
 		names = [row.device for row in self.devices]
 		repeated = sorted({name for name in names if names.count(name) > 1})
 		if repeated:
-			frappe.throw(_("List each device once under Devices: {0}").format(escape_html(", ".join(repeated))))
+			frappe.throw(
+				_("List each device once under Devices: {0}").format(escape_html(", ".join(repeated)))
+			)
 		if names and not self.device:
 			self.device = names[0]
 
