@@ -9,6 +9,7 @@ from typing import Any
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from whatsapp_integration.core.chat import ConversationFilter, as_dict, kind_for_file
 from whatsapp_integration.core.message import Media, Template
@@ -39,7 +40,7 @@ def conversations(
 	`docname` keep those of one Contact, Customer, Lead or Supplier."""
 	_check_role()
 	if filter not in FILTERS:
-		frappe.throw(_("filter must be one of {0}, not {1}.").format(", ".join(FILTERS), filter))
+		frappe.throw(_("filter must be one of {0}, not {1}.").format(", ".join(FILTERS), escape_html(filter)))
 	wanted = ConversationFilter(
 		unread_only=filter == "unread",
 		assigned_to=frappe.session.user if filter == "mine" else None,
@@ -163,7 +164,9 @@ def _check_read(conversation: str) -> None:
 	if not can_access(conversation):
 		# The same answer whether it does not exist or may not be seen: names are not probed.
 		frappe.throw(
-			_("WhatsApp Conversation {0} does not exist or you may not see it.").format(conversation),
+			_("WhatsApp Conversation {0} does not exist or you may not see it.").format(
+				escape_html(conversation)
+			),
 			frappe.PermissionError,
 		)
 
@@ -171,7 +174,9 @@ def _check_read(conversation: str) -> None:
 def _template(name: str, parameters: list[str] | str | None) -> Template:
 	found = frappe.db.get_value("WhatsApp Template", name, ["template_name", "language"], as_dict=True)
 	if not found:
-		frappe.throw(_("WhatsApp Template {0} does not exist; pick an approved template.").format(name))
+		frappe.throw(
+			_("WhatsApp Template {0} does not exist; pick an approved template.").format(escape_html(name))
+		)
 	return Template(found.template_name, found.language or "en_US", template_parameters(parameters))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from whatsapp_integration.core.message import OutboundMessage
 from whatsapp_integration.services.qr_service import QrService
@@ -96,5 +97,7 @@ def _session(
 
 def _check(device: str, permission: str) -> None:
 	if not frappe.db.exists(DEVICE, device):
-		frappe.throw(_("WhatsApp Device {0} does not exist.").format(device), frappe.DoesNotExistError)
+		frappe.throw(
+			_("WhatsApp Device {0} does not exist.").format(escape_html(device)), frappe.DoesNotExistError
+		)
 	frappe.has_permission(DEVICE, permission, device, throw=True)

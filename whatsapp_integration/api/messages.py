@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import frappe
+from frappe.utils import escape_html
 
 from whatsapp_integration.core import request_content
 from whatsapp_integration.core.message import Media, OutboundMessage, Template
@@ -129,7 +130,7 @@ def _json(value: Any) -> Any:
 		try:
 			return json.loads(value)
 		except ValueError:
-			frappe.throw(frappe._("{0} is not valid JSON.").format(value[:80]))
+			frappe.throw(frappe._("{0} is not valid JSON.").format(escape_html(value[:80])))
 	return value
 
 

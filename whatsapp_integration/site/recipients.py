@@ -6,6 +6,7 @@ from typing import Any
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from whatsapp_integration.core.campaign.planning import RecipientInput
 from whatsapp_integration.core.campaign.records import CampaignRecord
@@ -49,7 +50,7 @@ def recipients_from_doctype(
 	meta = frappe.get_meta(doctype)
 	phone_field = phone_field or phone_field_of(doctype)
 	if not meta.has_field(phone_field):
-		frappe.throw(_("{0} has no field {1}.").format(_(doctype), phone_field))
+		frappe.throw(_("{0} has no field {1}.").format(_(doctype), escape_html(phone_field)))
 	used = _placeholders_of(FrappeCampaignRepository().get_campaign(campaign))
 	kept = {"name", phone_field, *(df.fieldname for df in meta.fields if df.fieldtype in _SCALAR_FIELDTYPES)}
 	context_fields = ["name", phone_field, *sorted(used & kept - {"name", phone_field})]
