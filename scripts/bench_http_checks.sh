@@ -34,8 +34,13 @@ user='{"email":"'"$sender"'","first_name":"Sender","new_password":"'"$password"'
 call "$jar_admin" POST "/api/resource/User" "${json[@]}" -d "$user" >/dev/null || true
 call "$jar_user" POST /api/method/login "${json[@]}" -d '{"usr":"'"$sender"'","pwd":"'"$password"'"}' >/dev/null
 
-line=$(call "$jar_user" POST /api/method/whatsapp_integration.api.messages.send "${json[@]}" -d '{"to":"+919876543210","text":"Hello from the HTTP check"}')
-expect "WhatsApp User sends a message" 200 "$line"; echo "     $line"
+# The customer never wrote: free text is refused (24 h window) and an approved template goes out.
+template='{"template_name":"http_check_hello","language":"en_US","category":"UTILITY","body":"Hello from the HTTP check","status":"APPROVED"}'
+call "$jar_admin" POST "/api/resource/WhatsApp%20Template" "${json[@]}" -d "$template" >/dev/null || true
+line=$(call "$jar_user" POST /api/method/whatsapp_integration.api.messages.send_template "${json[@]}" -d '{"to":"+919876543210","template":"http_check_hello","device":"HTTP Check Device"}')
+expect "WhatsApp User sends an approved template" 200 "$line"; echo "     $line"
+line=$(call "$jar_user" POST /api/method/whatsapp_integration.api.messages.send "${json[@]}" -d '{"to":"+919876543210","text":"Hello from the HTTP check","device":"HTTP Check Device"}')
+expect "free text to a customer who never wrote is a clear 417" 417 "$line"; echo "     $line"
 line=$(call "$jar_user" POST /api/method/whatsapp_integration.api.messages.send "${json[@]}" -d '{"to":"12ab","text":"Hello"}')
 expect "bad number is a clear 417" 417 "$line"; echo "     $line"
 line=$(curl -s -o "$body" -w '%{http_code}' -X POST "$base/api/method/whatsapp_integration.api.messages.send" "${json[@]}" -d '{"to":"+919876543210","text":"Hello"}'; printf ' %s' "$(head -c 300 "$body")")
